@@ -1,0 +1,59 @@
+import { buildApp, DEFAULT_WEB_ROOT } from '@alcove/server';
+import { describeStore, migrateToLatest, openStore } from '@alcove/store';
+import { CliError, type CliIo, storeConfigFor } from '../context.ts';
+
+export interface ServeOptions {
+  data?: string;
+  host?: string;
+  port?: string;
+  /** false with --no-web: the API only. */
+  web?: boolean;
+  webRoot?: string;
+}
+
+const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
+
+export async function serveCommand(io: CliIo, options: ServeOptions): Promise<void> {
+  const host = options.host ?? io.env.HOST?.trim() ?? '127.0.0.1';
+  const port = parsePort(options.port ?? io.env.PORT?.trim() ?? '8080');
+  const config = storeConfigFor(io, options.data);
+  const store = await openStore(config);
+  let app: Awaited<ReturnType<typeof buildApp>> | undefined;
+  try {
+    const report = await migrateToLatest(store.db);
+    if (report.applied.length > 0) io.out(`Applied migration(s): ${report.applied.join(', ')}.`);
+    app = await buildApp({
+      store,
+      webRoot: options.web === false ? undefined : (options.webRoot ?? DEFAULT_WEB_ROOT),
+      logger: { level: io.env.LOG_LEVEL?.trim() || 'warn' },
+    });
+    const address = await app.listen({ host, port });
+    if (!LOOPBACK.has(host)) {
+      io.err(
+        'Warning: Alcove is listening on a network address without HTTPS. Put it behind an HTTPS reverse proxy before anyone else connects.',
+      );
+    }
+    io.out(`Alcove is running at ${displayUrl(address, host)} (${describeStore(config)}).`);
+    io.out('Press Ctrl+C to stop.');
+    const signal = await io.stopSignal();
+    io.out(`Stopping (${signal})...`);
+  } finally {
+    await app?.close();
+    await store.close();
+  }
+}
+
+function parsePort(text: string): number {
+  const port = Number(text);
+  if (!/^\d+$/.test(text) || !Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new CliError('The port must be a whole number from 0 to 65535.', 2);
+  }
+  return port;
+}
+
+function displayUrl(address: string, host: string): string {
+  // Fastify reports the address it bound; show the host the user asked for when it is a name.
+  const url = new URL(address);
+  if (host === 'localhost') url.hostname = 'localhost';
+  return url.toString().replace(/\/$/, '');
+}

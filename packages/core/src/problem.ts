@@ -1,0 +1,69 @@
+import { z } from 'zod';
+
+/**
+ * Alcove's one error vocabulary. Every failure a caller can cause is one of these, with a
+ * stable code; the server maps them to RFC 9457 problem details in one place.
+ * Messages must never contain clinical text, names or contact details.
+ */
+export const problemCodes = {
+  'validation-failed': { status: 400, title: 'The request is not valid' },
+  'malformed-body': { status: 400, title: 'The request body is not valid JSON' },
+  unauthenticated: { status: 401, title: 'Sign-in required' },
+  'not-found': { status: 404, title: 'Not found' },
+  'method-not-allowed': { status: 405, title: 'Method not allowed' },
+  conflict: { status: 409, title: 'Conflict' },
+  'payload-too-large': { status: 413, title: 'The request body is too large' },
+  'unsupported-media-type': { status: 415, title: 'Unsupported media type' },
+  'rate-limited': { status: 429, title: 'Too many requests' },
+  internal: { status: 500, title: 'Something went wrong on our side' },
+} as const;
+
+export type ProblemCode = keyof typeof problemCodes;
+
+export function problemType(code: ProblemCode): string {
+  return `urn:alcove:problem:${code}`;
+}
+
+/**
+ * One thing wrong with the input: which part of the request, where in it (a JSON Pointer,
+ * "" for the whole part), and what. Never the value itself: it may be confidential.
+ */
+export const fieldIssueSchema = z.strictObject({
+  location: z.enum(['body', 'querystring', 'params', 'headers']),
+  pointer: z.string(),
+  detail: z.string(),
+});
+export type FieldIssue = z.infer<typeof fieldIssueSchema>;
+
+/** The RFC 9457 document every error response carries, shared with the web app. */
+export const problemDocumentSchema = z.object({
+  type: z.string(),
+  title: z.string(),
+  status: z.number().int(),
+  detail: z.string().optional(),
+  instance: z.string().optional(),
+  code: z.string(),
+  errors: z.array(fieldIssueSchema).optional(),
+  errorId: z.string().optional(),
+});
+export type ProblemDocument = z.infer<typeof problemDocumentSchema>;
+
+export class AlcoveError extends Error {
+  readonly code: ProblemCode;
+  readonly errors: readonly FieldIssue[] | undefined;
+
+  constructor(code: ProblemCode, detail?: string, errors?: readonly FieldIssue[]) {
+    super(detail ?? problemCodes[code].title);
+    this.name = 'AlcoveError';
+    this.code = code;
+    this.errors = errors;
+  }
+
+  get status(): number {
+    return problemCodes[this.code].status;
+  }
+}
+
+export function isAlcoveError(value: unknown): value is AlcoveError {
+  return value instanceof AlcoveError;
+}

@@ -1,0 +1,167 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { problemDocumentSchema } from '@alcove/core';
+import type { Store } from '@alcove/store';
+import helmet from '@fastify/helmet';
+import fastifyStatic from '@fastify/static';
+import swagger from '@fastify/swagger';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import {
+  jsonSchemaTransform,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { registerProblemHandling, sendProblem } from './problems.ts';
+import { healthRoutes } from './routes/health.ts';
+import { openapiRoutes } from './routes/openapi.ts';
+import { practiceRoutes } from './routes/practices.ts';
+import { findNonStrictObjects } from './strict-schemas.ts';
+import { ALCOVE_VERSION } from './version.ts';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    alcove: { store: Store };
+  }
+}
+
+export const API_PREFIX = '/api/v1';
+
+const problemResponse = {
+  description: 'An RFC 9457 problem document',
+  content: {
+    'application/problem+json': {
+      schema: z.toJSONSchema(problemDocumentSchema, { target: 'draft-2020-12', io: 'output' }),
+    },
+  },
+};
+export const DEFAULT_BODY_LIMIT = 1024 * 1024;
+
+/** Where `npm run build` puts the web app. */
+export const DEFAULT_WEB_ROOT = path.resolve(import.meta.dirname, '../../web/dist');
+
+export interface AppOptions {
+  readonly store: Store;
+  /** The built web app to serve; undefined serves the API only. */
+  readonly webRoot?: string | undefined;
+  readonly logger?: FastifyServerOptions['logger'];
+  readonly bodyLimit?: number;
+}
+
+export type AlcoveApp = FastifyInstance;
+
+export async function buildApp(options: AppOptions): Promise<AlcoveApp> {
+  const app = Fastify({
+    logger: options.logger ?? false,
+    bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT,
+    // Ajv is not used for request schemas (zod is), but should a JSON schema ever reach it,
+    // it must not coerce types, strip fields or fill defaults either.
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: false } },
+    return503OnClosing: true,
+    routerOptions: { ignoreTrailingSlash: false },
+  }).withTypeProvider<ZodTypeProvider>();
+
+  app.decorate('alcove', { store: options.store });
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  // JSON only: a text/plain body is refused (415) rather than handed to a route as a string.
+  app.removeContentTypeParser('text/plain');
+  registerProblemHandling(app);
+
+  app.addHook('onRoute', (route) => {
+    for (const part of ['body', 'querystring', 'params', 'headers'] as const) {
+      const schema = route.schema?.[part];
+      if (schema === undefined || schema === null) continue;
+      const loose = findNonStrictObjects(schema as Parameters<typeof findNonStrictObjects>[0]);
+      if (loose.length > 0) {
+        throw new Error(
+          `${route.method} ${route.url}: the ${part} schema has objects that are not strict at ${loose.join(', ')}; use z.strictObject`,
+        );
+      }
+    }
+  });
+
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        // Mantine sets CSS variables and some styles inline.
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:'],
+        fontSrc: ["'self'"],
+        connectSrc: ["'self'"],
+        objectSrc: ["'none'"],
+        baseUri: ["'self'"],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+        upgradeInsecureRequests: null,
+      },
+    },
+    referrerPolicy: { policy: 'no-referrer' },
+    crossOriginEmbedderPolicy: false,
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Alcove API',
+        version: ALCOVE_VERSION,
+        description:
+          'Practice records for sexual and relationship therapists. Every error is an RFC 9457 problem document (application/problem+json).',
+      },
+    },
+    transform: (input) => {
+      const transformed = jsonSchemaTransform(input);
+      // Every operation can answer with a problem document; say so in the document.
+      const schema = (transformed.schema ?? {}) as { response?: Record<string, unknown> };
+      transformed.schema = {
+        ...schema,
+        response: { ...schema.response, '4XX': problemResponse, '5XX': problemResponse },
+      };
+      return transformed;
+    },
+  });
+
+  await app.register(
+    async (api) => {
+      // Records are confidential: no API answer is kept by a browser or a proxy.
+      api.addHook('onSend', async (_request, reply) => {
+        reply.header('cache-control', 'no-store');
+      });
+      await api.register(healthRoutes);
+      await api.register(practiceRoutes);
+      await api.register(openapiRoutes);
+    },
+    { prefix: API_PREFIX },
+  );
+
+  const serveWebApp = options.webRoot !== undefined;
+  if (options.webRoot !== undefined) {
+    await registerWebApp(app, options.webRoot);
+  }
+  // The web app routes in the browser: a page address that is not a file gets index.html.
+  // Anything else unknown, and everything under the API, is a problem document.
+  app.setNotFoundHandler((request, reply) => {
+    const isPage =
+      serveWebApp &&
+      (request.method === 'GET' || request.method === 'HEAD') &&
+      request.url !== API_PREFIX &&
+      !request.url.startsWith(`${API_PREFIX}/`);
+    if (!isPage) {
+      return sendProblem(reply, request, 'not-found', 'There is nothing at this address.');
+    }
+    return reply.header('cache-control', 'no-cache').sendFile('index.html');
+  });
+  return app;
+}
+
+async function registerWebApp(app: FastifyInstance, webRoot: string): Promise<void> {
+  const indexFile = path.join(webRoot, 'index.html');
+  if (!fs.existsSync(indexFile)) {
+    throw new Error(`The web app is not built (${indexFile} is missing): run npm run build`);
+  }
+  await app.register(fastifyStatic, { root: webRoot, wildcard: false, index: false });
+}

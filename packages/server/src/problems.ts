@@ -1,0 +1,119 @@
+import { randomUUID } from 'node:crypto';
+import {
+  AlcoveError,
+  type FieldIssue,
+  type ProblemCode,
+  type ProblemDocument,
+  problemCodes,
+  problemType,
+} from '@alcove/core';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+
+/**
+ * The one place where errors become RFC 9457 problem documents. Nothing from an
+ * unexpected error reaches the client but an id; the log gets the same id and the
+ * error's type and stack, never its message (it may quote a value).
+ */
+export function registerProblemHandling(app: FastifyInstance): void {
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    if (error instanceof AlcoveError) {
+      return sendProblem(reply, request, error.code, error.message, error.errors);
+    }
+    if (error.validation !== undefined) {
+      return sendProblem(
+        reply,
+        request,
+        'validation-failed',
+        'Some fields are missing, unknown or of the wrong type.',
+        error.validation.map((issue) => ({
+          location: error.validationContext ?? 'body',
+          pointer: issue.instancePath,
+          detail: issue.message ?? 'Not valid',
+        })),
+      );
+    }
+    const known = fastifyErrorCodes[error.code];
+    if (known !== undefined) {
+      return sendProblem(reply, request, known.code, known.detail);
+    }
+    // A JSON syntax error thrown by the body parser.
+    if (error.statusCode === 400 && error instanceof SyntaxError) {
+      return sendProblem(reply, request, 'malformed-body', 'The body could not be read as JSON.');
+    }
+    const errorId = randomUUID();
+    request.log.error({ errorId, err: loggableError(error) }, 'unexpected error');
+    return sendProblem(
+      reply,
+      request,
+      'internal',
+      `The request could not be completed. If it happens again, quote this reference: ${errorId}.`,
+      undefined,
+      errorId,
+    );
+  });
+}
+
+const fastifyErrorCodes: Record<string, { code: ProblemCode; detail: string }> = {
+  FST_ERR_CTP_INVALID_JSON_BODY: { code: 'malformed-body', detail: 'The body could not be read as JSON.' },
+  FST_ERR_CTP_EMPTY_JSON_BODY: {
+    code: 'malformed-body',
+    detail: 'The body is empty but was sent as JSON.',
+  },
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: {
+    code: 'malformed-body',
+    detail: 'The Content-Length header does not match the body.',
+  },
+  FST_ERR_CTP_BODY_TOO_LARGE: {
+    code: 'payload-too-large',
+    detail: 'The body is larger than this server accepts.',
+  },
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: {
+    code: 'unsupported-media-type',
+    detail: 'Send the body as application/json.',
+  },
+  FST_ERR_CTP_INVALID_TYPE: {
+    code: 'unsupported-media-type',
+    detail: 'Send the body as application/json.',
+  },
+  FST_ERR_NOT_FOUND: { code: 'not-found', detail: 'There is nothing at this address.' },
+};
+
+export function sendProblem(
+  reply: FastifyReply,
+  request: FastifyRequest,
+  code: ProblemCode,
+  detail: string,
+  errors?: readonly FieldIssue[],
+  errorId?: string,
+): FastifyReply {
+  const { status, title } = problemCodes[code];
+  const document: ProblemDocument = {
+    type: problemType(code),
+    title,
+    status,
+    detail,
+    // The path only: a query string could carry something that should not be echoed.
+    instance: request.url.split('?')[0] ?? '/',
+    code,
+    ...(errors === undefined ? {} : { errors: [...errors] }),
+    ...(errorId === undefined ? {} : { errorId }),
+  };
+  return reply
+    .code(status)
+    .type('application/problem+json')
+    .header('cache-control', 'no-store')
+    .send(JSON.stringify(document));
+}
+
+/** What of an unexpected error may be logged: its kind and where it came from. */
+export function loggableError(error: unknown): Record<string, unknown> {
+  if (!(error instanceof Error)) return { type: typeof error };
+  const frames = (error.stack ?? '').split('\n').filter((line) => line.trimStart().startsWith('at '));
+  const code = 'code' in error && typeof error.code === 'string' ? error.code : undefined;
+  return {
+    type: error.name,
+    ...(code === undefined ? {} : { code }),
+    stack: frames.join('\n'),
+    ...(error.cause === undefined ? {} : { cause: loggableError(error.cause) }),
+  };
+}

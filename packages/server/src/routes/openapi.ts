@@ -1,0 +1,7 @@
+import type { FastifyPluginAsync } from 'fastify';
+
+export const openapiRoutes: FastifyPluginAsync = async (app) => {
+  app.get('/openapi.json', { schema: { hide: true } }, async (_request, reply) => {
+    return reply.type('application/json').send(app.swagger());
+  });
+};

@@ -1,0 +1,10 @@
+import type { Migration } from 'kysely/migration';
+import * as m0001 from './0001-practice.ts';
+
+/**
+ * The one migration set, for both engines, in order. Names sort in the order they run;
+ * a migration is never edited once released: add a new one.
+ */
+export const migrations: Record<string, Migration> = {
+  '0001-practice': m0001,
+};

@@ -1,0 +1,48 @@
+import { newId } from '@alcove/core';
+import type { Kysely, Selectable } from 'kysely';
+import type { Database, PracticeTable } from './schema.ts';
+
+export interface Practice {
+  readonly id: string;
+  readonly name: string;
+  readonly createdAt: string;
+  readonly demo: boolean;
+}
+
+function toPractice(row: Selectable<PracticeTable>): Practice {
+  return { id: row.id, name: row.name, createdAt: row.created_at, demo: row.is_demo === 1 };
+}
+
+export async function listPractices(db: Kysely<Database>): Promise<Practice[]> {
+  const rows = await db.selectFrom('practice').selectAll().orderBy('created_at').orderBy('id').execute();
+  return rows.map(toPractice);
+}
+
+export async function findPractice(db: Kysely<Database>, id: string): Promise<Practice | undefined> {
+  const row = await db.selectFrom('practice').selectAll().where('id', '=', id).executeTakeFirst();
+  return row === undefined ? undefined : toPractice(row);
+}
+
+export async function createPractice(
+  db: Kysely<Database>,
+  input: { name: string; demo?: boolean; now?: Date },
+): Promise<Practice> {
+  const practice: Practice = {
+    id: newId(),
+    name: input.name,
+    createdAt: (input.now ?? new Date()).toISOString(),
+    demo: input.demo ?? false,
+  };
+  await db.transaction().execute(async (trx) => {
+    await trx
+      .insertInto('practice')
+      .values({
+        id: practice.id,
+        name: practice.name,
+        created_at: practice.createdAt,
+        is_demo: practice.demo ? 1 : 0,
+      })
+      .execute();
+  });
+  return practice;
+}

@@ -1,0 +1,83 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Engine } from '@alcove/core';
+import Sqlite from 'better-sqlite3';
+import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import pg from 'pg';
+import { SQLITE_FILE, type StoreConfig } from './config.ts';
+import { type DataFolderLock, lockDataFolder } from './lock.ts';
+import type { Database } from './schema.ts';
+
+export interface Store {
+  readonly engine: Engine;
+  readonly db: Kysely<Database>;
+  close(): Promise<void>;
+}
+
+export interface OpenOptions {
+  /**
+   * Take the data folder's writer lock (SQLite only). Every command that writes takes it;
+   * only tests that open the same folder twice on purpose turn it off.
+   */
+  readonly lock?: boolean;
+}
+
+export async function openStore(config: StoreConfig, options: OpenOptions = {}): Promise<Store> {
+  return config.engine === 'sqlite'
+    ? openSqlite(config.dataDir, options.lock ?? true)
+    : openPostgres(config.connectionString, config.schema);
+}
+
+async function openSqlite(dataDir: string, lock: boolean): Promise<Store> {
+  // The data folder holds clinical records: readable by its owner only.
+  fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const folderLock: DataFolderLock | undefined = lock ? lockDataFolder(dataDir) : undefined;
+  let sqlite: Sqlite.Database;
+  try {
+    sqlite = new Sqlite(path.join(dataDir, SQLITE_FILE), { timeout: 5000 });
+    // WAL so readers (an online backup) never block the writer; FULL so a commit that
+    // was acknowledged survives power loss, not only a process crash.
+    sqlite.pragma('journal_mode = WAL');
+    sqlite.pragma('synchronous = FULL');
+    sqlite.pragma('foreign_keys = ON');
+    fs.chmodSync(path.join(dataDir, SQLITE_FILE), 0o600);
+  } catch (error) {
+    folderLock?.release();
+    throw error;
+  }
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  return {
+    engine: 'sqlite',
+    db,
+    async close() {
+      await db.destroy();
+      folderLock?.release();
+    },
+  };
+}
+
+async function openPostgres(connectionString: string, schema: string | undefined): Promise<Store> {
+  const pool = new pg.Pool({
+    connectionString,
+    max: 10,
+    ...(schema === undefined ? {} : { options: `-c search_path=${quoteIdentifier(schema)}` }),
+  });
+  // Fail now, with the server's own message, rather than on the first request.
+  const client = await pool.connect();
+  client.release();
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return {
+    engine: 'postgres',
+    db,
+    async close() {
+      await db.destroy();
+    },
+  };
+}
+
+function quoteIdentifier(name: string): string {
+  if (!/^[a-z_][a-z0-9_]*$/.test(name)) {
+    throw new Error('A schema name is lower-case letters, digits and underscores');
+  }
+  return name;
+}
