@@ -50,7 +50,8 @@ export async function newPage(
   const context = await browser.newContext({ viewport, locale: 'en-GB', timezoneId: 'Europe/London' });
   const page = await context.newPage();
   page.once('close', () => {
-    void context.close();
+    // When the whole browser is closing, the context is already gone: nothing to do.
+    context.close().catch(() => undefined);
   });
   return page;
 }
