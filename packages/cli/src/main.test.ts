@@ -89,7 +89,7 @@ describe('alcove', () => {
     const dataDir = tempDir();
     const first = captureIo();
     expect(await main(['migrate', '--data', dataDir], first)).toBe(0);
-    expect(first.stdout.join('\n')).toContain('Applied 1 migration(s): 0001-practice');
+    expect(first.stdout.join('\n')).toContain('0001-practice');
     const second = captureIo();
     expect(await main(['migrate', '--data', dataDir], second)).toBe(0);
     expect(second.stdout.join('\n')).toContain('up to date');

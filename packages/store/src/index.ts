@@ -1,7 +1,12 @@
+export * from './accounts.ts';
+export * from './audit.ts';
 export * from './config.ts';
+export { type Binding, newKey, TamperedError } from './crypto/aead.ts';
 export * from './errors.ts';
+export * from './keyring.ts';
 export { LOCK_FILE, lockDataFolder, PID_FILE } from './lock.ts';
 export * from './migrate.ts';
 export * from './practices.ts';
-export type { Database } from './schema.ts';
+export * from './records.ts';
+export type { Database, UnlockMethod } from './schema.ts';
 export * from './store.ts';

@@ -1,5 +1,6 @@
 import { newId } from '@alcove/core';
 import type { Kysely, Selectable } from 'kysely';
+import type { Keyring } from './keyring.ts';
 import type { Database, PracticeTable } from './schema.ts';
 
 export interface Practice {
@@ -23,9 +24,14 @@ export async function findPractice(db: Kysely<Database>, id: string): Promise<Pr
   return row === undefined ? undefined : toPractice(row);
 }
 
+/**
+ * Creates a practice, and its key when a keyring is given (every practice that holds
+ * records has one; the storage tests of the practice table alone need none).
+ */
 export async function createPractice(
   db: Kysely<Database>,
   input: { name: string; demo?: boolean; now?: Date },
+  keyring?: Keyring,
 ): Promise<Practice> {
   const practice: Practice = {
     id: newId(),
@@ -43,6 +49,7 @@ export async function createPractice(
         is_demo: practice.demo ? 1 : 0,
       })
       .execute();
+    await keyring?.createPracticeKey(trx, practice.id, practice.createdAt);
   });
   return practice;
 }

@@ -5,7 +5,8 @@ import type { Generated } from 'kysely';
  * - ids are text (random UUIDs made by the application);
  * - instants are text, ISO 8601 in UTC with milliseconds ("2026-11-22T21:16:10.123Z"), so
  *   they compare and sort the same on SQLite and PostgreSQL;
- * - flags are integers 0/1, because SQLite has no boolean type.
+ * - flags are integers 0/1, because SQLite has no boolean type;
+ * - `*_sealed` and `wrapped*` columns hold AES-256-GCM ciphertext as base64 text.
  */
 export interface PracticeTable {
   id: string;
@@ -14,6 +15,197 @@ export interface PracticeTable {
   is_demo: Generated<number>;
 }
 
+export type UnlockMethod = 'passphrase' | 'key-file' | 'recovery-kit';
+
+export interface KeyringUnlockTable {
+  id: string;
+  method: UnlockMethod;
+  params: string;
+  wrapped_master: string;
+  master_version: number;
+  created_at: string;
+}
+
+export interface KeyringSecretTable {
+  name: string;
+  wrapped: string;
+  created_at: string;
+}
+
+export interface PracticeKeyTable {
+  practice_id: string;
+  version: number;
+  wrapped: string;
+  created_at: string;
+}
+
+export type DataKeyKind = 'client' | 'participant' | 'case' | 'person';
+
+export interface DataKeyTable {
+  id: string;
+  practice_id: string;
+  kind: DataKeyKind;
+  owner_id: string;
+  epoch: number;
+  practice_key_version: number;
+  wrapped: string | null;
+  created_at: string;
+  destroyed_at: string | null;
+}
+
+export interface AppUserTable {
+  id: string;
+  email_index: string;
+  email_sealed: string;
+  name_sealed: string;
+  password_hash: string;
+  totp_secret_sealed: string | null;
+  totp_enabled_at: string | null;
+  totp_last_step: number | null;
+  created_at: string;
+  disabled_at: string | null;
+}
+
+export interface MembershipTable {
+  id: string;
+  user_id: string;
+  practice_id: string;
+  role: string;
+  client_id: string | null;
+  created_at: string;
+}
+
+export interface RecoveryCodeTable {
+  id: string;
+  user_id: string;
+  code_hash: string;
+  used_at: string | null;
+}
+
+export interface UserSessionTable {
+  id_hash: string;
+  user_id: string;
+  practice_id: string | null;
+  csrf_token: string;
+  /** 'mfa-enrol' | 'mfa-challenge' | 'active' */
+  stage: string;
+  created_at: string;
+  last_seen_at: string;
+  ended_at: string | null;
+}
+
+export interface ApiTokenTable {
+  id: string;
+  user_id: string;
+  practice_id: string;
+  name: string;
+  token_hash: string;
+  created_at: string;
+  last_used_at: string | null;
+  revoked_at: string | null;
+}
+
+export interface ClientTable {
+  id: string;
+  practice_id: string;
+  key_id: string;
+  identity_sealed: string;
+  created_by: string;
+  created_at: string;
+}
+
+export interface PersonTable {
+  id: string;
+  practice_id: string;
+  key_id: string;
+  identity_sealed: string;
+  created_at: string;
+}
+
+export interface CareCaseTable {
+  id: string;
+  practice_id: string;
+  kind: string;
+  practitioner_id: string;
+  status: string;
+  key_id: string;
+  pseudonym: string;
+  opened_at: string;
+  closed_at: string | null;
+}
+
+export interface ParticipantTable {
+  id: string;
+  case_id: string;
+  client_id: string;
+  label: string;
+  key_id: string;
+  joined_at: string;
+}
+
+export interface EntryTable {
+  id: string;
+  case_id: string;
+  author_id: string;
+  kind: string;
+  occurred_at: string;
+  written_at: string;
+}
+
+export interface PassageTable {
+  id: string;
+  entry_id: string;
+  position: number;
+  attribution: string;
+  key_id: string;
+  body_sealed: string;
+}
+
+export interface AuditEventTable {
+  seq: number;
+  at: string;
+  actor_id: string | null;
+  practice_id: string | null;
+  action: string;
+  outcome: string;
+  record_type: string | null;
+  record_id: string | null;
+  purpose: string | null;
+  prev_hash: string;
+  hash: string;
+}
+
+export interface AuditHeadTable {
+  id: number;
+  seq: number;
+  hash: string;
+}
+
+export interface AuditCheckpointTable {
+  seq: number;
+  at: string;
+  head_hash: string;
+  signature: string;
+}
+
 export interface Database {
   practice: PracticeTable;
+  keyring_unlock: KeyringUnlockTable;
+  keyring_secret: KeyringSecretTable;
+  practice_key: PracticeKeyTable;
+  data_key: DataKeyTable;
+  app_user: AppUserTable;
+  membership: MembershipTable;
+  recovery_code: RecoveryCodeTable;
+  user_session: UserSessionTable;
+  api_token: ApiTokenTable;
+  client: ClientTable;
+  person: PersonTable;
+  care_case: CareCaseTable;
+  participant: ParticipantTable;
+  entry: EntryTable;
+  passage: PassageTable;
+  audit_event: AuditEventTable;
+  audit_head: AuditHeadTable;
+  audit_checkpoint: AuditCheckpointTable;
 }

@@ -1,5 +1,6 @@
 import type { Migration } from 'kysely/migration';
 import * as m0001 from './0001-practice.ts';
+import * as m0002 from './0002-keys-and-records.ts';
 
 /**
  * The one migration set, for both engines, in order. Names sort in the order they run;
@@ -7,4 +8,5 @@ import * as m0001 from './0001-practice.ts';
  */
 export const migrations: Record<string, Migration> = {
   '0001-practice': m0001,
+  '0002-keys-and-records': m0002,
 };

@@ -1,0 +1,199 @@
+import { describe, expect, it } from 'vitest';
+import { type Action, type Actor, actions, can, type Resource, type Role } from './access.ts';
+
+const practiceId = 'practice-1';
+const me = 'user-me';
+const colleague = 'user-colleague';
+
+function actor(roles: Role[], extra: Partial<Actor> = {}): Actor {
+  return { userId: me, practiceId, roles, ...extra };
+}
+
+const myClient: Resource = { type: 'client', practiceId, clientId: 'c1', treatingPractitionerIds: [me] };
+const colleaguesClient: Resource = {
+  type: 'client',
+  practiceId,
+  clientId: 'c2',
+  treatingPractitionerIds: [colleague],
+};
+const otherPracticeClient: Resource = {
+  type: 'client',
+  practiceId: 'practice-2',
+  clientId: 'c3',
+  treatingPractitionerIds: [me],
+};
+const myCase: Resource = { type: 'case', practiceId, caseId: 'k1', practitionerId: me };
+const colleaguesCase: Resource = { type: 'case', practiceId, caseId: 'k2', practitionerId: colleague };
+
+// A truth table: every row is an allow or a refusal that must hold.
+const table: ReadonlyArray<readonly [string, Actor, Action, Resource, boolean]> = [
+  [
+    'practitioner reads their client’s record',
+    actor(['practitioner']),
+    'client.read-clinical',
+    myClient,
+    true,
+  ],
+  [
+    'practitioner reads their client’s identity',
+    actor(['practitioner']),
+    'client.read-identity',
+    myClient,
+    true,
+  ],
+  [
+    'practitioner reads who accessed their client',
+    actor(['practitioner']),
+    'client.read-access-history',
+    myClient,
+    true,
+  ],
+  [
+    'practitioner may not read a colleague’s client',
+    actor(['practitioner']),
+    'client.read-clinical',
+    colleaguesClient,
+    false,
+  ],
+  [
+    'practitioner may not read a colleague’s client’s identity',
+    actor(['practitioner']),
+    'client.read-identity',
+    colleaguesClient,
+    false,
+  ],
+  [
+    'nobody reads another practice’s client',
+    actor(['practitioner', 'administrator']),
+    'client.read-identity',
+    otherPracticeClient,
+    false,
+  ],
+  [
+    'administrator reads identity and contact',
+    actor(['administrator']),
+    'client.read-identity',
+    colleaguesClient,
+    true,
+  ],
+  [
+    'administrator never reads clinical material',
+    actor(['administrator']),
+    'client.read-clinical',
+    colleaguesClient,
+    false,
+  ],
+  [
+    'administrator does not see access history',
+    actor(['administrator']),
+    'client.read-access-history',
+    colleaguesClient,
+    false,
+  ],
+  [
+    'supervisor never sees an identity (PG5-5)',
+    actor(['supervisor']),
+    'client.read-identity',
+    myClient,
+    false,
+  ],
+  [
+    'supervisor does not read the clinical record directly',
+    actor(['supervisor']),
+    'client.read-clinical',
+    myClient,
+    false,
+  ],
+  [
+    'executor has no access without break-glass',
+    actor(['executor']),
+    'client.read-identity',
+    myClient,
+    false,
+  ],
+  [
+    'a client reads their own identity',
+    actor(['client'], { clientId: 'c1' }),
+    'client.read-identity',
+    myClient,
+    true,
+  ],
+  [
+    'a client never reads another client',
+    actor(['client'], { clientId: 'c9' }),
+    'client.read-identity',
+    myClient,
+    false,
+  ],
+  [
+    'a client does not read clinical material through this route',
+    actor(['client'], { clientId: 'c1' }),
+    'client.read-clinical',
+    myClient,
+    false,
+  ],
+  ['practitioner writes in their case', actor(['practitioner']), 'entry.create', myCase, true],
+  [
+    'practitioner may not write in a colleague’s case',
+    actor(['practitioner']),
+    'entry.create',
+    colleaguesCase,
+    false,
+  ],
+  ['administrator may not write entries', actor(['administrator']), 'entry.create', myCase, false],
+  [
+    'practitioner takes on clients',
+    actor(['practitioner']),
+    'client.create',
+    { type: 'practice', practiceId },
+    true,
+  ],
+  [
+    'administrator does not take on clients',
+    actor(['administrator']),
+    'client.create',
+    { type: 'practice', practiceId },
+    false,
+  ],
+  [
+    'practitioner manages their own account',
+    actor(['practitioner']),
+    'account.manage',
+    { type: 'account', userId: me },
+    true,
+  ],
+  [
+    'nobody manages another’s account',
+    actor(['administrator']),
+    'account.manage',
+    { type: 'account', userId: colleague },
+    false,
+  ],
+  [
+    'an actor with no role can do nothing',
+    actor([]),
+    'practice.read',
+    { type: 'practice', practiceId },
+    false,
+  ],
+];
+
+describe('can(actor, action, resource)', () => {
+  it.each(table)('%s', (_label, who, action, resource, expected) => {
+    expect(can(who, action, resource)).toBe(expected);
+  });
+
+  it('denies every action on another practice, for every role', () => {
+    for (const role of ['practitioner', 'administrator', 'supervisor', 'executor', 'client'] as const) {
+      for (const action of actions) {
+        expect(can(actor([role], { clientId: 'c3' }), action, otherPracticeClient), `${role} ${action}`).toBe(
+          false,
+        );
+        expect(
+          can(actor([role]), action, { type: 'practice', practiceId: 'practice-2' }),
+          `${role} ${action}`,
+        ).toBe(false);
+      }
+    }
+  });
+});

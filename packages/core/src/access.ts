@@ -1,0 +1,103 @@
+/**
+ * One access decision for the whole of Alcove: a pure function, deny by default, shared
+ * by the server and the browser. Storage is reached only through a context that asks it
+ * (packages/server/src/context.ts); a record the caller may not see is "not found".
+ *
+ * Roles and what they must never see come from PRODUCT.md ("Who uses it").
+ */
+export const roles = ['practitioner', 'administrator', 'supervisor', 'executor', 'client'] as const;
+export type Role = (typeof roles)[number];
+export const staffRoles: readonly Role[] = ['practitioner', 'administrator', 'supervisor', 'executor'];
+
+export interface Actor {
+  readonly userId: string;
+  readonly practiceId: string;
+  readonly roles: readonly Role[];
+  /** For the client role: the client record that is theirs. */
+  readonly clientId?: string | undefined;
+}
+
+/** What an action is done to. Every field is an id or a relation, never content. */
+export type Resource =
+  | { readonly type: 'practice'; readonly practiceId: string }
+  | {
+      readonly type: 'client';
+      readonly practiceId: string;
+      readonly clientId: string;
+      /** The practitioner who took the client on, and those responsible for any of their cases. */
+      readonly treatingPractitionerIds: readonly string[];
+    }
+  | {
+      readonly type: 'case';
+      readonly practiceId: string;
+      readonly caseId: string;
+      readonly practitionerId: string;
+    }
+  | { readonly type: 'account'; readonly userId: string };
+
+export const actions = [
+  'practice.read',
+  'client.create',
+  'client.list',
+  'client.read-identity',
+  'client.read-clinical',
+  'client.read-access-history',
+  'case.open',
+  'case.read',
+  'entry.create',
+  'account.manage',
+] as const;
+export type Action = (typeof actions)[number];
+
+function has(actor: Actor, role: Role): boolean {
+  return actor.roles.includes(role);
+}
+
+function treats(actor: Actor, resource: { treatingPractitionerIds: readonly string[] }): boolean {
+  return has(actor, 'practitioner') && resource.treatingPractitionerIds.includes(actor.userId);
+}
+
+/** Deny unless a rule below allows. */
+export function can(actor: Actor, action: Action, resource: Resource): boolean {
+  if (resource.type === 'account') {
+    return action === 'account.manage' && resource.userId === actor.userId;
+  }
+  // Another practice's records do not exist for this actor.
+  if (resource.practiceId !== actor.practiceId) return false;
+
+  switch (resource.type) {
+    case 'practice':
+      if (action === 'practice.read') return actor.roles.length > 0;
+      if (action === 'client.create') return has(actor, 'practitioner');
+      if (action === 'client.list') return has(actor, 'practitioner') || has(actor, 'administrator');
+      if (action === 'case.open') return has(actor, 'practitioner');
+      return false;
+
+    case 'client':
+      switch (action) {
+        // Identity and contact details: the treating practitioner, the practice's
+        // administrators (diary, invoices), and the client themself. Never a supervisor:
+        // supervision works on pseudonyms (PG5-5).
+        case 'client.read-identity':
+          return (
+            treats(actor, resource) ||
+            has(actor, 'administrator') ||
+            (has(actor, 'client') && actor.clientId === resource.clientId)
+          );
+        // Clinical material and who has read it: the treating practitioner only.
+        case 'client.read-clinical':
+        case 'client.read-access-history':
+          return treats(actor, resource);
+        case 'case.open':
+          return treats(actor, resource);
+        default:
+          return false;
+      }
+
+    case 'case':
+      if (action === 'case.read' || action === 'entry.create') {
+        return has(actor, 'practitioner') && resource.practitionerId === actor.userId;
+      }
+      return false;
+  }
+}

@@ -1,0 +1,78 @@
+import { z } from 'zod';
+
+/**
+ * The two classes of field, fixed for every feature:
+ * - identity and contact (names, date of birth, pronouns, contact details): sealed under
+ *   the client's own key; an administrator may read them;
+ * - clinical (everything else): sealed under participant or case keys; only the treating
+ *   practitioner reads them.
+ */
+export const fieldClasses = ['identity', 'clinical'] as const;
+export type FieldClass = (typeof fieldClasses)[number];
+
+const text = (max: number) => z.string().trim().min(1).max(max);
+
+export const clientIdentitySchema = z.strictObject({
+  name: text(200),
+  preferredName: text(200).optional(),
+  dateOfBirth: z.iso.date().optional(),
+  pronouns: text(60).optional(),
+  email: z.email().max(320).optional(),
+  phone: text(40).optional(),
+});
+export type ClientIdentity = z.infer<typeof clientIdentitySchema>;
+
+export const caseKinds = ['individual', 'couple', 'family', 'group'] as const;
+export const caseKindSchema = z.enum(caseKinds);
+export type CaseKind = z.infer<typeof caseKindSchema>;
+
+export const entryKinds = ['session-note', 'contact-note', 'assessment'] as const;
+export const entryKindSchema = z.enum(entryKinds);
+export type EntryKind = z.infer<typeof entryKindSchema>;
+
+/**
+ * Whose information a passage is: a set of the case's participants. The empty set is the
+ * practitioner's own formulation, which counts as joint.
+ */
+export const attributionSchema = z.array(z.uuid()).max(50);
+export type Attribution = readonly string[];
+
+export const passageInputSchema = z.strictObject({
+  text: z.string().min(1).max(50_000),
+  attribution: attributionSchema,
+});
+
+export const newEntrySchema = z.strictObject({
+  kind: entryKindSchema,
+  occurredAt: z.iso.datetime({ offset: true }),
+  passages: z.array(passageInputSchema).min(1).max(500),
+});
+export type NewEntry = z.infer<typeof newEntrySchema>;
+
+export const newClientSchema = z.strictObject({ identity: clientIdentitySchema });
+
+export const newCaseSchema = z.strictObject({
+  kind: caseKindSchema,
+  clientIds: z.array(z.uuid()).min(1).max(20),
+});
+
+/** Which key a passage is sealed under (PRODUCT.md, the key model). */
+export type PassageKey =
+  | { readonly kind: 'participant'; readonly participantId: string }
+  | { readonly kind: 'case' };
+
+export function passageKeyFor(attribution: Attribution): PassageKey {
+  const unique = [...new Set(attribution)];
+  return unique.length === 1 && unique[0] !== undefined
+    ? { kind: 'participant', participantId: unique[0] }
+    : { kind: 'case' };
+}
+
+/** Normalised for storage: unique, sorted. */
+export function normaliseAttribution(attribution: Attribution): string[] {
+  return [...new Set(attribution)].sort();
+}
+
+export function participantLabel(index: number): string {
+  return `Partner ${String.fromCharCode(65 + index)}`;
+}

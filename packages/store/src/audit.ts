@@ -1,0 +1,254 @@
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import type { Kysely, Selectable, Transaction } from 'kysely';
+import type { Keyring } from './keyring.ts';
+import type { AuditEventTable, Database } from './schema.ts';
+
+/**
+ * The audit log: append-only and hash-chained. Each event's hash covers its own fields
+ * and the previous event's hash; checkpoints sign the head of the chain with a key that
+ * is not in the database in clear (the keyring's audit-signing secret, wrapped by the
+ * master key). `verifyAuditLog` finds any changed, deleted, inserted or reordered event,
+ * and a truncation back to the newest checkpoint. Events hold ids and verbs only: no
+ * clinical text, no identity in clear.
+ */
+export type AuditOutcome = 'ok' | 'denied' | 'failed';
+
+export interface AuditEventInput {
+  readonly actorId?: string | null | undefined;
+  readonly practiceId?: string | null | undefined;
+  /** A verb: 'session.sign-in', 'client.read', 'entry.create', … */
+  readonly action: string;
+  readonly outcome: AuditOutcome;
+  readonly recordType?: string | null | undefined;
+  readonly recordId?: string | null | undefined;
+  /** Why: 'care', 'administration', 'security', … */
+  readonly purpose?: string | null | undefined;
+}
+
+export type AuditEvent = Selectable<AuditEventTable>;
+
+export const GENESIS_HASH = '0'.repeat(64);
+/** A checkpoint is signed after this many events (and when Alcove stops). */
+export const CHECKPOINT_EVERY = 50;
+
+type EventFields = Omit<AuditEvent, 'hash' | 'prev_hash'>;
+
+function canonical(event: EventFields): string {
+  return JSON.stringify([
+    event.seq,
+    event.at,
+    event.actor_id,
+    event.practice_id,
+    event.action,
+    event.outcome,
+    event.record_type,
+    event.record_id,
+    event.purpose,
+  ]);
+}
+
+export function eventHash(prevHash: string, event: EventFields): string {
+  return createHash('sha256').update(prevHash).update('\n').update(canonical(event)).digest('hex');
+}
+
+/**
+ * Takes the head row for this transaction: a no-op update locks it on PostgreSQL (a second
+ * appender waits) and makes the SQLite transaction the writer, on both with the same SQL.
+ */
+async function lockHead(trx: Transaction<Database>) {
+  await trx
+    .updateTable('audit_head')
+    .set((eb) => ({ seq: eb.ref('seq') }))
+    .where('id', '=', 1)
+    .execute();
+  return trx.selectFrom('audit_head').selectAll().where('id', '=', 1).executeTakeFirstOrThrow();
+}
+
+/** Appends one event, in the caller's transaction: the event commits with the act it records. */
+export async function appendAuditEvent(
+  trx: Transaction<Database>,
+  input: AuditEventInput,
+  now = new Date().toISOString(),
+): Promise<{ seq: number; hash: string }> {
+  const head = await lockHead(trx);
+  const fields: EventFields = {
+    seq: head.seq + 1,
+    at: now,
+    actor_id: input.actorId ?? null,
+    practice_id: input.practiceId ?? null,
+    action: input.action,
+    outcome: input.outcome,
+    record_type: input.recordType ?? null,
+    record_id: input.recordId ?? null,
+    purpose: input.purpose ?? null,
+  };
+  const hash = eventHash(head.hash, fields);
+  await trx
+    .insertInto('audit_event')
+    .values({ ...fields, prev_hash: head.hash, hash })
+    .execute();
+  await trx.updateTable('audit_head').set({ seq: fields.seq, hash }).where('id', '=', 1).execute();
+  return { seq: fields.seq, hash };
+}
+
+export async function recordAuditEvent(db: Kysely<Database>, input: AuditEventInput): Promise<void> {
+  await db.transaction().execute((trx) => appendAuditEvent(trx, input));
+}
+
+function signature(key: Buffer, seq: number, headHash: string, at: string): string {
+  return createHmac('sha256', key)
+    .update(JSON.stringify([seq, headHash, at]))
+    .digest('hex');
+}
+
+/** Signs the chain's head, if anything was appended since the last checkpoint. */
+export async function writeCheckpoint(
+  db: Kysely<Database>,
+  keyring: Keyring,
+  now = new Date().toISOString(),
+): Promise<number | undefined> {
+  const key = await keyring.secret(db, 'audit-signing');
+  return db.transaction().execute(async (trx) => {
+    const head = await lockHead(trx);
+    const last = await trx
+      .selectFrom('audit_checkpoint')
+      .select('seq')
+      .orderBy('seq', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    if (head.seq === 0 || last?.seq === head.seq) return undefined;
+    await trx
+      .insertInto('audit_checkpoint')
+      .values({
+        seq: head.seq,
+        at: now,
+        head_hash: head.hash,
+        signature: signature(key, head.seq, head.hash, now),
+      })
+      .execute();
+    return head.seq;
+  });
+}
+
+/** Signs a checkpoint when CHECKPOINT_EVERY events have gone by since the last one. */
+export async function checkpointIfDue(db: Kysely<Database>, keyring: Keyring): Promise<void> {
+  const head = await db.selectFrom('audit_head').select('seq').where('id', '=', 1).executeTakeFirstOrThrow();
+  const last = await db
+    .selectFrom('audit_checkpoint')
+    .select('seq')
+    .orderBy('seq', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  if (head.seq - (last?.seq ?? 0) >= CHECKPOINT_EVERY) await writeCheckpoint(db, keyring);
+}
+
+export interface AuditVerification {
+  readonly ok: boolean;
+  readonly events: number;
+  readonly checkpoints: number;
+  readonly newestCheckpoint: number | undefined;
+  /** Events after the newest checkpoint: chained, but not yet signed. */
+  readonly unsignedTail: number;
+  readonly problems: readonly string[];
+}
+
+/** Reads the whole log in order and checks every link and every checkpoint. */
+export async function verifyAuditLog(
+  db: Kysely<Database>,
+  keyring: Keyring,
+  onProgress?: (done: number, total: number) => void,
+): Promise<AuditVerification> {
+  const key = await keyring.secret(db, 'audit-signing');
+  const problems: string[] = [];
+  const checkpoints = await db.selectFrom('audit_checkpoint').selectAll().orderBy('seq').execute();
+  const bySeq = new Map(checkpoints.map((c) => [c.seq, c]));
+  for (const c of checkpoints) {
+    const expected = Buffer.from(signature(key, c.seq, c.head_hash, c.at), 'hex');
+    const actual = Buffer.from(c.signature, 'hex');
+    if (actual.length !== expected.length || !timingSafeEqual(actual, expected)) {
+      problems.push(`checkpoint at event ${c.seq}: the signature is not valid`);
+    }
+  }
+  const total = Number(
+    (
+      await db
+        .selectFrom('audit_event')
+        .select((eb) => eb.fn.countAll().as('n'))
+        .executeTakeFirstOrThrow()
+    ).n,
+  );
+
+  let expectedSeq = 1;
+  let prevHash = GENESIS_HASH;
+  let done = 0;
+  const pageSize = 5000;
+  let after = 0;
+  for (;;) {
+    const page = await db
+      .selectFrom('audit_event')
+      .selectAll()
+      .where('seq', '>', after)
+      .orderBy('seq')
+      .limit(pageSize)
+      .execute();
+    if (page.length === 0) break;
+    for (const event of page) {
+      if (event.seq !== expectedSeq) {
+        problems.push(`events ${expectedSeq}–${event.seq - 1} are missing`);
+      }
+      if (event.prev_hash !== prevHash) {
+        problems.push(`event ${event.seq} does not follow the event before it`);
+      }
+      const hash = eventHash(event.prev_hash, event);
+      if (hash !== event.hash) {
+        problems.push(`event ${event.seq} has been changed`);
+      }
+      const checkpoint = bySeq.get(event.seq);
+      if (checkpoint !== undefined && checkpoint.head_hash !== hash) {
+        problems.push(`event ${event.seq} does not match the checkpoint signed for it`);
+      }
+      expectedSeq = event.seq + 1;
+      prevHash = hash;
+      done += 1;
+    }
+    after = page.at(-1)?.seq ?? after;
+    onProgress?.(done, total);
+  }
+  const lastSeq = expectedSeq - 1;
+  const head = await db.selectFrom('audit_head').selectAll().where('id', '=', 1).executeTakeFirstOrThrow();
+  if (head.seq !== lastSeq || head.hash !== prevHash) {
+    problems.push(`the log ends at event ${lastSeq}, but its head records event ${head.seq}`);
+  }
+  const newest = checkpoints.at(-1);
+  if (newest !== undefined && lastSeq < newest.seq) {
+    problems.push(
+      `the log ends at event ${lastSeq}, before the checkpoint signed at event ${newest.seq}: it has been cut short`,
+    );
+  }
+  return {
+    ok: problems.length === 0,
+    events: done,
+    checkpoints: checkpoints.length,
+    newestCheckpoint: newest?.seq,
+    unsignedTail: newest === undefined ? lastSeq : Math.max(0, lastSeq - newest.seq),
+    problems,
+  };
+}
+
+/** Who did what to one record, newest first (the access history a practitioner sees). */
+export async function auditEventsForRecords(
+  db: Kysely<Database>,
+  practiceId: string,
+  recordIds: readonly string[],
+  limit = 200,
+): Promise<AuditEvent[]> {
+  if (recordIds.length === 0) return [];
+  return db
+    .selectFrom('audit_event')
+    .selectAll()
+    .where('practice_id', '=', practiceId)
+    .where('record_id', 'in', [...recordIds])
+    .orderBy('seq', 'desc')
+    .limit(limit)
+    .execute();
+}

@@ -1,0 +1,427 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { newId } from '@alcove/core';
+import type { Kysely, Transaction } from 'kysely';
+import { type Binding, KEY_BYTES, newKey, open, seal, TamperedError } from './crypto/aead.ts';
+import { argon2idRaw, deriveKey, PASSPHRASE_KDF_DEFAULTS, type PassphraseKdfParams } from './crypto/kdf.ts';
+import type { Database, DataKeyKind, UnlockMethod } from './schema.ts';
+
+/**
+ * The key model (docs/decisions/2026-11-22-key-model.md):
+ *
+ *   unlock secret ──▶ master key (one per installation, never stored in clear)
+ *                       ├─▶ keyring secrets (e-mail index, account fields, audit signing)
+ *                       └─▶ practice key (one per practice; rotatable)
+ *                             └─▶ data keys: client, participant (client × case), case, person
+ *
+ * Each arrow is an AES-256-GCM wrap bound to its place. Destroying a data key destroys
+ * what it encrypted, and nothing else.
+ */
+
+export type UnlockSource =
+  | { readonly method: 'key-file'; readonly key: Buffer }
+  | { readonly method: 'passphrase'; readonly passphrase: string; readonly secretKey: Buffer }
+  | { readonly method: 'recovery-kit'; readonly kit: string };
+
+export type KeyringSecretName = 'email-index' | 'accounts' | 'audit-signing';
+const SECRET_NAMES: readonly KeyringSecretName[] = ['email-index', 'accounts', 'audit-signing'];
+
+/** Nothing this Alcove holds is unlocked by what was given. Says nothing about which part was wrong. */
+export class UnlockError extends Error {
+  constructor() {
+    super(
+      'That does not unlock this Alcove: check the passphrase and the secret-key file, the key file, or the recovery kit.',
+    );
+    this.name = 'UnlockError';
+  }
+}
+
+export class NotInitialisedError extends Error {
+  constructor() {
+    super('This Alcove has no keys yet: run alcove init first.');
+    this.name = 'NotInitialisedError';
+  }
+}
+
+/** The material a destroyed key protected is gone: this is expected after crypto-shredding. */
+export class KeyDestroyedError extends Error {
+  readonly keyId: string;
+  constructor(keyId: string) {
+    super(`Key ${keyId} has been destroyed; what it protected can no longer be read`);
+    this.name = 'KeyDestroyedError';
+    this.keyId = keyId;
+  }
+}
+
+const INSTALLATION = 'installation';
+
+// ---------------------------------------------------------------- recovery kits
+
+const KIT_PREFIX = 'ALCOVE-RK1';
+
+/** A printable secret: 32 random bytes as 16 groups of 4 hex digits, and a checksum group. */
+export function formatRecoveryKit(secret: Buffer): string {
+  const hex = secret.toString('hex');
+  const groups = hex.match(/.{4}/g) ?? [];
+  const check = createHash('sha256').update(secret).digest('hex').slice(0, 4);
+  return `${KIT_PREFIX} ${[...groups, check].join('-')}`;
+}
+
+export function parseRecoveryKit(text: string): Buffer {
+  const compact = text
+    .trim()
+    .toLowerCase()
+    .replace(/^alcove[\s-]*rk1/, '')
+    .replace(/[^0-9a-f]/g, '');
+  if (compact.length !== 68) throw new UnlockError();
+  const secret = Buffer.from(compact.slice(0, 64), 'hex');
+  const check = createHash('sha256').update(secret).digest('hex').slice(0, 4);
+  if (!timingSafeEqual(Buffer.from(check), Buffer.from(compact.slice(64)))) throw new UnlockError();
+  return secret;
+}
+
+// ---------------------------------------------------------------- unlocking
+
+interface UnlockParams {
+  readonly salt: string;
+  readonly kdf?: PassphraseKdfParams;
+}
+
+async function keyEncryptionKey(source: UnlockSource, params: UnlockParams): Promise<Buffer> {
+  const salt = Buffer.from(params.salt, 'base64');
+  switch (source.method) {
+    case 'key-file':
+      if (source.key.length !== KEY_BYTES) throw new UnlockError();
+      return deriveKey(source.key, salt, 'alcove/unlock/key-file/v1');
+    case 'passphrase': {
+      if (params.kdf === undefined) throw new UnlockError();
+      if (source.secretKey.length !== KEY_BYTES) throw new UnlockError();
+      // Two secrets: a stolen database cannot be brute-forced without the secret-key file.
+      const stretched = await argon2idRaw(source.passphrase, params.kdf);
+      return deriveKey(Buffer.concat([stretched, source.secretKey]), salt, 'alcove/unlock/passphrase/v1');
+    }
+    case 'recovery-kit':
+      return deriveKey(parseRecoveryKit(source.kit), salt, 'alcove/unlock/recovery-kit/v1');
+  }
+}
+
+function unlockBinding(unlockId: string, method: UnlockMethod): Binding {
+  return { practiceId: INSTALLATION, record: `keyring-unlock/${unlockId}`, field: 'master', keyId: method };
+}
+
+async function newUnlockRow(master: Buffer, masterVersion: number, source: UnlockSource, now: string) {
+  const params: UnlockParams = {
+    salt: randomBytes(16).toString('base64'),
+    ...(source.method === 'passphrase'
+      ? { kdf: { salt: randomBytes(16).toString('base64'), ...PASSPHRASE_KDF_DEFAULTS } }
+      : {}),
+  };
+  const id = newId();
+  const kek = await keyEncryptionKey(source, params);
+  return {
+    id,
+    method: source.method,
+    params: JSON.stringify(params),
+    wrapped_master: seal(kek, master, unlockBinding(id, source.method)),
+    master_version: masterVersion,
+    created_at: now,
+  };
+}
+
+/** A random secret for a key file or ALCOVE_KEY (base64). */
+export function newKeyFileSecret(): Buffer {
+  return newKey();
+}
+
+/** Reads a key file or secret-key file: 32 bytes as base64 text. */
+export function parseKeyFile(text: string): Buffer {
+  const key = Buffer.from(text.trim(), 'base64');
+  if (key.length !== KEY_BYTES) {
+    throw new Error('A key file holds 32 random bytes as base64 (as alcove init writes it)');
+  }
+  return key;
+}
+
+export interface CreatedKeyring {
+  readonly keyring: Keyring;
+  /** Print it once, for the practice to keep offline; it is never stored in clear. */
+  readonly recoveryKit: string;
+}
+
+/** Sets up the keys of a new installation, in the transaction that creates it. */
+export async function createKeyring(
+  trx: Transaction<Database>,
+  sources: readonly UnlockSource[],
+  now = new Date().toISOString(),
+): Promise<CreatedKeyring> {
+  const existing = await trx.selectFrom('keyring_unlock').select('id').limit(1).executeTakeFirst();
+  if (existing !== undefined) throw new Error('This Alcove already has keys');
+  const master = newKey();
+  const recoveryKit = formatRecoveryKit(randomBytes(32));
+  for (const source of [...sources, { method: 'recovery-kit', kit: recoveryKit } as const]) {
+    await trx
+      .insertInto('keyring_unlock')
+      .values(await newUnlockRow(master, 1, source, now))
+      .execute();
+  }
+  for (const name of SECRET_NAMES) {
+    await trx
+      .insertInto('keyring_secret')
+      .values({
+        name,
+        wrapped: seal(master, newKey(), {
+          practiceId: INSTALLATION,
+          record: `keyring-secret/${name}`,
+          field: 'key',
+          keyId: 'master',
+        }),
+        created_at: now,
+      })
+      .execute();
+  }
+  return { keyring: new Keyring(master), recoveryKit };
+}
+
+export async function hasKeyring(db: Kysely<Database>): Promise<boolean> {
+  return (await db.selectFrom('keyring_unlock').select('id').limit(1).executeTakeFirst()) !== undefined;
+}
+
+/** Unlocks the installation's master key with one of the ways it was set up with. */
+export async function unlockKeyring(db: Kysely<Database>, source: UnlockSource): Promise<Keyring> {
+  const rows = await db.selectFrom('keyring_unlock').selectAll().execute();
+  if (rows.length === 0) throw new NotInitialisedError();
+  for (const row of rows.filter((r) => r.method === source.method)) {
+    const kek = await keyEncryptionKey(source, JSON.parse(row.params) as UnlockParams);
+    try {
+      return new Keyring(open(kek, row.wrapped_master, unlockBinding(row.id, row.method)));
+    } catch (error) {
+      if (!(error instanceof TamperedError)) throw error;
+    }
+  }
+  throw new UnlockError();
+}
+
+// ---------------------------------------------------------------- the unlocked keyring
+
+export interface DataKey {
+  readonly id: string;
+  readonly key: Buffer;
+}
+
+export class Keyring {
+  readonly #master: Buffer;
+  readonly #secrets = new Map<KeyringSecretName, Buffer>();
+  readonly #practiceKeys = new Map<string, { version: number; key: Buffer }>();
+
+  constructor(master: Buffer) {
+    this.#master = master;
+  }
+
+  /**
+   * Replaces every unlock of one method with a new one: a new passphrase (after recovery
+   * with the kit, or a change), a new key file, or a new recovery kit.
+   */
+  async replaceUnlock(
+    trx: Transaction<Database>,
+    source: UnlockSource,
+    now = new Date().toISOString(),
+  ): Promise<void> {
+    const version = await trx
+      .selectFrom('keyring_unlock')
+      .select('master_version')
+      .limit(1)
+      .executeTakeFirstOrThrow();
+    await trx.deleteFrom('keyring_unlock').where('method', '=', source.method).execute();
+    await trx
+      .insertInto('keyring_unlock')
+      .values(await newUnlockRow(this.#master, version.master_version, source, now))
+      .execute();
+  }
+
+  /** Issues a new recovery kit; the previous one stops working. */
+  async newRecoveryKit(trx: Transaction<Database>): Promise<string> {
+    const kit = formatRecoveryKit(randomBytes(32));
+    await this.replaceUnlock(trx, { method: 'recovery-kit', kit });
+    return kit;
+  }
+
+  async secret(db: Kysely<Database>, name: KeyringSecretName): Promise<Buffer> {
+    const cached = this.#secrets.get(name);
+    if (cached !== undefined) return cached;
+    const row = await db
+      .selectFrom('keyring_secret')
+      .selectAll()
+      .where('name', '=', name)
+      .executeTakeFirstOrThrow();
+    const key = open(this.#master, row.wrapped, {
+      practiceId: INSTALLATION,
+      record: `keyring-secret/${name}`,
+      field: 'key',
+      keyId: 'master',
+    });
+    this.#secrets.set(name, key);
+    return key;
+  }
+
+  /** Creates the practice's key, in the transaction that creates the practice. */
+  async createPracticeKey(
+    trx: Transaction<Database>,
+    practiceId: string,
+    now = new Date().toISOString(),
+  ): Promise<void> {
+    const key = newKey();
+    await trx
+      .insertInto('practice_key')
+      .values({
+        practice_id: practiceId,
+        version: 1,
+        wrapped: seal(this.#master, key, practiceKeyBinding(practiceId, 1)),
+        created_at: now,
+      })
+      .execute();
+    this.#practiceKeys.set(practiceId, { version: 1, key });
+  }
+
+  async practiceKey(db: Kysely<Database>, practiceId: string): Promise<{ version: number; key: Buffer }> {
+    const row = await db
+      .selectFrom('practice_key')
+      .selectAll()
+      .where('practice_id', '=', practiceId)
+      .executeTakeFirst();
+    if (row === undefined) throw new Error('This practice has no key');
+    const cached = this.#practiceKeys.get(practiceId);
+    if (cached !== undefined && cached.version === row.version) return cached;
+    const unwrapped = {
+      version: row.version,
+      key: open(this.#master, row.wrapped, practiceKeyBinding(practiceId, row.version)),
+    };
+    this.#practiceKeys.set(practiceId, unwrapped);
+    return unwrapped;
+  }
+
+  async createDataKey(
+    trx: Transaction<Database>,
+    practiceId: string,
+    kind: DataKeyKind,
+    ownerId: string,
+    now = new Date().toISOString(),
+  ): Promise<DataKey> {
+    const practiceKey = await this.practiceKey(trx, practiceId);
+    const id = newId();
+    const key = newKey();
+    await trx
+      .insertInto('data_key')
+      .values({
+        id,
+        practice_id: practiceId,
+        kind,
+        owner_id: ownerId,
+        epoch: 1,
+        practice_key_version: practiceKey.version,
+        wrapped: seal(practiceKey.key, key, dataKeyBinding(practiceId, id, practiceKey.version)),
+        created_at: now,
+      })
+      .execute();
+    return { id, key };
+  }
+
+  /** Unwraps data keys by id. A destroyed key is absent from the result, never an error here. */
+  async dataKeys(
+    db: Kysely<Database>,
+    practiceId: string,
+    keyIds: readonly string[],
+  ): Promise<Map<string, Buffer>> {
+    const found = new Map<string, Buffer>();
+    if (keyIds.length === 0) return found;
+    const rows = await db
+      .selectFrom('data_key')
+      .selectAll()
+      .where('practice_id', '=', practiceId)
+      .where('id', 'in', [...new Set(keyIds)])
+      .execute();
+    const practiceKey = await this.practiceKey(db, practiceId);
+    for (const row of rows) {
+      if (row.wrapped === null) continue;
+      if (row.practice_key_version !== practiceKey.version) {
+        throw new Error('A data key is wrapped by an older practice key: rotation did not finish');
+      }
+      found.set(
+        row.id,
+        open(practiceKey.key, row.wrapped, dataKeyBinding(practiceId, row.id, row.practice_key_version)),
+      );
+    }
+    return found;
+  }
+
+  async dataKey(db: Kysely<Database>, practiceId: string, keyId: string): Promise<Buffer> {
+    const key = (await this.dataKeys(db, practiceId, [keyId])).get(keyId);
+    if (key === undefined) throw new KeyDestroyedError(keyId);
+    return key;
+  }
+
+  /** Crypto-shredding: the wrapped key is erased; what it encrypted cannot be read again. */
+  async destroyDataKey(
+    trx: Transaction<Database>,
+    practiceId: string,
+    keyId: string,
+    now = new Date().toISOString(),
+  ): Promise<void> {
+    await trx
+      .updateTable('data_key')
+      .set({ wrapped: null, destroyed_at: now })
+      .where('id', '=', keyId)
+      .where('practice_id', '=', practiceId)
+      .execute();
+  }
+
+  /**
+   * Rotates a practice key: a new key re-wraps every live data key, in one transaction.
+   * No record is re-encrypted.
+   */
+  async rotatePracticeKey(
+    trx: Transaction<Database>,
+    practiceId: string,
+  ): Promise<{ version: number; rewrapped: number }> {
+    const current = await this.practiceKey(trx, practiceId);
+    const next = { version: current.version + 1, key: newKey() };
+    const rows = await trx
+      .selectFrom('data_key')
+      .selectAll()
+      .where('practice_id', '=', practiceId)
+      .where('wrapped', 'is not', null)
+      .execute();
+    for (const row of rows) {
+      if (row.wrapped === null) continue;
+      const key = open(
+        current.key,
+        row.wrapped,
+        dataKeyBinding(practiceId, row.id, row.practice_key_version),
+      );
+      await trx
+        .updateTable('data_key')
+        .set({
+          wrapped: seal(next.key, key, dataKeyBinding(practiceId, row.id, next.version)),
+          practice_key_version: next.version,
+        })
+        .where('id', '=', row.id)
+        .execute();
+    }
+    await trx
+      .updateTable('practice_key')
+      .set({
+        version: next.version,
+        wrapped: seal(this.#master, next.key, practiceKeyBinding(practiceId, next.version)),
+      })
+      .where('practice_id', '=', practiceId)
+      .execute();
+    this.#practiceKeys.set(practiceId, next);
+    return { version: next.version, rewrapped: rows.length };
+  }
+}
+
+function practiceKeyBinding(practiceId: string, version: number): Binding {
+  return { practiceId, record: `practice-key/${practiceId}`, field: 'key', keyId: `master/v${version}` };
+}
+
+function dataKeyBinding(practiceId: string, keyId: string, practiceKeyVersion: number): Binding {
+  return { practiceId, record: `data-key/${keyId}`, field: 'key', keyId: `practice/v${practiceKeyVersion}` };
+}

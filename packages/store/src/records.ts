@@ -1,0 +1,526 @@
+import { randomInt } from 'node:crypto';
+import {
+  AlcoveError,
+  type Attribution,
+  type CaseKind,
+  type ClientIdentity,
+  Confidential,
+  clientIdentitySchema,
+  type EntryKind,
+  newId,
+  normaliseAttribution,
+  passageKeyFor,
+} from '@alcove/core';
+import type { Kysely, Transaction } from 'kysely';
+import { type Binding, openText, sealText } from './crypto/aead.ts';
+import type { Keyring } from './keyring.ts';
+import type { Database } from './schema.ts';
+
+/**
+ * The records and their encryption. Every function here trusts its caller to have
+ * decided access (the server's request context does, through `can`); none of them is
+ * reachable from a route handler directly.
+ */
+
+export interface Vault {
+  readonly db: Kysely<Database>;
+  readonly keyring: Keyring;
+}
+
+// ---------------------------------------------------------------- clients
+
+export interface ClientFacts {
+  readonly clientId: string;
+  readonly practiceId: string;
+  readonly createdBy: string;
+  readonly createdAt: string;
+  readonly treatingPractitionerIds: readonly string[];
+}
+
+function clientBinding(practiceId: string, clientId: string, keyId: string): Binding {
+  return { practiceId, record: `client/${clientId}`, field: 'identity', keyId };
+}
+
+export async function createClient(
+  trx: Transaction<Database>,
+  keyring: Keyring,
+  input: { practiceId: string; createdBy: string; identity: Confidential<ClientIdentity>; now?: string },
+): Promise<{ id: string }> {
+  const now = input.now ?? new Date().toISOString();
+  const id = newId();
+  const key = await keyring.createDataKey(trx, input.practiceId, 'client', id, now);
+  await trx
+    .insertInto('client')
+    .values({
+      id,
+      practice_id: input.practiceId,
+      key_id: key.id,
+      identity_sealed: sealText(
+        key.key,
+        JSON.stringify(input.identity.reveal()),
+        clientBinding(input.practiceId, id, key.id),
+      ),
+      created_by: input.createdBy,
+      created_at: now,
+    })
+    .execute();
+  return { id };
+}
+
+export async function clientFacts(
+  db: Kysely<Database>,
+  practiceId: string,
+  clientIds: readonly string[],
+): Promise<Map<string, ClientFacts>> {
+  const facts = new Map<string, ClientFacts>();
+  if (clientIds.length === 0) return facts;
+  const rows = await db
+    .selectFrom('client')
+    .select(['id', 'created_by', 'created_at'])
+    .where('practice_id', '=', practiceId)
+    .where('id', 'in', [...new Set(clientIds)])
+    .execute();
+  const treating = await db
+    .selectFrom('participant')
+    .innerJoin('care_case', 'care_case.id', 'participant.case_id')
+    .select(['participant.client_id', 'care_case.practitioner_id'])
+    .where('care_case.practice_id', '=', practiceId)
+    .where('participant.client_id', 'in', rows.map((r) => r.id).concat(['']))
+    .execute();
+  for (const row of rows) {
+    const practitioners = new Set([row.created_by]);
+    for (const t of treating) if (t.client_id === row.id) practitioners.add(t.practitioner_id);
+    facts.set(row.id, {
+      clientId: row.id,
+      practiceId,
+      createdBy: row.created_by,
+      createdAt: row.created_at,
+      treatingPractitionerIds: [...practitioners],
+    });
+  }
+  return facts;
+}
+
+export async function allClientIds(db: Kysely<Database>, practiceId: string): Promise<string[]> {
+  const rows = await db
+    .selectFrom('client')
+    .select('id')
+    .where('practice_id', '=', practiceId)
+    .orderBy('created_at')
+    .execute();
+  return rows.map((r) => r.id);
+}
+
+/** The client's identity and contact details, or undefined once their key is destroyed. */
+export async function readClientIdentities(
+  vault: Vault,
+  practiceId: string,
+  clientIds: readonly string[],
+): Promise<Map<string, Confidential<ClientIdentity>>> {
+  const result = new Map<string, Confidential<ClientIdentity>>();
+  if (clientIds.length === 0) return result;
+  const rows = await vault.db
+    .selectFrom('client')
+    .select(['id', 'key_id', 'identity_sealed'])
+    .where('practice_id', '=', practiceId)
+    .where('id', 'in', [...new Set(clientIds)])
+    .execute();
+  const keys = await vault.keyring.dataKeys(
+    vault.db,
+    practiceId,
+    rows.map((r) => r.key_id),
+  );
+  for (const row of rows) {
+    const key = keys.get(row.key_id);
+    if (key === undefined) continue;
+    const json = openText(key, row.identity_sealed, clientBinding(practiceId, row.id, row.key_id));
+    result.set(row.id, new Confidential(clientIdentitySchema.parse(JSON.parse(json))));
+  }
+  return result;
+}
+
+// ---------------------------------------------------------------- cases
+
+export interface CaseFacts {
+  readonly caseId: string;
+  readonly practiceId: string;
+  readonly practitionerId: string;
+  readonly kind: CaseKind;
+  readonly participants: readonly { id: string; clientId: string; label: string }[];
+}
+
+function labelFor(kind: CaseKind, index: number): string {
+  if (kind === 'individual') return 'Client';
+  if (kind === 'couple') return `Partner ${String.fromCharCode(65 + index)}`;
+  return `Member ${index + 1}`;
+}
+
+const PSEUDONYM_ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
+
+function newPseudonym(): string {
+  let code = '';
+  for (let i = 0; i < 6; i += 1) code += PSEUDONYM_ALPHABET[randomInt(PSEUDONYM_ALPHABET.length)];
+  return `Case ${code}`;
+}
+
+export async function openCase(
+  trx: Transaction<Database>,
+  keyring: Keyring,
+  input: {
+    practiceId: string;
+    practitionerId: string;
+    kind: CaseKind;
+    clientIds: readonly string[];
+    now?: string;
+  },
+): Promise<CaseFacts> {
+  const now = input.now ?? new Date().toISOString();
+  const clientIds = [...new Set(input.clientIds)];
+  const expected: Record<CaseKind, (n: number) => boolean> = {
+    individual: (n) => n === 1,
+    couple: (n) => n === 2,
+    family: (n) => n >= 2,
+    group: (n) => n >= 2,
+  };
+  if (!expected[input.kind](clientIds.length)) {
+    throw new AlcoveError('validation-failed', 'The number of clients does not fit the kind of case.', [
+      {
+        location: 'body',
+        pointer: '/clientIds',
+        detail:
+          input.kind === 'individual'
+            ? 'An individual case has one client'
+            : input.kind === 'couple'
+              ? 'A couple case has two clients'
+              : 'A family or group case has two clients or more',
+      },
+    ]);
+  }
+  const id = newId();
+  const caseKey = await keyring.createDataKey(trx, input.practiceId, 'case', id, now);
+  await trx
+    .insertInto('care_case')
+    .values({
+      id,
+      practice_id: input.practiceId,
+      kind: input.kind,
+      practitioner_id: input.practitionerId,
+      status: 'open',
+      key_id: caseKey.id,
+      pseudonym: newPseudonym(),
+      opened_at: now,
+      closed_at: null,
+    })
+    .execute();
+  const participants: { id: string; clientId: string; label: string }[] = [];
+  for (const [index, clientId] of clientIds.entries()) {
+    const participantId = newId();
+    const key = await keyring.createDataKey(trx, input.practiceId, 'participant', participantId, now);
+    const label = labelFor(input.kind, index);
+    await trx
+      .insertInto('participant')
+      .values({ id: participantId, case_id: id, client_id: clientId, label, key_id: key.id, joined_at: now })
+      .execute();
+    participants.push({ id: participantId, clientId, label });
+  }
+  return {
+    caseId: id,
+    practiceId: input.practiceId,
+    practitionerId: input.practitionerId,
+    kind: input.kind,
+    participants,
+  };
+}
+
+export async function caseFacts(
+  db: Kysely<Database>,
+  practiceId: string,
+  caseId: string,
+): Promise<CaseFacts | undefined> {
+  const row = await db
+    .selectFrom('care_case')
+    .select(['id', 'practitioner_id', 'kind'])
+    .where('practice_id', '=', practiceId)
+    .where('id', '=', caseId)
+    .executeTakeFirst();
+  if (row === undefined) return undefined;
+  const participants = await db
+    .selectFrom('participant')
+    .select(['id', 'client_id', 'label'])
+    .where('case_id', '=', caseId)
+    .orderBy('label')
+    .execute();
+  return {
+    caseId: row.id,
+    practiceId,
+    practitionerId: row.practitioner_id,
+    kind: row.kind as CaseKind,
+    participants: participants.map((p) => ({ id: p.id, clientId: p.client_id, label: p.label })),
+  };
+}
+
+// ---------------------------------------------------------------- entries
+
+export interface NewPassage {
+  readonly text: Confidential<string>;
+  readonly attribution: Attribution;
+}
+
+function passageBinding(practiceId: string, passageId: string, keyId: string): Binding {
+  return { practiceId, record: `passage/${passageId}`, field: 'body', keyId };
+}
+
+/**
+ * Adds an entry. Each passage is sealed under its attribution's key: one participant's
+ * own key, or the case key for several participants or the practitioner's formulation.
+ */
+export async function addEntry(
+  trx: Transaction<Database>,
+  keyring: Keyring,
+  input: {
+    practiceId: string;
+    theCase: CaseFacts;
+    authorId: string;
+    kind: EntryKind;
+    occurredAt: string;
+    passages: readonly NewPassage[];
+    now?: string;
+  },
+): Promise<{ id: string }> {
+  const now = input.now ?? new Date().toISOString();
+  const participantIds = new Set(input.theCase.participants.map((p) => p.id));
+  const issues = input.passages.flatMap((passage, i) =>
+    passage.attribution
+      .map((id, j) => ({ id, j }))
+      .filter(({ id }) => !participantIds.has(id))
+      .map(({ j }) => ({
+        location: 'body' as const,
+        pointer: `/passages/${i}/attribution/${j}`,
+        detail: 'Not a participant in this case',
+      })),
+  );
+  if (issues.length > 0) {
+    throw new AlcoveError(
+      'validation-failed',
+      'A passage is attributed to someone who is not in the case.',
+      issues,
+    );
+  }
+  const keyIds = await trx
+    .selectFrom('participant')
+    .select(['id', 'key_id'])
+    .where('case_id', '=', input.theCase.caseId)
+    .execute();
+  const caseRow = await trx
+    .selectFrom('care_case')
+    .select('key_id')
+    .where('id', '=', input.theCase.caseId)
+    .executeTakeFirstOrThrow();
+  const keyIdFor = (attribution: Attribution): string => {
+    const target = passageKeyFor(attribution);
+    if (target.kind === 'case') return caseRow.key_id;
+    const row = keyIds.find((k) => k.id === target.participantId);
+    if (row === undefined) throw new Error('participant without a key');
+    return row.key_id;
+  };
+  const needed = input.passages.map((p) => keyIdFor(p.attribution));
+  const keys = await keyring.dataKeys(trx, input.practiceId, needed);
+
+  const id = newId();
+  await trx
+    .insertInto('entry')
+    .values({
+      id,
+      case_id: input.theCase.caseId,
+      author_id: input.authorId,
+      kind: input.kind,
+      occurred_at: new Date(input.occurredAt).toISOString(),
+      written_at: now,
+    })
+    .execute();
+  for (const [position, passage] of input.passages.entries()) {
+    const keyId = needed[position] ?? '';
+    const key = keys.get(keyId);
+    if (key === undefined) {
+      throw new AlcoveError(
+        'conflict',
+        'This material can no longer be written: its key has been destroyed.',
+      );
+    }
+    const passageId = newId();
+    await trx
+      .insertInto('passage')
+      .values({
+        id: passageId,
+        entry_id: id,
+        position,
+        attribution: JSON.stringify(normaliseAttribution(passage.attribution)),
+        key_id: keyId,
+        body_sealed: sealText(key, passage.text.reveal(), passageBinding(input.practiceId, passageId, keyId)),
+      })
+      .execute();
+  }
+  return { id };
+}
+
+// ---------------------------------------------------------------- reading a record
+
+export interface RecordPassage {
+  readonly position: number;
+  readonly attribution: readonly string[];
+  /** null: its key has been destroyed. */
+  readonly text: Confidential<string> | null;
+}
+
+export interface RecordEntry {
+  readonly id: string;
+  readonly kind: EntryKind;
+  readonly authorId: string;
+  readonly occurredAt: string;
+  readonly writtenAt: string;
+  readonly passages: readonly RecordPassage[];
+}
+
+export interface RecordCase {
+  readonly id: string;
+  readonly kind: CaseKind;
+  readonly status: string;
+  readonly pseudonym: string;
+  readonly practitionerId: string;
+  readonly openedAt: string;
+  readonly participants: readonly { id: string; clientId: string; label: string }[];
+  readonly entries: readonly RecordEntry[];
+}
+
+/** Every case the client is in, with every entry, decrypted where the keys still exist. */
+export async function readClientCases(
+  vault: Vault,
+  practiceId: string,
+  clientId: string,
+): Promise<RecordCase[]> {
+  const { db } = vault;
+  const cases = await db
+    .selectFrom('care_case')
+    .innerJoin('participant', 'participant.case_id', 'care_case.id')
+    .select([
+      'care_case.id',
+      'care_case.kind',
+      'care_case.status',
+      'care_case.pseudonym',
+      'care_case.practitioner_id',
+      'care_case.opened_at',
+    ])
+    .where('care_case.practice_id', '=', practiceId)
+    .where('participant.client_id', '=', clientId)
+    .orderBy('care_case.opened_at')
+    .execute();
+  if (cases.length === 0) return [];
+  const caseIds = cases.map((c) => c.id);
+  const participants = await db
+    .selectFrom('participant')
+    .selectAll()
+    .where('case_id', 'in', caseIds)
+    .orderBy('label')
+    .execute();
+  const entries = await db
+    .selectFrom('entry')
+    .selectAll()
+    .where('case_id', 'in', caseIds)
+    .orderBy('occurred_at')
+    .orderBy('written_at')
+    .execute();
+  const passages =
+    entries.length === 0
+      ? []
+      : await db
+          .selectFrom('passage')
+          .selectAll()
+          .where(
+            'entry_id',
+            'in',
+            entries.map((e) => e.id),
+          )
+          .orderBy('entry_id')
+          .orderBy('position')
+          .execute();
+  const keys = await vault.keyring.dataKeys(
+    db,
+    practiceId,
+    passages.map((p) => p.key_id),
+  );
+
+  return cases.map((c) => ({
+    id: c.id,
+    kind: c.kind as CaseKind,
+    status: c.status,
+    pseudonym: c.pseudonym,
+    practitionerId: c.practitioner_id,
+    openedAt: c.opened_at,
+    participants: participants
+      .filter((p) => p.case_id === c.id)
+      .map((p) => ({ id: p.id, clientId: p.client_id, label: p.label })),
+    entries: entries
+      .filter((e) => e.case_id === c.id)
+      .map((e) => ({
+        id: e.id,
+        kind: e.kind as EntryKind,
+        authorId: e.author_id,
+        occurredAt: e.occurred_at,
+        writtenAt: e.written_at,
+        passages: passages
+          .filter((p) => p.entry_id === e.id)
+          .map((p) => {
+            const key = keys.get(p.key_id);
+            return {
+              position: p.position,
+              attribution: JSON.parse(p.attribution) as string[],
+              text:
+                key === undefined
+                  ? null
+                  : new Confidential(
+                      openText(key, p.body_sealed, passageBinding(practiceId, p.id, p.key_id)),
+                    ),
+            };
+          }),
+      })),
+  }));
+}
+
+// ---------------------------------------------------------------- crypto-shredding
+
+/** Destroys one participant's key: that client's own material in that case, and nothing else. */
+export async function destroyParticipantKey(
+  trx: Transaction<Database>,
+  keyring: Keyring,
+  practiceId: string,
+  participantId: string,
+): Promise<void> {
+  const row = await trx
+    .selectFrom('participant')
+    .select('key_id')
+    .where('id', '=', participantId)
+    .executeTakeFirstOrThrow();
+  await keyring.destroyDataKey(trx, practiceId, row.key_id);
+}
+
+/** Destroys a case's key and all its participants' keys: the whole case, and nothing else. */
+export async function destroyCaseKeys(
+  trx: Transaction<Database>,
+  keyring: Keyring,
+  practiceId: string,
+  caseId: string,
+): Promise<void> {
+  const theCase = await trx
+    .selectFrom('care_case')
+    .select('key_id')
+    .where('id', '=', caseId)
+    .where('practice_id', '=', practiceId)
+    .executeTakeFirstOrThrow();
+  await keyring.destroyDataKey(trx, practiceId, theCase.key_id);
+  const participants = await trx
+    .selectFrom('participant')
+    .select('key_id')
+    .where('case_id', '=', caseId)
+    .execute();
+  for (const p of participants) await keyring.destroyDataKey(trx, practiceId, p.key_id);
+}
