@@ -1,9 +1,9 @@
 // `npm start`: builds the web app if its sources changed, makes sure the fictional demo
 // practice exists, and serves it. Honours ALCOVE_DATA (default: .alcove-demo in this
-// folder), DATABASE_URL, HOST and PORT.
+// folder, unlocked by .alcove-demo.key beside it), DATABASE_URL, HOST and PORT.
 import fs from 'node:fs';
 import path from 'node:path';
-import { main } from '@alcove/cli';
+import { main, terminalIo } from '@alcove/cli';
 import { build } from 'vite';
 
 const root = path.resolve(import.meta.dirname, '..');
@@ -38,20 +38,11 @@ if (newestChange(sources) > builtAt) {
   await build({ configFile: path.join(web, 'vite.config.ts'), logLevel: 'warn' });
 }
 
-const env = {
+const dataDir = process.env.ALCOVE_DATA?.trim() || path.join(root, '.alcove-demo');
+const io = terminalIo({
   ...process.env,
-  ALCOVE_DATA: process.env.ALCOVE_DATA?.trim() || path.join(root, '.alcove-demo'),
-};
-const io = {
-  env,
-  out: (line: string) => process.stdout.write(`${line}\n`),
-  err: (line: string) => process.stderr.write(`${line}\n`),
-  stopSignal: () =>
-    new Promise<string>((resolve) => {
-      process.once('SIGINT', () => resolve('SIGINT'));
-      process.once('SIGTERM', () => resolve('SIGTERM'));
-    }),
-};
-
+  ALCOVE_DATA: dataDir,
+  ALCOVE_KEY_FILE: process.env.ALCOVE_KEY_FILE?.trim() || `${path.resolve(dataDir)}.key`,
+});
 const demo = await main(['demo'], io);
 process.exitCode = demo === 0 ? await main(['serve'], io) : demo;

@@ -9,6 +9,10 @@ export interface CliIo {
   readonly err: (line: string) => void;
   /** Resolves when the user asks a long-running command (serve) to stop. */
   readonly stopSignal: () => Promise<string>;
+  /** Asks at the terminal; `secret` hides what is typed. Fails when there is no terminal. */
+  readonly prompt: (question: string, options?: { secret?: boolean }) => Promise<string>;
+  /** A progress bar for long work (a no-op where output is not a terminal). */
+  readonly progress?: (label: string) => { update(done: number, total: number): void; stop(): void };
 }
 
 /** A clear sentence for the user; the CLI prints it and exits with `exitCode`. */

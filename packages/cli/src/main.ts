@@ -1,11 +1,20 @@
 import { ALCOVE_VERSION } from '@alcove/server';
-import { DataFolderInUseError, MigrationError } from '@alcove/store';
+import {
+  DataFolderInUseError,
+  EmailTakenError,
+  MigrationError,
+  NotInitialisedError,
+  UnlockError,
+} from '@alcove/store';
 import { Command, CommanderError, Option } from 'commander';
-import { demoCommand } from './commands/demo.ts';
-import { initCommand } from './commands/init.ts';
+import { auditCheckpointCommand, auditVerifyCommand } from './commands/audit.ts';
+import { demoCodeCommand, demoCommand } from './commands/demo.ts';
+import { type InitOptions, initCommand } from './commands/init.ts';
 import { migrateCommand } from './commands/migrate.ts';
-import { serveCommand } from './commands/serve.ts';
+import { recoverCommand } from './commands/recover.ts';
+import { type ServeOptions, serveCommand } from './commands/serve.ts';
 import { CliError, type CliIo } from './context.ts';
+import type { UnlockOptions } from './unlock.ts';
 
 function dataOption(): Option {
   return new Option(
@@ -14,10 +23,23 @@ function dataOption(): Option {
   );
 }
 
+function keyFileOption(): Option {
+  return new Option('--key-file <path>', 'unlock with this key file (or ALCOVE_KEY_FILE / ALCOVE_KEY)');
+}
+
+function secretKeyFileOption(): Option {
+  return new Option(
+    '--secret-key-file <path>',
+    'with the passphrase (ALCOVE_PASSPHRASE, or asked): the secret-key file (default ~/.config/alcove/secret-key)',
+  );
+}
+
 function program(io: CliIo): Command {
   const root = new Command('alcove')
     .description('Alcove: practice records for sexual and relationship therapists.')
     .version(ALCOVE_VERSION, '-v, --version')
+    // Options belong to the command they follow: `alcove demo code --data D` is code's --data.
+    .enablePositionalOptions()
     .exitOverride()
     .configureOutput({
       writeOut: (text) => io.out(text.trimEnd()),
@@ -27,10 +49,26 @@ function program(io: CliIo): Command {
 
   root
     .command('init')
-    .description('create a new practice in an empty data folder (or PostgreSQL database)')
+    .description(
+      'create a new practice, its keys and the first practitioner account; prints the recovery kit',
+    )
     .addOption(dataOption())
     .requiredOption('--practice-name <name>', "the practice's name, as clients will see it")
-    .action((options: { data?: string; practiceName: string }) => initCommand(io, options));
+    .requiredOption('--email <email>', "the first practitioner's e-mail address (their sign-in)")
+    .requiredOption('--name <name>', "the first practitioner's name")
+    .option(
+      '--key-file <path>',
+      'unlock with a new key file written here (unattended servers), instead of a passphrase',
+    )
+    .option(
+      '--secret-key-file <path>',
+      'the secret-key file that goes with the passphrase (default ~/.config/alcove/secret-key)',
+    )
+    .addHelpText(
+      'after',
+      '\nThe account password comes from ALCOVE_INIT_PASSWORD, the passphrase from ALCOVE_PASSPHRASE; otherwise both are asked for.',
+    )
+    .action((options: InitOptions) => initCommand(io, options));
 
   root
     .command('serve')
@@ -39,9 +77,9 @@ function program(io: CliIo): Command {
     .option('--host <host>', 'address to listen on (default: $HOST, else 127.0.0.1)')
     .option('--port <port>', 'port to listen on (default: $PORT, else 8080)')
     .option('--no-web', 'serve the API only')
-    .action((options: { data?: string; host?: string; port?: string; web?: boolean }) =>
-      serveCommand(io, options),
-    );
+    .addOption(keyFileOption())
+    .addOption(secretKeyFileOption())
+    .action((options: ServeOptions) => serveCommand(io, options));
 
   root
     .command('migrate')
@@ -49,11 +87,46 @@ function program(io: CliIo): Command {
     .addOption(dataOption())
     .action((options: { data?: string }) => migrateCommand(io, options));
 
-  root
+  const demo = root
     .command('demo')
     .description('create the fictional demo practice (never in a folder that holds a real one)')
     .addOption(dataOption())
-    .action((options: { data?: string }) => demoCommand(io, options));
+    .option('--key-file <path>', "the demo's key file (default: beside the data folder)")
+    .action((options: { data?: string; keyFile?: string }) => demoCommand(io, options));
+  demo
+    .command('code')
+    .description("print a demo account's current authenticator code (the demo practice only)")
+    .addOption(dataOption())
+    .option('--key-file <path>', "the demo's key file (default: beside the data folder)")
+    .option('--email <email>', 'which demo account (default: the practitioner)')
+    .action((options: { data?: string; keyFile?: string; email?: string }) => demoCodeCommand(io, options));
+
+  const audit = root.command('audit').description('the tamper-evident audit log');
+  audit
+    .command('verify')
+    .description(
+      'check every event and signed checkpoint; exits 3 if anything was changed, removed, added or reordered',
+    )
+    .addOption(dataOption())
+    .addOption(keyFileOption())
+    .addOption(secretKeyFileOption())
+    .action((options: UnlockOptions & { data?: string }) => auditVerifyCommand(io, options));
+  audit
+    .command('checkpoint')
+    .description('sign the head of the log now')
+    .addOption(dataOption())
+    .addOption(keyFileOption())
+    .addOption(secretKeyFileOption())
+    .action((options: UnlockOptions & { data?: string }) => auditCheckpointCommand(io, options));
+
+  root
+    .command('recover')
+    .description(
+      'set a new practice passphrase with the recovery kit (ALCOVE_RECOVERY_KIT, ALCOVE_NEW_PASSPHRASE, or asked)',
+    )
+    .addOption(dataOption())
+    .addOption(secretKeyFileOption())
+    .action((options: { data?: string; secretKeyFile?: string }) => recoverCommand(io, options));
 
   return root;
 }
@@ -76,6 +149,14 @@ function reportError(error: unknown, io: CliIo): number {
   if (error instanceof CliError) {
     io.err(error.message);
     return error.exitCode;
+  }
+  if (
+    error instanceof UnlockError ||
+    error instanceof NotInitialisedError ||
+    error instanceof EmailTakenError
+  ) {
+    io.err(error.message);
+    return 1;
   }
   if (error instanceof DataFolderInUseError) {
     io.err(error.message);

@@ -2,6 +2,8 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
 import { tempDir } from '@alcove/store/testing';
 import { afterEach, describe, expect, it } from 'vitest';
+import { main } from './main.ts';
+import { captureIo } from './testing/io.ts';
 
 /** `alcove serve` as a user runs it: a separate process, killed the way a crash kills it. */
 const bin = path.join(import.meta.dirname, 'bin.ts');
@@ -16,7 +18,7 @@ interface Running {
 function start(dataDir: string): Running {
   const child = spawn(process.execPath, [bin, 'serve', '--data', dataDir, '--port', '0', '--no-web'], {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, ALCOVE_DATA: '', DATABASE_URL: '' },
+    env: { ...process.env, ALCOVE_DATA: '', DATABASE_URL: '', ALCOVE_KEY_FILE: `${dataDir}.key` },
   });
   let out = '';
   let err = '';
@@ -49,6 +51,7 @@ describe('alcove serve, process by process', () => {
 
   it('refuses a second server on a folder in use, and restarts after kill -9 with no clean-up', async () => {
     const dataDir = tempDir();
+    expect(await main(['demo', '--data', dataDir], captureIo())).toBe(0);
     const first = start(dataDir);
     children.push(first.child);
     const url = await urlOf(first);

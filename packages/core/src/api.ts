@@ -30,3 +30,59 @@ export const practiceNameSchema = z
   .trim()
   .min(1, 'Give the practice a name')
   .max(120, 'A practice name has at most 120 characters');
+
+// ---------------------------------------------------------------- signing in
+
+export const signInSchema = z.strictObject({
+  email: z.email().max(320),
+  password: z.string().min(1).max(1024),
+});
+
+export const sessionStageSchema = z.enum(['mfa-enrol', 'mfa-challenge', 'active']);
+export type SessionStage = z.infer<typeof sessionStageSchema>;
+
+export const signInResultSchema = z.strictObject({
+  stage: sessionStageSchema,
+  csrfToken: z.string(),
+});
+
+export const totpCodeSchema = z.strictObject({ code: z.string().regex(/^\d{6}$/, 'Six digits') });
+
+export const mfaChallengeSchema = z.union([
+  z.strictObject({ code: z.string().regex(/^\d{6}$/, 'Six digits') }),
+  z.strictObject({ recoveryCode: z.string().min(10).max(20) }),
+]);
+
+export const mfaEnrolmentSchema = z.strictObject({
+  otpauthUri: z.string(),
+  secret: z.string(),
+  qrSvg: z.string(),
+});
+
+export const recoveryCodesSchema = z.strictObject({ recoveryCodes: z.array(z.string()) });
+
+export const sessionInfoSchema = z.strictObject({
+  stage: sessionStageSchema,
+  csrfToken: z.string(),
+  user: z.strictObject({ id: z.string(), name: z.string() }),
+  practice: z.strictObject({ id: z.string(), name: z.string(), demo: z.boolean() }).nullable(),
+  roles: z.array(z.string()),
+  idleTimeoutSeconds: z.number().int(),
+  expiresAt: z.iso.datetime(),
+  recoveryCodesLeft: z.number().int(),
+});
+export type SessionInfo = z.infer<typeof sessionInfoSchema>;
+
+export const changePasswordSchema = z.strictObject({
+  currentPassword: z.string().min(1).max(1024),
+  newPassword: z.string().min(1).max(1024),
+});
+
+export const apiTokenSummarySchema = z.strictObject({
+  id: z.string(),
+  name: z.string(),
+  createdAt: z.iso.datetime(),
+  lastUsedAt: z.iso.datetime().nullable(),
+});
+export const newApiTokenSchema = z.strictObject({ name: z.string().trim().min(1).max(80) });
+export const createdApiTokenSchema = z.strictObject({ id: z.string(), name: z.string(), token: z.string() });

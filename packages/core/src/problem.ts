@@ -9,6 +9,11 @@ export const problemCodes = {
   'validation-failed': { status: 400, title: 'The request is not valid' },
   'malformed-body': { status: 400, title: 'The request body is not valid JSON' },
   unauthenticated: { status: 401, title: 'Sign-in required' },
+  'invalid-credentials': { status: 401, title: 'The e-mail address or password is not right' },
+  'invalid-code': { status: 401, title: 'That code is not right' },
+  'session-expired': { status: 401, title: 'Your session has ended' },
+  'mfa-required': { status: 401, title: 'Finish signing in with your authenticator code' },
+  'csrf-failed': { status: 403, title: 'The request could not be confirmed as yours' },
   'not-found': { status: 404, title: 'Not found' },
   'method-not-allowed': { status: 405, title: 'Method not allowed' },
   conflict: { status: 409, title: 'Conflict' },
@@ -16,6 +21,7 @@ export const problemCodes = {
   'unsupported-media-type': { status: 415, title: 'Unsupported media type' },
   'rate-limited': { status: 429, title: 'Too many requests' },
   internal: { status: 500, title: 'Something went wrong on our side' },
+  locked: { status: 503, title: 'Alcove is locked' },
 } as const;
 
 export type ProblemCode = keyof typeof problemCodes;

@@ -2,11 +2,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { healthSchema, problemDocumentSchema } from '@alcove/core';
-import { createPractice, LATEST_MIGRATION } from '@alcove/store';
+import { LATEST_MIGRATION } from '@alcove/store';
 import { tempDir, testEngines } from '@alcove/store/testing';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApp, type TestApp } from './testing/app.ts';
+import { addStaff, bearer, startTestApp, type TestApp } from './testing/app.ts';
 
 describe.each(testEngines)('the API on $name', (engine) => {
   let t: TestApp;
@@ -22,7 +22,7 @@ describe.each(testEngines)('the API on $name', (engine) => {
     t = await startTestApp(engine, {
       logger: { level: 'info', stream },
       extend: (app) => {
-        app.get('/api/v1/test/explode', async () => {
+        app.get('/api/v1/test/explode', { config: { access: 'public' } }, async () => {
           throw new Error('Fictional client Zephyrine Quillfeather disclosed something');
         });
       },
@@ -43,12 +43,19 @@ describe.each(testEngines)('the API on $name', (engine) => {
     });
   });
 
-  it('lists the practices, field by field', async () => {
-    const practice = await createPractice(t.store.db, { name: 'Test Practice (fictional)', demo: true });
-    const response = await t.app.inject({ method: 'GET', url: '/api/v1/practices' });
+  it('shows a signed-in user their practice, field by field, and nobody else anything', async () => {
+    const anonymous = await t.app.inject({ method: 'GET', url: '/api/v1/practices' });
+    expect(anonymous.statusCode).toBe(401);
+    const staff = await addStaff(t.vault, {
+      email: 'admin@example.test',
+      name: 'Admin (fictional)',
+      roles: ['administrator'],
+    });
+    const response = await t.app.inject({ method: 'GET', url: '/api/v1/practices', headers: bearer(staff) });
     expect(response.statusCode).toBe(200);
+    const { practice } = t.vault;
     expect(response.json()).toEqual({
-      practices: [{ id: practice.id, name: practice.name, createdAt: practice.createdAt, demo: true }],
+      practices: [{ id: practice.id, name: practice.name, createdAt: practice.createdAt, demo: false }],
     });
   });
 

@@ -1,8 +1,16 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { problemDocumentSchema } from '@alcove/core';
-import type { Store } from '@alcove/store';
+import {
+  currentMigration,
+  findPractice,
+  type Keyring,
+  type Store,
+  unusedRecoveryCodes,
+  type Vault,
+} from '@alcove/store';
 import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
 import swagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
@@ -13,16 +21,22 @@ import {
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { authPlugin } from './auth/plugin.ts';
+import { AuthService, DEFAULT_SESSION_POLICY, type SessionPolicy } from './auth/service.ts';
 import { registerProblemHandling, sendProblem } from './problems.ts';
+import { accountRoutes } from './routes/account.ts';
+import { authRoutes } from './routes/auth.ts';
 import { healthRoutes } from './routes/health.ts';
 import { openapiRoutes } from './routes/openapi.ts';
 import { practiceRoutes } from './routes/practices.ts';
+import { recordRoutes } from './routes/records.ts';
 import { findNonStrictObjects } from './strict-schemas.ts';
 import { ALCOVE_VERSION } from './version.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
-    alcove: { store: Store };
+    /** What routes may know of the installation without a request context. */
+    alcove: { engine: Store['engine']; schemaVersion: () => Promise<string> };
   }
 }
 
@@ -43,6 +57,11 @@ export const DEFAULT_WEB_ROOT = path.resolve(import.meta.dirname, '../../web/dis
 
 export interface AppOptions {
   readonly store: Store;
+  /** The unlocked keyring: Alcove serves nothing confidential without it. */
+  readonly keyring: Keyring;
+  readonly sessionPolicy?: SessionPolicy;
+  /** The clock, for tests of timeouts. */
+  readonly now?: () => Date;
   /** The built web app to serve; undefined serves the API only. */
   readonly webRoot?: string | undefined;
   readonly logger?: FastifyServerOptions['logger'];
@@ -62,7 +81,12 @@ export async function buildApp(options: AppOptions): Promise<AlcoveApp> {
     routerOptions: { ignoreTrailingSlash: false },
   }).withTypeProvider<ZodTypeProvider>();
 
-  app.decorate('alcove', { store: options.store });
+  const vault: Vault = { db: options.store.db, keyring: options.keyring };
+  const auth = new AuthService(vault, options.sessionPolicy ?? DEFAULT_SESSION_POLICY, options.now);
+  app.decorate('alcove', {
+    engine: options.store.engine,
+    schemaVersion: async () => (await currentMigration(options.store.db)) ?? 'none',
+  });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   // JSON only: a text/plain body is refused (415) rather than handed to a route as a string.
@@ -125,6 +149,9 @@ export async function buildApp(options: AppOptions): Promise<AlcoveApp> {
     },
   });
 
+  await app.register(rateLimit, { global: false });
+  await app.register(authPlugin, { auth, vault });
+
   await app.register(
     async (api) => {
       // Records are confidential: no API answer is kept by a browser or a proxy.
@@ -132,8 +159,20 @@ export async function buildApp(options: AppOptions): Promise<AlcoveApp> {
         reply.header('cache-control', 'no-store');
       });
       await api.register(healthRoutes);
-      await api.register(practiceRoutes);
       await api.register(openapiRoutes);
+      await api.register(practiceRoutes, { vault });
+      await api.register(authRoutes, {
+        auth,
+        practiceSummary: async (id) => {
+          const practice = await findPractice(vault.db, id);
+          return practice === undefined
+            ? undefined
+            : { id: practice.id, name: practice.name, demo: practice.demo };
+        },
+        unusedRecoveryCodes: (userId) => unusedRecoveryCodes(vault.db, userId),
+      });
+      await api.register(accountRoutes, { auth, vault });
+      await api.register(recordRoutes);
     },
     { prefix: API_PREFIX },
   );

@@ -1,4 +1,5 @@
 import { type ProblemDocument, problemDocumentSchema } from '@alcove/core';
+import type { TestVault } from '@alcove/store/testing';
 import { testEngines } from '@alcove/store/testing';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,16 +17,17 @@ const noteBody = z.strictObject({
   tags: z.array(z.strictObject({ label: z.string() })).optional(),
 });
 
-async function registerProbeRoute(app: AlcoveApp): Promise<void> {
-  await sql`create table probe_write (title text not null, minutes integer not null)`.execute(
-    app.alcove.store.db,
-  );
+async function registerProbeRoute(app: AlcoveApp, vault: TestVault): Promise<void> {
+  await sql`create table probe_write (title text not null, minutes integer not null)`.execute(vault.db);
   app.post(
     '/api/v1/test/probe',
-    { schema: { body: noteBody, response: { 201: z.strictObject({ ok: z.literal(true) }) } } },
+    {
+      config: { access: 'public' },
+      schema: { body: noteBody, response: { 201: z.strictObject({ ok: z.literal(true) }) } },
+    },
     async (request, reply) => {
       const body = noteBody.parse(request.body);
-      await app.alcove.store.db.transaction().execute(async (trx) => {
+      await vault.db.transaction().execute(async (trx) => {
         await sql`insert into probe_write (title, minutes) values (${body.title}, ${body.minutes})`.execute(
           trx,
         );
@@ -47,7 +49,7 @@ describe.each(testEngines)('strict request bodies on $name', (engine) => {
 
   async function rowCount(): Promise<number> {
     const result = await sql<{ n: number | string }>`select count(*) as n from probe_write`.execute(
-      t.store.db,
+      t.vault.db,
     );
     return Number(result.rows[0]?.n);
   }

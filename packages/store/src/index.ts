@@ -9,4 +9,5 @@ export * from './migrate.ts';
 export * from './practices.ts';
 export * from './records.ts';
 export type { Database, UnlockMethod } from './schema.ts';
+export * from './sessions.ts';
 export * from './store.ts';

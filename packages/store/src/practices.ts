@@ -1,5 +1,5 @@
 import { newId } from '@alcove/core';
-import type { Kysely, Selectable } from 'kysely';
+import type { Kysely, Selectable, Transaction } from 'kysely';
 import type { Keyring } from './keyring.ts';
 import type { Database, PracticeTable } from './schema.ts';
 
@@ -33,23 +33,25 @@ export async function createPractice(
   input: { name: string; demo?: boolean; now?: Date },
   keyring?: Keyring,
 ): Promise<Practice> {
+  return db.transaction().execute((trx) => insertPractice(trx, input, keyring));
+}
+
+/** The same, inside the caller's transaction. */
+export async function insertPractice(
+  trx: Transaction<Database>,
+  input: { name: string; demo?: boolean; now?: Date },
+  keyring?: Keyring,
+): Promise<Practice> {
   const practice: Practice = {
     id: newId(),
     name: input.name,
     createdAt: (input.now ?? new Date()).toISOString(),
     demo: input.demo ?? false,
   };
-  await db.transaction().execute(async (trx) => {
-    await trx
-      .insertInto('practice')
-      .values({
-        id: practice.id,
-        name: practice.name,
-        created_at: practice.createdAt,
-        is_demo: practice.demo ? 1 : 0,
-      })
-      .execute();
-    await keyring?.createPracticeKey(trx, practice.id, practice.createdAt);
-  });
+  await trx
+    .insertInto('practice')
+    .values({ id: practice.id, name: practice.name, created_at: practice.createdAt, is_demo: practice.demo ? 1 : 0 })
+    .execute();
+  await keyring?.createPracticeKey(trx, practice.id, practice.createdAt);
   return practice;
 }

@@ -1,15 +1,61 @@
-import { createPractice, describeStore, listPractices, migrateToLatest, openStore } from '@alcove/store';
+import fs from 'node:fs';
+import path from 'node:path';
+import { Confidential } from '@alcove/core';
+import { currentTotp, hashPassword, newTotpSecret } from '@alcove/server';
+import {
+  addEntry,
+  addMembership,
+  appendAuditEvent,
+  createClient,
+  createUser,
+  describeStore,
+  enableTotp,
+  findUserByEmail,
+  type Keyring,
+  listPractices,
+  migrateToLatest,
+  newKeyFileSecret,
+  openAccountField,
+  openCase,
+  openStore,
+  type Store,
+  type StoreConfig,
+  sealAccountField,
+  setPendingTotp,
+  unlockKeyring,
+} from '@alcove/store';
 import { CliError, type CliIo, storeConfigFor } from '../context.ts';
+import { setUpInstallation } from '../setup.ts';
+import { readKeyFile, writeNewKeyFile } from '../unlock.ts';
 
 /** Clearly fictional: nobody should mistake the demo for a real practice. */
 export const DEMO_PRACTICE_NAME = 'Juniper Lane Therapy (demo, fictional)';
+export const DEMO_PASSWORD = 'juniper-lane-demo';
+export const DEMO_ACCOUNTS = [
+  {
+    email: 'practitioner@demo.alcove.invalid',
+    name: 'Dr Robin Hartley (fictional)',
+    roles: ['practitioner'],
+  },
+  { email: 'admin@demo.alcove.invalid', name: 'Sam Okafor (fictional)', roles: ['administrator'] },
+  { email: 'supervisor@demo.alcove.invalid', name: 'Morgan Vale (fictional)', roles: ['supervisor'] },
+] as const;
+
+/** The demo's key file sits beside its data folder, never inside it. */
+export function demoKeyFile(io: CliIo, config: StoreConfig, option: string | undefined): string {
+  const explicit = option ?? io.env.ALCOVE_KEY_FILE?.trim();
+  if (explicit) return path.resolve(explicit);
+  if (config.engine === 'sqlite') return `${path.resolve(config.dataDir)}.key`;
+  throw new CliError('On PostgreSQL, say where the demo key file goes: --key-file or ALCOVE_KEY_FILE.', 2);
+}
 
 /**
  * Creates the demo practice, or leaves an existing demo as it is. Never touches a
  * database that holds a real practice: demo data must not mix with real records.
  */
-export async function demoCommand(io: CliIo, options: { data?: string }): Promise<void> {
+export async function demoCommand(io: CliIo, options: { data?: string; keyFile?: string }): Promise<void> {
   const config = storeConfigFor(io, options.data);
+  const keyFile = demoKeyFile(io, config, options.keyFile);
   const store = await openStore(config);
   try {
     await migrateToLatest(store.db);
@@ -21,10 +67,213 @@ export async function demoCommand(io: CliIo, options: { data?: string }): Promis
     }
     if (practices.length > 0) {
       io.out(`The demo practice is already here: ${describeStore(config)}.`);
-      return;
+    } else {
+      const key = newKeyFileSecret();
+      writeNewKeyFile(keyFile, key);
+      try {
+        await seedDemo(store, key);
+      } catch (error) {
+        fs.rmSync(keyFile, { force: true });
+        throw error;
+      }
+      io.out(
+        `Created the demo practice "${DEMO_PRACTICE_NAME}" in ${describeStore(config)}, unlocked by ${keyFile}.`,
+      );
     }
-    const practice = await createPractice(store.db, { name: DEMO_PRACTICE_NAME, demo: true });
-    io.out(`Created the demo practice "${practice.name}" in ${describeStore(config)}.`);
+    for (const line of signInHelp()) io.out(line);
+  } finally {
+    await store.close();
+  }
+}
+
+export function signInHelp(): string[] {
+  return [
+    '',
+    `Sign in as ${DEMO_ACCOUNTS[0].email} (or ${DEMO_ACCOUNTS[1].email}, ${DEMO_ACCOUNTS[2].email})`,
+    `with the password ${DEMO_PASSWORD}. For the authenticator code, run: npm run alcove -- demo code`,
+  ];
+}
+
+async function seedDemo(store: Store, key: Buffer): Promise<void> {
+  const installed = await setUpInstallation(store, {
+    practiceName: DEMO_PRACTICE_NAME,
+    demo: true,
+    unlock: [{ method: 'key-file', key }],
+    firstUser: { ...DEMO_ACCOUNTS[0], password: DEMO_PASSWORD },
+  });
+  const { keyring, practice } = installed;
+  const db = store.db;
+  const passwordHash = await hashPassword(DEMO_PASSWORD);
+  const userIds = [installed.userId];
+  await db.transaction().execute(async (trx) => {
+    for (const account of DEMO_ACCOUNTS.slice(1)) {
+      const { id } = await createUser(trx, keyring, {
+        email: account.email,
+        name: account.name,
+        passwordHash,
+      });
+      for (const role of account.roles)
+        await addMembership(trx, { userId: id, practiceId: practice.id, role });
+      userIds.push(id);
+    }
+  });
+  // Every demo account has an authenticator already: `alcove demo code` shows its code.
+  for (const userId of userIds) await enrolDemoTotp(store, keyring, userId);
+
+  const practitionerId = installed.userId;
+  const practiceId = practice.id;
+  const t = (text: string) => new Confidential(text);
+  await db.transaction().execute(async (trx) => {
+    const audit = (action: string, recordType: string, recordId: string) =>
+      appendAuditEvent(trx, {
+        actorId: practitionerId,
+        practiceId,
+        action,
+        outcome: 'ok',
+        recordType,
+        recordId,
+        purpose: 'care',
+      });
+    const alex = await createClient(trx, keyring, {
+      practiceId,
+      createdBy: practitionerId,
+      identity: new Confidential({
+        name: 'Alex Demo-Rivers (fictional)',
+        pronouns: 'they/them',
+        dateOfBirth: '1988-04-12',
+        email: 'alex@demo.alcove.invalid',
+      }),
+    });
+    const jordan = await createClient(trx, keyring, {
+      practiceId,
+      createdBy: practitionerId,
+      identity: new Confidential({
+        name: 'Jordan Demo-Rivers (fictional)',
+        pronouns: 'she/her',
+        dateOfBirth: '1986-09-30',
+        phone: '07700 900123',
+      }),
+    });
+    const casey = await createClient(trx, keyring, {
+      practiceId,
+      createdBy: practitionerId,
+      identity: new Confidential({
+        name: 'Casey Demo-Lind (fictional)',
+        pronouns: 'he/him',
+        dateOfBirth: '1979-01-05',
+      }),
+    });
+    for (const c of [alex, jordan, casey]) await audit('client.create', 'client', c.id);
+
+    const couple = await openCase(trx, keyring, {
+      practiceId,
+      practitionerId,
+      kind: 'couple',
+      clientIds: [alex.id, jordan.id],
+    });
+    const [a, b] = couple.participants;
+    if (a === undefined || b === undefined) throw new Error('demo couple');
+    await addEntry(trx, keyring, {
+      practiceId,
+      theCase: couple,
+      authorId: practitionerId,
+      kind: 'session-note',
+      occurredAt: '2026-11-10T10:00:00Z',
+      passages: [
+        {
+          text: t('Both describe feeling more like flatmates than partners since the move (fictional).'),
+          attribution: [a.id, b.id],
+        },
+        {
+          text: t(
+            'Alex says they withdraw when work is stressful and find it hard to ask for closeness (fictional).',
+          ),
+          attribution: [a.id],
+        },
+        {
+          text: t('Jordan says she reads the withdrawal as rejection and then pursues harder (fictional).'),
+          attribution: [b.id],
+        },
+        {
+          text: t(
+            'Pursue–withdraw cycle; agreed to notice it at home and bring one example next time (fictional).',
+          ),
+          attribution: [],
+        },
+      ],
+    });
+    await addEntry(trx, keyring, {
+      practiceId,
+      theCase: couple,
+      authorId: practitionerId,
+      kind: 'session-note',
+      occurredAt: '2026-11-17T10:00:00Z',
+      passages: [
+        {
+          text: t(
+            'Each brought an example of the cycle; both were able to name it without blame (fictional).',
+          ),
+          attribution: [a.id, b.id],
+        },
+        { text: t('Continue with the cycle map; introduce a weekly check-in (fictional).'), attribution: [] },
+      ],
+    });
+    const solo = await openCase(trx, keyring, {
+      practiceId,
+      practitionerId,
+      kind: 'individual',
+      clientIds: [casey.id],
+    });
+    await addEntry(trx, keyring, {
+      practiceId,
+      theCase: solo,
+      authorId: practitionerId,
+      kind: 'assessment',
+      occurredAt: '2026-11-12T14:00:00Z',
+      passages: [
+        {
+          text: t(
+            'Assessment: presenting concern is performance anxiety since a new relationship began (fictional).',
+          ),
+          attribution: [solo.participants[0]?.id ?? ''],
+        },
+      ],
+    });
+    for (const c of [couple, solo]) await audit('case.open', 'case', c.caseId);
+    for (const c of [alex, jordan, casey]) await audit('entry.create', 'client', c.id);
+  });
+}
+
+async function enrolDemoTotp(store: Store, keyring: Keyring, userId: string): Promise<void> {
+  const secret = newTotpSecret();
+  await setPendingTotp(store.db, userId, await sealAccountField(store.db, keyring, userId, 'totp', secret));
+  await store.db.transaction().execute((trx) => enableTotp(trx, userId, 0, new Date().toISOString()));
+}
+
+/** `alcove demo code`: the current authenticator code of a demo account, in the demo only. */
+export async function demoCodeCommand(
+  io: CliIo,
+  options: { data?: string; keyFile?: string; email?: string },
+): Promise<void> {
+  const config = storeConfigFor(io, options.data);
+  const keyFile = demoKeyFile(io, config, options.keyFile);
+  const store = await openStore(config, { lock: false });
+  try {
+    const practices = await listPractices(store.db);
+    if (practices.length === 0 || practices.some((p) => !p.demo)) {
+      throw new CliError(
+        'Codes are shown for the demo practice only. A real account uses its authenticator app.',
+      );
+    }
+    const keyring = await unlockKeyring(store.db, {
+      method: 'key-file',
+      key: readKeyFile(keyFile, 'demo key file'),
+    });
+    const email = options.email ?? DEMO_ACCOUNTS[0].email;
+    const user = await findUserByEmail(store.db, keyring, email);
+    if (user?.totp_secret_sealed == null) throw new CliError(`No demo account ${email}.`);
+    const secret = await openAccountField(store.db, keyring, user.id, 'totp', user.totp_secret_sealed);
+    io.out(currentTotp(secret));
   } finally {
     await store.close();
   }

@@ -1,8 +1,9 @@
 import { buildApp, DEFAULT_WEB_ROOT } from '@alcove/server';
-import { describeStore, migrateToLatest, openStore } from '@alcove/store';
+import { describeStore, migrateToLatest, openStore, unlockKeyring, writeCheckpoint } from '@alcove/store';
 import { CliError, type CliIo, storeConfigFor } from '../context.ts';
+import { type UnlockOptions, unlockSource } from '../unlock.ts';
 
-export interface ServeOptions {
+export interface ServeOptions extends UnlockOptions {
   data?: string;
   host?: string;
   port?: string;
@@ -12,6 +13,8 @@ export interface ServeOptions {
 }
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
+/** How often the audit log's head is signed while Alcove runs (and once more when it stops). */
+export const CHECKPOINT_INTERVAL_MS = 10_000;
 
 export async function serveCommand(io: CliIo, options: ServeOptions): Promise<void> {
   const host = options.host ?? io.env.HOST?.trim() ?? '127.0.0.1';
@@ -19,11 +22,14 @@ export async function serveCommand(io: CliIo, options: ServeOptions): Promise<vo
   const config = storeConfigFor(io, options.data);
   const store = await openStore(config);
   let app: Awaited<ReturnType<typeof buildApp>> | undefined;
+  let timer: NodeJS.Timeout | undefined;
   try {
     const report = await migrateToLatest(store.db);
     if (report.applied.length > 0) io.out(`Applied migration(s): ${report.applied.join(', ')}.`);
+    const keyring = await unlockKeyring(store.db, await unlockSource(io, options));
     app = await buildApp({
       store,
+      keyring,
       webRoot: options.web === false ? undefined : (options.webRoot ?? DEFAULT_WEB_ROOT),
       logger: { level: io.env.LOG_LEVEL?.trim() || 'warn' },
     });
@@ -33,11 +39,18 @@ export async function serveCommand(io: CliIo, options: ServeOptions): Promise<vo
         'Warning: Alcove is listening on a network address without HTTPS. Put it behind an HTTPS reverse proxy before anyone else connects.',
       );
     }
+    timer = setInterval(() => {
+      writeCheckpoint(store.db, keyring).catch(() => undefined);
+    }, CHECKPOINT_INTERVAL_MS);
     io.out(`Alcove is running at ${displayUrl(address, host)} (${describeStore(config)}).`);
     io.out('Press Ctrl+C to stop.');
     const signal = await io.stopSignal();
     io.out(`Stopping (${signal})...`);
+    clearInterval(timer);
+    await app.close();
+    await writeCheckpoint(store.db, keyring);
   } finally {
+    clearInterval(timer);
     await app?.close();
     await store.close();
   }

@@ -21,6 +21,9 @@ export function captureIo(env: Record<string, string | undefined> = {}): Capture
     out: (line) => stdout.push(line),
     err: (line) => stderr.push(line),
     stopSignal: () => stopped,
+    prompt: async (question) => {
+      throw new Error(`A test asked at the terminal: ${question}`);
+    },
     stop: () => stop('test'),
   };
 }

@@ -1,28 +1,27 @@
 import { practiceSummarySchema } from '@alcove/core';
-import { listPractices, type Practice } from '@alcove/store';
+import { findPractice, type Practice, type Vault } from '@alcove/store';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { contextOf } from '../auth/plugin.ts';
 
 // Field by field: a stored record is never sent as it is.
 function presentPractice(practice: Practice): z.infer<typeof practiceSummarySchema> {
-  return {
-    id: practice.id,
-    name: practice.name,
-    createdAt: practice.createdAt,
-    demo: practice.demo,
-  };
+  return { id: practice.id, name: practice.name, createdAt: practice.createdAt, demo: practice.demo };
 }
 
-export const practiceRoutes: FastifyPluginAsyncZod = async (app) => {
+export const practiceRoutes: FastifyPluginAsyncZod<{ vault: Vault }> = async (app, { vault }) => {
   app.get(
     '/practices',
     {
       schema: {
-        summary: 'The practices this Alcove holds',
+        summary: 'The practice you are signed in to',
         tags: ['practice'],
         response: { 200: z.strictObject({ practices: z.array(practiceSummarySchema) }) },
       },
     },
-    async () => ({ practices: (await listPractices(app.alcove.store.db)).map(presentPractice) }),
+    async (request) => {
+      const practice = await findPractice(vault.db, contextOf(request).actor.practiceId);
+      return { practices: practice === undefined ? [] : [presentPractice(practice)] };
+    },
   );
 };

@@ -1,0 +1,136 @@
+import {
+  mfaChallengeSchema,
+  mfaEnrolmentSchema,
+  recoveryCodesSchema,
+  sessionInfoSchema,
+  signInResultSchema,
+  signInSchema,
+  totpCodeSchema,
+} from '@alcove/core';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { clearSessionCookie, principalOf, setSessionCookie } from '../auth/plugin.ts';
+import type { AuthService } from '../auth/service.ts';
+
+const signInLimit = { max: 10, timeWindow: '1 minute' };
+
+export const authRoutes: FastifyPluginAsyncZod<{
+  auth: AuthService;
+  practiceSummary: (id: string) => Promise<{ id: string; name: string; demo: boolean } | undefined>;
+  unusedRecoveryCodes: (userId: string) => Promise<number>;
+}> = async (app, { auth, practiceSummary, unusedRecoveryCodes }) => {
+  const cookieAge = auth.policy.absoluteSeconds;
+
+  app.post(
+    '/auth/sign-in',
+    {
+      config: { access: 'public', rateLimit: signInLimit },
+      schema: {
+        summary: 'Sign in with e-mail and password',
+        tags: ['auth'],
+        body: signInSchema,
+        response: { 200: signInResultSchema },
+      },
+    },
+    async (request, reply) => {
+      const result = await auth.signIn(request.body.email, request.body.password);
+      setSessionCookie(request, reply, result.cookie, cookieAge);
+      return { stage: result.stage, csrfToken: result.csrfToken };
+    },
+  );
+
+  app.get(
+    '/auth/session',
+    {
+      config: { access: 'signing-in' },
+      schema: {
+        summary: 'The current session: stage, user, practice, timeouts',
+        tags: ['auth'],
+        response: { 200: sessionInfoSchema },
+      },
+    },
+    async (request) => {
+      const principal = principalOf(request);
+      if (principal.kind !== 'session') throw new Error('unreachable: signing-in routes have sessions');
+      const { session } = principal;
+      const practice = session.practice_id === null ? undefined : await practiceSummary(session.practice_id);
+      const actor = session.stage === 'active' ? await auth.actorFor(principal) : undefined;
+      return {
+        stage: session.stage as 'mfa-enrol' | 'mfa-challenge' | 'active',
+        csrfToken: session.csrf_token,
+        user: { id: session.user_id, name: await auth.displayName(session.user_id) },
+        practice: practice ?? null,
+        roles: actor === undefined ? [] : [...actor.roles],
+        idleTimeoutSeconds: auth.policy.idleSeconds,
+        expiresAt: auth.expiresAt(session),
+        recoveryCodesLeft: await unusedRecoveryCodes(session.user_id),
+      };
+    },
+  );
+
+  app.get(
+    '/auth/mfa/enrolment',
+    {
+      config: { access: 'signing-in' },
+      schema: {
+        summary: 'The authenticator secret to enrol, with its QR code',
+        tags: ['auth'],
+        response: { 200: mfaEnrolmentSchema },
+      },
+    },
+    async (request) => auth.mfaEnrolment(principalOf(request)),
+  );
+
+  app.post(
+    '/auth/mfa/enrol',
+    {
+      config: { access: 'signing-in', rateLimit: signInLimit },
+      schema: {
+        summary: 'Confirm the authenticator with a first code',
+        tags: ['auth'],
+        body: totpCodeSchema,
+        response: { 200: recoveryCodesSchema.extend({ csrfToken: z.string() }) },
+      },
+    },
+    async (request, reply) => {
+      const result = await auth.completeEnrolment(principalOf(request), request.body.code);
+      setSessionCookie(request, reply, result.cookie, cookieAge);
+      return { recoveryCodes: result.recoveryCodes, csrfToken: result.csrfToken };
+    },
+  );
+
+  app.post(
+    '/auth/mfa/challenge',
+    {
+      config: { access: 'signing-in', rateLimit: signInLimit },
+      schema: {
+        summary: 'Finish signing in with an authenticator code or a recovery code',
+        tags: ['auth'],
+        body: mfaChallengeSchema,
+        response: { 200: signInResultSchema },
+      },
+    },
+    async (request, reply) => {
+      const result = await auth.completeChallenge(principalOf(request), request.body);
+      setSessionCookie(request, reply, result.cookie, cookieAge);
+      return { stage: result.stage, csrfToken: result.csrfToken };
+    },
+  );
+
+  app.post(
+    '/auth/sign-out',
+    {
+      config: { access: 'signing-in' },
+      schema: {
+        summary: 'Sign out: the session ends on the server',
+        tags: ['auth'],
+        response: { 204: z.null() },
+      },
+    },
+    async (request, reply) => {
+      await auth.signOut(principalOf(request));
+      clearSessionCookie(request, reply);
+      return reply.code(204).send(null);
+    },
+  );
+};

@@ -1,0 +1,198 @@
+import { clientIdentitySchema, newCaseSchema, newClientSchema, newEntrySchema } from '@alcove/core';
+import type { RecordCase } from '@alcove/store';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { contextOf } from '../auth/plugin.ts';
+
+const clientParams = z.strictObject({ clientId: z.uuid() });
+const caseParams = z.strictObject({ caseId: z.uuid() });
+
+const clientSummarySchema = z.strictObject({ id: z.string(), name: z.string(), createdAt: z.iso.datetime() });
+const participantSchema = z.strictObject({ id: z.string(), clientId: z.string(), label: z.string() });
+const caseSchema = z.strictObject({
+  id: z.string(),
+  kind: z.string(),
+  participants: z.array(participantSchema),
+});
+const recordSchema = z.strictObject({
+  cases: z.array(
+    z.strictObject({
+      id: z.string(),
+      kind: z.string(),
+      status: z.string(),
+      pseudonym: z.string(),
+      openedAt: z.iso.datetime(),
+      participants: z.array(participantSchema),
+      entries: z.array(
+        z.strictObject({
+          id: z.string(),
+          kind: z.string(),
+          authorId: z.string(),
+          occurredAt: z.iso.datetime(),
+          writtenAt: z.iso.datetime(),
+          passages: z.array(
+            z.strictObject({
+              position: z.number().int(),
+              attribution: z.array(z.string()),
+              text: z.string().nullable().describe('null when the key that sealed it has been destroyed'),
+            }),
+          ),
+        }),
+      ),
+    }),
+  ),
+});
+const accessEventSchema = z.strictObject({
+  at: z.iso.datetime(),
+  actorName: z.string().nullable(),
+  action: z.string(),
+  outcome: z.string(),
+  purpose: z.string().nullable(),
+});
+
+// Presenters: field by field, revealing confidential values on purpose, here only.
+function presentRecord(cases: readonly RecordCase[]): z.infer<typeof recordSchema> {
+  return {
+    cases: cases.map((c) => ({
+      id: c.id,
+      kind: c.kind,
+      status: c.status,
+      pseudonym: c.pseudonym,
+      openedAt: c.openedAt,
+      participants: c.participants.map((p) => ({ id: p.id, clientId: p.clientId, label: p.label })),
+      entries: c.entries.map((e) => ({
+        id: e.id,
+        kind: e.kind,
+        authorId: e.authorId,
+        occurredAt: e.occurredAt,
+        writtenAt: e.writtenAt,
+        passages: e.passages.map((p) => ({
+          position: p.position,
+          attribution: [...p.attribution],
+          text: p.text?.reveal() ?? null,
+        })),
+      })),
+    })),
+  };
+}
+
+export const recordRoutes: FastifyPluginAsyncZod = async (app) => {
+  app.get(
+    '/clients',
+    {
+      schema: {
+        summary: 'Clients you may see (yours; all for an administrator)',
+        tags: ['clients'],
+        response: { 200: z.strictObject({ clients: z.array(clientSummarySchema) }) },
+      },
+    },
+    async (request) => {
+      const clients = await contextOf(request).listClients();
+      return {
+        clients: clients.map((c) => ({ id: c.id, name: c.identity.reveal().name, createdAt: c.createdAt })),
+      };
+    },
+  );
+
+  app.post(
+    '/clients',
+    {
+      schema: {
+        summary: 'Take on a client',
+        tags: ['clients'],
+        body: newClientSchema,
+        response: { 201: z.strictObject({ id: z.string() }) },
+      },
+    },
+    async (request, reply) =>
+      reply.code(201).send(await contextOf(request).createClient(request.body.identity)),
+  );
+
+  app.get(
+    '/clients/:clientId',
+    {
+      schema: {
+        summary: 'A client’s identity and contact details',
+        tags: ['clients'],
+        params: clientParams,
+        response: { 200: z.strictObject({ id: z.string(), identity: clientIdentitySchema }) },
+      },
+    },
+    async (request) => {
+      const identity = await contextOf(request).readClientIdentity(request.params.clientId);
+      return { id: request.params.clientId, identity: identity.reveal() };
+    },
+  );
+
+  app.get(
+    '/clients/:clientId/record',
+    {
+      schema: {
+        summary: 'A client’s clinical record (the treating practitioner only)',
+        tags: ['clients'],
+        params: clientParams,
+        response: { 200: recordSchema },
+      },
+    },
+    async (request) => presentRecord(await contextOf(request).readClientRecord(request.params.clientId)),
+  );
+
+  app.get(
+    '/clients/:clientId/access',
+    {
+      schema: {
+        summary: 'Who has read or changed this client’s records',
+        tags: ['clients'],
+        params: clientParams,
+        response: { 200: z.strictObject({ events: z.array(accessEventSchema) }) },
+      },
+    },
+    async (request) => {
+      const events = await contextOf(request).readAccessHistory(request.params.clientId);
+      return {
+        events: events.map((e) => ({
+          at: e.at,
+          actorName: e.actorName?.reveal() ?? null,
+          action: e.action,
+          outcome: e.outcome,
+          purpose: e.purpose,
+        })),
+      };
+    },
+  );
+
+  app.post(
+    '/cases',
+    {
+      schema: {
+        summary: 'Open a case for one or more of your clients',
+        tags: ['cases'],
+        body: newCaseSchema,
+        response: { 201: caseSchema },
+      },
+    },
+    async (request, reply) => {
+      const opened = await contextOf(request).openCase(request.body.kind, request.body.clientIds);
+      return reply.code(201).send({
+        id: opened.caseId,
+        kind: opened.kind,
+        participants: opened.participants.map((p) => ({ ...p })),
+      });
+    },
+  );
+
+  app.post(
+    '/cases/:caseId/entries',
+    {
+      schema: {
+        summary: 'Add an entry, passage by passage with its attribution',
+        tags: ['cases'],
+        params: caseParams,
+        body: newEntrySchema,
+        response: { 201: z.strictObject({ id: z.string() }) },
+      },
+    },
+    async (request, reply) =>
+      reply.code(201).send(await contextOf(request).addEntry(request.params.caseId, request.body)),
+  );
+};
