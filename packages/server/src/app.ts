@@ -36,7 +36,12 @@ import { ALCOVE_VERSION } from './version.ts';
 declare module 'fastify' {
   interface FastifyInstance {
     /** What routes may know of the installation without a request context. */
-    alcove: { engine: Store['engine']; schemaVersion: () => Promise<string> };
+    alcove: {
+      engine: Store['engine'];
+      schemaVersion: () => Promise<string>;
+      /** Every route registered, for the authorisation matrix test. */
+      routes: { method: string; url: string }[];
+    };
   }
 }
 
@@ -62,6 +67,8 @@ export interface AppOptions {
   readonly sessionPolicy?: SessionPolicy;
   /** The clock, for tests of timeouts. */
   readonly now?: () => Date;
+  /** Sign-in attempts per address per minute (default 10). */
+  readonly signInRateLimit?: number;
   /** The built web app to serve; undefined serves the API only. */
   readonly webRoot?: string | undefined;
   readonly logger?: FastifyServerOptions['logger'];
@@ -86,6 +93,7 @@ export async function buildApp(options: AppOptions): Promise<AlcoveApp> {
   app.decorate('alcove', {
     engine: options.store.engine,
     schemaVersion: async () => (await currentMigration(options.store.db)) ?? 'none',
+    routes: [],
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -94,6 +102,9 @@ export async function buildApp(options: AppOptions): Promise<AlcoveApp> {
   registerProblemHandling(app);
 
   app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) {
+      if (method !== 'HEAD') app.alcove.routes.push({ method, url: route.url });
+    }
     for (const part of ['body', 'querystring', 'params', 'headers'] as const) {
       const schema = route.schema?.[part];
       if (schema === undefined || schema === null) continue;
@@ -163,6 +174,7 @@ export async function buildApp(options: AppOptions): Promise<AlcoveApp> {
       await api.register(practiceRoutes, { vault });
       await api.register(authRoutes, {
         auth,
+        signInRateLimit: options.signInRateLimit ?? 10,
         practiceSummary: async (id) => {
           const practice = await findPractice(vault.db, id);
           return practice === undefined

@@ -162,6 +162,7 @@ export class RequestContext {
     );
     await recordAuditEvent(this.#vault.db, this.#event('client.read-access-history', 'client', clientId));
     return events.map((e) => ({
+      seq: e.seq,
       at: e.at,
       actorId: e.actor_id,
       actorName: e.actor_id === null ? null : (names.get(e.actor_id) ?? null),

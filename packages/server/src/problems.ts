@@ -32,6 +32,15 @@ export function registerProblemHandling(app: FastifyInstance): void {
         })),
       );
     }
+    // @fastify/rate-limit answers with its own error; Retry-After is already on the reply.
+    if (error.statusCode === 429) {
+      return sendProblem(
+        reply,
+        request,
+        'rate-limited',
+        'Too many attempts from here. Wait a minute, then try again.',
+      );
+    }
     const known = fastifyErrorCodes[error.code];
     if (known !== undefined) {
       return sendProblem(reply, request, known.code, known.detail);

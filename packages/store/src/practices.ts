@@ -50,7 +50,12 @@ export async function insertPractice(
   };
   await trx
     .insertInto('practice')
-    .values({ id: practice.id, name: practice.name, created_at: practice.createdAt, is_demo: practice.demo ? 1 : 0 })
+    .values({
+      id: practice.id,
+      name: practice.name,
+      created_at: practice.createdAt,
+      is_demo: practice.demo ? 1 : 0,
+    })
     .execute();
   await keyring?.createPracticeKey(trx, practice.id, practice.createdAt);
   return practice;

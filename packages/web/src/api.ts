@@ -9,25 +9,57 @@ export class ApiProblem extends Error {
     this.name = 'ApiProblem';
     this.problem = problem;
   }
+  get status(): number {
+    return this.problem.status;
+  }
 }
 
-/** GETs an API path and checks the answer against the shared schema. */
-export async function getJson<T extends z.ZodType>(
+/**
+ * The session's CSRF token, sent with every request that changes something. It lives in
+ * this tab's memory only; the session itself is an HttpOnly cookie the script never sees.
+ */
+let csrfToken: string | undefined;
+export function setCsrfToken(token: string | undefined): void {
+  csrfToken = token;
+}
+
+type Listener = (problem: ApiProblem) => void;
+const unauthenticatedListeners = new Set<Listener>();
+/** Called when the server says the session is gone, so the app can go to sign-in. */
+export function onSignedOut(listener: Listener): () => void {
+  unauthenticatedListeners.add(listener);
+  return () => unauthenticatedListeners.delete(listener);
+}
+
+let lastActivity = Date.now();
+/** When the server last saw this tab (its idle timer restarts with every request). */
+export function lastApiActivity(): number {
+  return lastActivity;
+}
+
+export async function api<T extends z.ZodType>(
+  method: 'GET' | 'POST' | 'DELETE',
   path: string,
   schema: T,
-  signal?: AbortSignal,
+  options: { body?: unknown; signal?: AbortSignal } = {},
 ): Promise<z.output<T>> {
+  const headers: Record<string, string> = { accept: 'application/json' };
+  if (options.body !== undefined) headers['content-type'] = 'application/json';
+  if (method !== 'GET' && csrfToken !== undefined) headers['x-csrf-token'] = csrfToken;
   const response = await fetch(`/api/v1${path}`, {
-    headers: { accept: 'application/json' },
+    method,
+    headers,
     credentials: 'same-origin',
-    ...(signal === undefined ? {} : { signal }),
+    ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
+    ...(options.signal === undefined ? {} : { signal: options.signal }),
   });
-  const body: unknown = await response.json().catch(() => undefined);
+  lastActivity = Date.now();
+  const body: unknown = response.status === 204 ? null : await response.json().catch(() => undefined);
   if (!response.ok) {
-    const problem = problemDocumentSchema.safeParse(body);
-    throw new ApiProblem(
-      problem.success
-        ? problem.data
+    const parsed = problemDocumentSchema.safeParse(body);
+    const problem = new ApiProblem(
+      parsed.success
+        ? parsed.data
         : {
             type: 'about:blank',
             title: 'Alcove did not answer as expected',
@@ -35,6 +67,18 @@ export async function getJson<T extends z.ZodType>(
             code: 'unexpected-response',
           },
     );
+    if (response.status === 401 && ['unauthenticated', 'session-expired'].includes(problem.problem.code)) {
+      for (const listener of unauthenticatedListeners) listener(problem);
+    }
+    throw problem;
   }
   return schema.parse(body);
+}
+
+export function getJson<T extends z.ZodType>(
+  path: string,
+  schema: T,
+  signal?: AbortSignal,
+): Promise<z.output<T>> {
+  return api('GET', path, schema, signal === undefined ? {} : { signal });
 }

@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useCallback, useEffect, useState } from 'react';
 import type { z } from 'zod';
 import { getJson } from './api.ts';
 
@@ -7,12 +7,16 @@ export type Loadable<T> =
   | { readonly state: 'failed'; readonly error: Error }
   | { readonly state: 'ready'; readonly data: T };
 
-/** Loads one API resource for a page, with its loading and failure states. */
-export function useApi<T extends z.ZodType>(path: string, schema: T): Loadable<z.output<T>> {
+/** Loads one API resource for a page, with its loading and failure states, and a reload. */
+export function useApi<T extends z.ZodType>(
+  path: string,
+  schema: T,
+): Loadable<z.output<T>> & { reload: () => void } {
   const [result, setResult] = useState<Loadable<z.output<T>>>({ state: 'loading' });
+  const [generation, setGeneration] = useState(0);
   useEffect(() => {
     const controller = new AbortController();
-    setResult({ state: 'loading' });
+    setResult((previous) => (generation === 0 ? { state: 'loading' } : previous));
     getJson(path, schema, controller.signal).then(
       (data) => setResult({ state: 'ready', data }),
       (error: unknown) => {
@@ -21,6 +25,7 @@ export function useApi<T extends z.ZodType>(path: string, schema: T): Loadable<z
       },
     );
     return () => controller.abort();
-  }, [path, schema]);
-  return result;
+  }, [path, schema, generation]);
+  const reload = useCallback(() => setGeneration((g) => g + 1), []);
+  return { ...result, reload };
 }

@@ -78,7 +78,8 @@ export const authPlugin = fp(
       // The API is signed-in unless a route says otherwise; the web app's files are public
       // (they hold no records: every record comes through the API).
       const access: RouteAccess =
-        request.routeOptions.config.access ?? (request.routeOptions.url.startsWith('/api/') ? 'signed-in' : 'public');
+        request.routeOptions.config.access ??
+        (request.routeOptions.url.startsWith('/api/') ? 'signed-in' : 'public');
 
       const authorization = request.headers.authorization;
       let principal: Principal | undefined;

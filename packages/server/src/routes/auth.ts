@@ -12,13 +12,13 @@ import { z } from 'zod';
 import { clearSessionCookie, principalOf, setSessionCookie } from '../auth/plugin.ts';
 import type { AuthService } from '../auth/service.ts';
 
-const signInLimit = { max: 10, timeWindow: '1 minute' };
-
 export const authRoutes: FastifyPluginAsyncZod<{
   auth: AuthService;
+  signInRateLimit: number;
   practiceSummary: (id: string) => Promise<{ id: string; name: string; demo: boolean } | undefined>;
   unusedRecoveryCodes: (userId: string) => Promise<number>;
-}> = async (app, { auth, practiceSummary, unusedRecoveryCodes }) => {
+}> = async (app, { auth, signInRateLimit, practiceSummary, unusedRecoveryCodes }) => {
+  const signInLimit = { max: signInRateLimit, timeWindow: '1 minute' };
   const cookieAge = auth.policy.absoluteSeconds;
 
   app.post(

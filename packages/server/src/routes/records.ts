@@ -43,6 +43,7 @@ const recordSchema = z.strictObject({
   ),
 });
 const accessEventSchema = z.strictObject({
+  seq: z.number().int(),
   at: z.iso.datetime(),
   actorName: z.string().nullable(),
   action: z.string(),
@@ -151,6 +152,7 @@ export const recordRoutes: FastifyPluginAsyncZod = async (app) => {
       const events = await contextOf(request).readAccessHistory(request.params.clientId);
       return {
         events: events.map((e) => ({
+          seq: e.seq,
           at: e.at,
           actorName: e.actorName?.reveal() ?? null,
           action: e.action,

@@ -1,8 +1,11 @@
-import { type Engine, formatDate, healthSchema } from '@alcove/core';
+import { type Engine, formatDate, healthSchema, practiceSummarySchema } from '@alcove/core';
 import { Alert, Badge, Card, Code, SimpleGrid, Stack, Table, Text, Title } from '@mantine/core';
-import { usePractice } from '../practice-context.ts';
+import { z } from 'zod';
+import { useSession } from '../session.tsx';
 import { Failure, Loading } from '../shell/status.tsx';
 import { useApi } from '../use-api.ts';
+
+const practicesSchema = z.object({ practices: z.array(practiceSummarySchema) });
 
 const engineNames: Record<Engine, string> = {
   sqlite: 'SQLite, embedded on this computer',
@@ -10,13 +13,18 @@ const engineNames: Record<Engine, string> = {
 };
 
 export function OverviewPage() {
-  const practice = usePractice();
+  const { session } = useSession();
+  const practices = useApi('/practices', practicesSchema);
+  const practice = practices.state === 'ready' ? practices.data.practices[0] : undefined;
   const health = useApi('/health', healthSchema);
 
   return (
     <Stack gap="lg" maw={880}>
       <Title order={2}>Overview</Title>
-      {practice === undefined ? (
+      {session != null && <Text>Welcome, {session.user.name}.</Text>}
+      {practices.state === 'loading' && <Loading what="your practice" />}
+      {practices.state === 'failed' && <Failure error={practices.error} />}
+      {practices.state !== 'ready' ? null : practice === undefined ? (
         <Alert color="yellow" title="No practice yet">
           This Alcove holds no practice. Create one with <Code>alcove init --practice-name "…"</Code>, or try
           the fictional demo with <Code>alcove demo</Code>.

@@ -1,20 +1,33 @@
-import { AppShell, Badge, Burger, Group, NavLink, Text, Title } from '@mantine/core';
+import { AppShell, Badge, Burger, Button, Group, NavLink, Text, Title } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
-import { Outlet, NavLink as RouterNavLink, useLocation } from 'react-router';
-import { PracticeContext, practicesResponseSchema } from '../practice-context.ts';
-import { useApi } from '../use-api.ts';
-import { Failure, Loading } from './status.tsx';
+import { Navigate, Outlet, NavLink as RouterNavLink, useLocation } from 'react-router';
+import { useSession } from '../session.tsx';
+import { Loading } from './status.tsx';
+import { TimeoutWarning } from './timeout-warning.tsx';
 
-/** The pages that exist. Each feature adds its own entry here and a route in routes.tsx. */
-export const navigation: ReadonlyArray<{ readonly path: string; readonly label: string }> = [
+/** The pages that exist, and who sees them. Each feature adds its own entry and route. */
+export const navigation: ReadonlyArray<{
+  readonly path: string;
+  readonly label: string;
+  readonly roles?: readonly string[];
+}> = [
   { path: '/', label: 'Overview' },
+  { path: '/clients', label: 'Clients', roles: ['practitioner', 'administrator'] },
+  { path: '/account', label: 'Your account' },
 ];
 
 export function Shell() {
+  const { session, signOut } = useSession();
   const [opened, { toggle, close }] = useDisclosure();
-  const practices = useApi('/practices', practicesResponseSchema);
   const location = useLocation();
-  const practice = practices.state === 'ready' ? practices.data.practices[0] : undefined;
+
+  if (session === undefined) return <Loading what="your session" />;
+  if (session === null) return <Navigate to="/sign-in" replace />;
+  if (session.stage !== 'active') return <Navigate to="/sign-in/code" replace />;
+  const practice = session.practice;
+  const visible = navigation.filter(
+    (item) => item.roles === undefined || item.roles.some((r) => session.roles.includes(r)),
+  );
 
   return (
     <AppShell
@@ -30,47 +43,50 @@ export function Shell() {
               Alcove
             </Title>
           </Group>
-          <Group gap="xs" wrap="nowrap" visibleFrom="sm">
-            {practice !== undefined && (
-              <Text fw={600} truncate="end" data-testid="practice-name">
-                {practice.name}
-              </Text>
-            )}
-            {practice?.demo === true && (
-              <Badge color="grape" variant="light">
-                Demo
-              </Badge>
-            )}
+          <Group gap="sm" wrap="nowrap">
+            <Group gap="xs" wrap="nowrap" visibleFrom="sm">
+              {practice !== null && (
+                <Text fw={600} truncate="end" data-testid="practice-name">
+                  {practice.name}
+                </Text>
+              )}
+              {practice?.demo === true && (
+                <Badge color="grape" variant="light">
+                  Demo
+                </Badge>
+              )}
+            </Group>
+            <Button variant="default" size="xs" onClick={() => signOut()}>
+              Sign out
+            </Button>
           </Group>
         </Group>
       </AppShell.Header>
 
       <AppShell.Navbar p="xs" aria-label="Main">
-        {practice !== undefined && (
+        {practice !== null && (
           <Text hiddenFrom="sm" fw={600} px="sm" pb="xs">
             {practice.name}
           </Text>
         )}
-        {navigation.map((item) => (
+        {visible.map((item) => (
           <NavLink
             key={item.path}
             component={RouterNavLink}
             to={item.path}
             label={item.label}
-            active={location.pathname === item.path}
+            active={item.path === '/' ? location.pathname === '/' : location.pathname.startsWith(item.path)}
             onClick={close}
           />
         ))}
+        <Text size="xs" c="dimmed" px="sm" mt="auto" pt="md">
+          Signed in as {session.user.name}
+        </Text>
       </AppShell.Navbar>
 
       <AppShell.Main>
-        {practices.state === 'loading' && <Loading what="the practice" />}
-        {practices.state === 'failed' && <Failure error={practices.error} />}
-        {practices.state === 'ready' && (
-          <PracticeContext value={practice}>
-            <Outlet />
-          </PracticeContext>
-        )}
+        <Outlet />
+        <TimeoutWarning idleSeconds={session.idleTimeoutSeconds} expiresAt={session.expiresAt} />
       </AppShell.Main>
     </AppShell>
   );

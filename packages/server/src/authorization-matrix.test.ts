@@ -1,0 +1,304 @@
+import type { Role } from '@alcove/core';
+import { Confidential } from '@alcove/core';
+import {
+  addMembership,
+  clientFacts,
+  createClient,
+  createUser,
+  insertPractice,
+  openCase,
+} from '@alcove/store';
+import { testEngines } from '@alcove/store/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { addStaff, bearer, startTestApp, type TestApp, type TestStaff } from './testing/app.ts';
+
+/**
+ * Every route × every role × own record / a colleague's / another practice's, generated
+ * from the app's own route table. A route that is not described here fails this test;
+ * an allow that is not expected fails it too.
+ */
+type Target = 'own' | 'colleague' | 'other-practice';
+type Who = 'anonymous' | Role;
+const whos: readonly Who[] = [
+  'anonymous',
+  'practitioner',
+  'administrator',
+  'supervisor',
+  'executor',
+  'client',
+];
+const targets: readonly Target[] = ['own', 'colleague', 'other-practice'];
+
+interface World {
+  client: Record<Target, string>;
+  caseId: Record<Target, string>;
+  participant: Record<Target, string>;
+}
+
+interface RouteRule {
+  /** 'public': anyone; 'browser': a browser session only (tokens get 401); else who may, on which target. */
+  readonly kind: 'public' | 'browser' | 'records';
+  readonly request: (world: World, target: Target) => { url: string; payload?: unknown };
+  readonly allowed?: (who: Role, target: Target) => boolean;
+  /** Routes about the caller's own account or practice have no target. */
+  readonly untargeted?: boolean;
+}
+
+const any = () => true;
+const practitionerOwn = (who: Role, target: Target) => who === 'practitioner' && target === 'own';
+
+const rules: Record<string, RouteRule> = {
+  'GET /api/v1/health': { kind: 'public', request: () => ({ url: '/api/v1/health' }) },
+  'GET /api/v1/openapi.json': { kind: 'public', request: () => ({ url: '/api/v1/openapi.json' }) },
+  'POST /api/v1/auth/sign-in': {
+    kind: 'public',
+    request: () => ({
+      url: '/api/v1/auth/sign-in',
+      payload: { email: 'matrix@example.test', password: 'not it' },
+    }),
+  },
+  'GET /api/v1/auth/session': { kind: 'browser', request: () => ({ url: '/api/v1/auth/session' }) },
+  'GET /api/v1/auth/mfa/enrolment': {
+    kind: 'browser',
+    request: () => ({ url: '/api/v1/auth/mfa/enrolment' }),
+  },
+  'POST /api/v1/auth/mfa/enrol': {
+    kind: 'browser',
+    request: () => ({ url: '/api/v1/auth/mfa/enrol', payload: { code: '123456' } }),
+  },
+  'POST /api/v1/auth/mfa/challenge': {
+    kind: 'browser',
+    request: () => ({ url: '/api/v1/auth/mfa/challenge', payload: { code: '123456' } }),
+  },
+  'POST /api/v1/auth/sign-out': {
+    kind: 'browser',
+    request: () => ({ url: '/api/v1/auth/sign-out', payload: {} }),
+  },
+  'GET /api/v1/practices': {
+    kind: 'records',
+    untargeted: true,
+    allowed: any,
+    request: () => ({ url: '/api/v1/practices' }),
+  },
+  'POST /api/v1/account/password': {
+    kind: 'records',
+    untargeted: true,
+    // Every signed-in person may change their own password; a wrong current password is a 401.
+    allowed: any,
+    request: () => ({
+      url: '/api/v1/account/password',
+      payload: { currentPassword: 'wrong', newPassword: 'whatever long enough' },
+    }),
+  },
+  'POST /api/v1/account/recovery-codes': {
+    kind: 'records',
+    untargeted: true,
+    allowed: any,
+    request: () => ({ url: '/api/v1/account/recovery-codes', payload: {} }),
+  },
+  'GET /api/v1/account/tokens': {
+    kind: 'records',
+    untargeted: true,
+    allowed: any,
+    request: () => ({ url: '/api/v1/account/tokens' }),
+  },
+  'POST /api/v1/account/tokens': {
+    kind: 'records',
+    untargeted: true,
+    allowed: any,
+    request: () => ({ url: '/api/v1/account/tokens', payload: { name: 'matrix' } }),
+  },
+  'DELETE /api/v1/account/tokens/:tokenId': {
+    kind: 'records',
+    // Nobody revokes another person's token: a random id is "not found" for everyone.
+    allowed: () => false,
+    request: () => ({ url: '/api/v1/account/tokens/6f1c2a4e-0000-4000-8000-000000000000' }),
+  },
+  'GET /api/v1/clients': {
+    kind: 'records',
+    untargeted: true,
+    allowed: (who) => who === 'practitioner' || who === 'administrator',
+    request: () => ({ url: '/api/v1/clients' }),
+  },
+  'POST /api/v1/clients': {
+    kind: 'records',
+    untargeted: true,
+    allowed: (who) => who === 'practitioner',
+    request: () => ({ url: '/api/v1/clients', payload: { identity: { name: 'Matrix Person (fictional)' } } }),
+  },
+  'GET /api/v1/clients/:clientId': {
+    kind: 'records',
+    allowed: (who, target) =>
+      target !== 'other-practice' &&
+      ((who === 'practitioner' && target === 'own') ||
+        who === 'administrator' ||
+        (who === 'client' && target === 'own')),
+    request: (w, t) => ({ url: `/api/v1/clients/${w.client[t]}` }),
+  },
+  'GET /api/v1/clients/:clientId/record': {
+    kind: 'records',
+    allowed: practitionerOwn,
+    request: (w, t) => ({ url: `/api/v1/clients/${w.client[t]}/record` }),
+  },
+  'GET /api/v1/clients/:clientId/access': {
+    kind: 'records',
+    allowed: practitionerOwn,
+    request: (w, t) => ({ url: `/api/v1/clients/${w.client[t]}/access` }),
+  },
+  'POST /api/v1/cases': {
+    kind: 'records',
+    allowed: practitionerOwn,
+    request: (w, t) => ({ url: '/api/v1/cases', payload: { kind: 'individual', clientIds: [w.client[t]] } }),
+  },
+  'POST /api/v1/cases/:caseId/entries': {
+    kind: 'records',
+    allowed: practitionerOwn,
+    request: (w, t) => ({
+      url: `/api/v1/cases/${w.caseId[t]}/entries`,
+      payload: {
+        kind: 'session-note',
+        occurredAt: '2026-11-20T10:00:00Z',
+        passages: [{ text: 'Matrix note (fictional)', attribution: [w.participant[t]] }],
+      },
+    }),
+  },
+};
+
+const engine = testEngines[0];
+if (engine === undefined) throw new Error('no engine');
+
+describe('the authorisation matrix', () => {
+  let t: TestApp;
+  let world: World;
+  const staff = new Map<Role, TestStaff>();
+
+  beforeAll(async () => {
+    t = await startTestApp(engine);
+    const v = t.vault;
+    const me = await addStaff(v, {
+      email: 'me@example.test',
+      name: 'Me (fictional)',
+      roles: ['practitioner'],
+    });
+    const colleague = await addStaff(v, {
+      email: 'colleague@example.test',
+      name: 'Colleague (fictional)',
+      roles: ['practitioner'],
+    });
+    staff.set('practitioner', me);
+    staff.set(
+      'administrator',
+      await addStaff(v, { email: 'admin@example.test', name: 'Admin (fictional)', roles: ['administrator'] }),
+    );
+    staff.set(
+      'supervisor',
+      await addStaff(v, { email: 'sup@example.test', name: 'Sup (fictional)', roles: ['supervisor'] }),
+    );
+    staff.set(
+      'executor',
+      await addStaff(v, { email: 'exec@example.test', name: 'Exec (fictional)', roles: ['executor'] }),
+    );
+
+    const make = async (practiceId: string, practitionerId: string, name: string) =>
+      v.db.transaction().execute(async (trx) => {
+        const client = await createClient(trx, v.keyring, {
+          practiceId,
+          createdBy: practitionerId,
+          identity: new Confidential({ name }),
+        });
+        const opened = await openCase(trx, v.keyring, {
+          practiceId,
+          practitionerId,
+          kind: 'individual',
+          clientIds: [client.id],
+        });
+        return {
+          clientId: client.id,
+          caseId: opened.caseId,
+          participantId: opened.participants[0]?.id ?? '',
+        };
+      });
+    const other = await v.db.transaction().execute(async (trx) => {
+      const practice = await insertPractice(trx, { name: 'Other Practice (fictional)' }, v.keyring);
+      const { id } = await createUser(trx, v.keyring, {
+        email: 'other@example.test',
+        name: 'Other (fictional)',
+        passwordHash: 'x',
+      });
+      await addMembership(trx, { userId: id, practiceId: practice.id, role: 'practitioner' });
+      return { practiceId: practice.id, userId: id };
+    });
+    const own = await make(v.practice.id, me.userId, 'Own Client (fictional)');
+    const theirs = await make(v.practice.id, colleague.userId, 'Colleague Client (fictional)');
+    const elsewhere = await make(other.practiceId, other.userId, 'Elsewhere Client (fictional)');
+    staff.set(
+      'client',
+      await addStaff(v, {
+        email: 'client@example.test',
+        name: 'Client (fictional)',
+        roles: ['client'],
+        clientId: own.clientId,
+      }),
+    );
+    world = {
+      client: { own: own.clientId, colleague: theirs.clientId, 'other-practice': elsewhere.clientId },
+      caseId: { own: own.caseId, colleague: theirs.caseId, 'other-practice': elsewhere.caseId },
+      participant: {
+        own: own.participantId,
+        colleague: theirs.participantId,
+        'other-practice': elsewhere.participantId,
+      },
+    };
+    expect(
+      (await clientFacts(v.db, v.practice.id, [own.clientId])).get(own.clientId)?.treatingPractitionerIds,
+    ).toEqual([me.userId]);
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('describes every route the app has', () => {
+    const missing = t.app.alcove.routes
+      .map((r) => `${r.method} ${r.url}`)
+      .filter((key) => rules[key] === undefined);
+    expect(missing).toEqual([]);
+  });
+
+  it('allows exactly what the rules allow, for every route, role and record', async () => {
+    const unexpected: string[] = [];
+    let checked = 0;
+    for (const route of t.app.alcove.routes) {
+      const key = `${route.method} ${route.url}`;
+      const rule = rules[key];
+      if (rule === undefined) continue;
+      for (const who of whos) {
+        for (const target of rule.untargeted || rule.kind !== 'records' ? (['own'] as const) : targets) {
+          const { url, payload } = rule.request(world, target);
+          const member = who === 'anonymous' ? undefined : staff.get(who);
+          const response = await t.app.inject({
+            method: route.method as 'GET',
+            url,
+            headers: member === undefined ? {} : bearer(member),
+            ...(payload === undefined ? {} : { payload: payload as Record<string, unknown> }),
+          });
+          checked += 1;
+          const status = response.statusCode;
+          const label = `${key} as ${who} on ${target}: ${status}`;
+          expect(status, label).toBeLessThan(500);
+          if (rule.kind === 'public') continue;
+          if (who === 'anonymous' || rule.kind === 'browser') {
+            if (status !== 401) unexpected.push(label);
+            continue;
+          }
+          const allowed = rule.allowed?.(who, target) ?? false;
+          if (!allowed && status !== 404) unexpected.push(`${label} (expected 404)`);
+          // An allowed request may still fail on its content (the wrong current password is a 401).
+          if (allowed && status >= 400 && !(key === 'POST /api/v1/account/password' && status === 401))
+            unexpected.push(`${label} (expected success)`);
+        }
+      }
+    }
+    expect(unexpected).toEqual([]);
+    expect(checked).toBeGreaterThan(100);
+  });
+});

@@ -1,0 +1,239 @@
+import { formatDate, formatDateTime } from '@alcove/core';
+import { Badge, Card, Group, Stack, Table, Text, Title } from '@mantine/core';
+import { useParams } from 'react-router';
+import { z } from 'zod';
+import { ApiProblem } from '../api.ts';
+import { useSession } from '../session.tsx';
+import { Failure, Loading } from '../shell/status.tsx';
+import { useApi } from '../use-api.ts';
+
+const identitySchema = z.object({
+  id: z.string(),
+  identity: z.object({
+    name: z.string(),
+    preferredName: z.string().optional(),
+    dateOfBirth: z.string().optional(),
+    pronouns: z.string().optional(),
+    email: z.string().optional(),
+    phone: z.string().optional(),
+  }),
+});
+const participantSchema = z.object({ id: z.string(), clientId: z.string(), label: z.string() });
+const recordSchema = z.object({
+  cases: z.array(
+    z.object({
+      id: z.string(),
+      kind: z.string(),
+      status: z.string(),
+      pseudonym: z.string(),
+      openedAt: z.string(),
+      participants: z.array(participantSchema),
+      entries: z.array(
+        z.object({
+          id: z.string(),
+          kind: z.string(),
+          occurredAt: z.string(),
+          writtenAt: z.string(),
+          passages: z.array(
+            z.object({ position: z.number(), attribution: z.array(z.string()), text: z.string().nullable() }),
+          ),
+        }),
+      ),
+    }),
+  ),
+});
+const accessSchema = z.object({
+  events: z.array(
+    z.object({
+      seq: z.number(),
+      at: z.string(),
+      actorName: z.string().nullable(),
+      action: z.string(),
+      outcome: z.string(),
+      purpose: z.string().nullable(),
+    }),
+  ),
+});
+
+const actionNames: Record<string, string> = {
+  'client.create': 'Took on the client',
+  'client.read-identity': 'Read contact details',
+  'client.read-record': 'Read the clinical record',
+  'client.read-clinical': 'Tried to read the clinical record',
+  'client.read-access-history': 'Read this access history',
+  'case.join': 'Opened a case with the client',
+  'entry.create': 'Wrote an entry',
+};
+const entryNames: Record<string, string> = {
+  'session-note': 'Session note',
+  'contact-note': 'Contact note',
+  assessment: 'Assessment',
+};
+
+function attributionLabel(
+  attribution: readonly string[],
+  participants: readonly { id: string; label: string }[],
+): string {
+  if (attribution.length === 0) return 'Practitioner’s formulation';
+  if (participants.length > 1 && attribution.length === participants.length) return 'Joint';
+  return attribution.map((id) => participants.find((p) => p.id === id)?.label ?? 'Unknown').join(' and ');
+}
+
+export function ClientPage() {
+  const { clientId = '' } = useParams();
+  const { session } = useSession();
+  const identity = useApi(`/clients/${clientId}`, identitySchema);
+  const treats = session?.roles.includes('practitioner') ?? false;
+
+  if (identity.state === 'loading') return <Loading what="the client" />;
+  if (identity.state === 'failed') {
+    return identity.error instanceof ApiProblem && identity.error.status === 404 ? (
+      <Text>There is no such client, or they are not yours to see.</Text>
+    ) : (
+      <Failure error={identity.error} />
+    );
+  }
+  const who = identity.data.identity;
+  return (
+    <Stack gap="lg" maw={960}>
+      <Title order={2}>{who.name}</Title>
+      <Card withBorder padding="lg" component="section" aria-labelledby="details">
+        <Title order={3} size="h4" id="details" mb="sm">
+          Identity and contact
+        </Title>
+        <Table variant="vertical" layout="fixed" withTableBorder={false}>
+          <Table.Tbody>
+            {(
+              [
+                ['Preferred name', who.preferredName],
+                ['Pronouns', who.pronouns],
+                [
+                  'Date of birth',
+                  who.dateOfBirth === undefined ? undefined : formatDate(`${who.dateOfBirth}T12:00:00Z`),
+                ],
+                ['E-mail', who.email],
+                ['Phone', who.phone],
+              ] as const
+            ).map(([label, value]) => (
+              <Table.Tr key={label}>
+                <Table.Th w={180}>{label}</Table.Th>
+                <Table.Td>
+                  {value ?? (
+                    <Text c="dimmed" span>
+                      Not given
+                    </Text>
+                  )}
+                </Table.Td>
+              </Table.Tr>
+            ))}
+          </Table.Tbody>
+        </Table>
+      </Card>
+      {treats && <ClinicalRecord clientId={clientId} />}
+      {treats && <AccessHistory clientId={clientId} />}
+    </Stack>
+  );
+}
+
+function ClinicalRecord({ clientId }: { clientId: string }) {
+  const record = useApi(`/clients/${clientId}/record`, recordSchema);
+  return (
+    <Card withBorder padding="lg" component="section" aria-labelledby="record">
+      <Title order={3} size="h4" id="record" mb="sm">
+        Clinical record
+      </Title>
+      {record.state === 'loading' && <Loading what="the record" />}
+      {record.state === 'failed' && <Failure error={record.error} />}
+      {record.state === 'ready' && record.data.cases.length === 0 && (
+        <Text c="dimmed">No case opened yet.</Text>
+      )}
+      {record.state === 'ready' &&
+        record.data.cases.map((c) => (
+          <Stack key={c.id} gap="sm" mb="md">
+            <Group gap="xs">
+              <Text fw={600}>
+                {c.kind === 'couple'
+                  ? 'Couple case'
+                  : c.kind === 'individual'
+                    ? 'Individual case'
+                    : `${c.kind} case`}
+              </Text>
+              <Badge variant="light">{c.status}</Badge>
+              <Text size="sm" c="dimmed">
+                opened {formatDate(c.openedAt)} · {c.participants.map((p) => p.label).join(', ')}
+              </Text>
+            </Group>
+            {c.entries.length === 0 && <Text c="dimmed">No entries yet.</Text>}
+            {c.entries.map((entry) => (
+              <Card key={entry.id} withBorder padding="sm" bg="gray.0">
+                <Text size="sm" fw={600}>
+                  {entryNames[entry.kind] ?? entry.kind}, {formatDateTime(entry.occurredAt)}
+                </Text>
+                <Text size="xs" c="dimmed" mb="xs">
+                  Written {formatDateTime(entry.writtenAt)}
+                </Text>
+                <Stack gap={6}>
+                  {entry.passages.map((p) => (
+                    <Group key={p.position} gap="sm" align="flex-start" wrap="nowrap">
+                      <Badge variant="outline" color="gray" miw={130} style={{ flexShrink: 0 }}>
+                        {attributionLabel(p.attribution, c.participants)}
+                      </Badge>
+                      <Text size="sm">
+                        {p.text ?? (
+                          <Text span c="dimmed">
+                            Destroyed at the end of its retention period
+                          </Text>
+                        )}
+                      </Text>
+                    </Group>
+                  ))}
+                </Stack>
+              </Card>
+            ))}
+          </Stack>
+        ))}
+    </Card>
+  );
+}
+
+function AccessHistory({ clientId }: { clientId: string }) {
+  const history = useApi(`/clients/${clientId}/access`, accessSchema);
+  return (
+    <Card withBorder padding="lg" component="section" aria-labelledby="access">
+      <Title order={3} size="h4" id="access" mb="sm">
+        Who has accessed this record
+      </Title>
+      {history.state === 'loading' && <Loading what="the access history" />}
+      {history.state === 'failed' && <Failure error={history.error} />}
+      {history.state === 'ready' && (
+        <Table withTableBorder striped data-testid="access-history">
+          <Table.Thead>
+            <Table.Tr>
+              <Table.Th>When</Table.Th>
+              <Table.Th>Who</Table.Th>
+              <Table.Th>What</Table.Th>
+              <Table.Th>Purpose</Table.Th>
+            </Table.Tr>
+          </Table.Thead>
+          <Table.Tbody>
+            {history.data.events.map((e) => (
+              <Table.Tr key={e.seq}>
+                <Table.Td>{formatDateTime(e.at)}</Table.Td>
+                <Table.Td>{e.actorName ?? 'Unknown'}</Table.Td>
+                <Table.Td>
+                  {actionNames[e.action] ?? e.action}
+                  {e.outcome === 'denied' && (
+                    <Badge color="red" variant="light" ml="xs">
+                      refused
+                    </Badge>
+                  )}
+                </Table.Td>
+                <Table.Td>{e.purpose ?? ''}</Table.Td>
+              </Table.Tr>
+            ))}
+          </Table.Tbody>
+        </Table>
+      )}
+    </Card>
+  );
+}
