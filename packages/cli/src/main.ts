@@ -8,6 +8,7 @@ import {
 } from '@alcove/store';
 import { Command, CommanderError, Option } from 'commander';
 import { auditCheckpointCommand, auditVerifyCommand } from './commands/audit.ts';
+import { backupCommand, restoreCommand } from './commands/backup.ts';
 import { demoCodeCommand, demoCommand } from './commands/demo.ts';
 import { type InitOptions, initCommand } from './commands/init.ts';
 import { migrateCommand } from './commands/migrate.ts';
@@ -118,6 +119,24 @@ function program(io: CliIo): Command {
     .addOption(keyFileOption())
     .addOption(secretKeyFileOption())
     .action((options: UnlockOptions & { data?: string }) => auditCheckpointCommand(io, options));
+
+  root
+    .command('backup')
+    .description('take an online, consistent, encrypted backup (safe while Alcove runs)')
+    .addOption(dataOption())
+    .option('--out <file>', 'where to write it (default: alcove-backup-<time>.alcove here)')
+    .addOption(keyFileOption())
+    .addOption(secretKeyFileOption())
+    .action((options: UnlockOptions & { data?: string; out?: string }) => backupCommand(io, options));
+
+  root
+    .command('restore')
+    .description('restore a backup into a new data folder (or an empty DATABASE_URL) and verify it')
+    .argument('<file>', 'the backup')
+    .option('--into <dir>', 'the new data folder')
+    .addOption(keyFileOption())
+    .addOption(secretKeyFileOption())
+    .action((file: string, options: UnlockOptions & { into?: string }) => restoreCommand(io, file, options));
 
   root
     .command('recover')

@@ -1,5 +1,6 @@
 export * from './accounts.ts';
 export * from './audit.ts';
+export * from './backup.ts';
 export * from './config.ts';
 export { type Binding, newKey, TamperedError } from './crypto/aead.ts';
 export * from './errors.ts';

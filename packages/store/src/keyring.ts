@@ -262,6 +262,11 @@ export class Keyring {
     return key;
   }
 
+  /** The key of one backup: derived from the master key and the backup's own salt. */
+  backupKeyFor(salt: string): Buffer {
+    return deriveKey(this.#master, Buffer.from(salt, 'base64'), 'alcove/backup/v1');
+  }
+
   /** Creates the practice's key, in the transaction that creates the practice. */
   async createPracticeKey(
     trx: Transaction<Database>,

@@ -3,6 +3,7 @@ import { type MigrationResultSet, Migrator } from 'kysely/migration';
 import { MigrationError } from './errors.ts';
 import { migrations } from './migrations/index.ts';
 import type { Database } from './schema.ts';
+import { migrationSchemaOf } from './store.ts';
 
 export interface MigrationReport {
   /** Migrations applied by this run, in order. */
@@ -11,10 +12,12 @@ export interface MigrationReport {
   readonly current: string | undefined;
 }
 
-function migrator(db: Kysely<Database>): Migrator {
+export function migrator(db: Kysely<Database>): Migrator {
+  const schema = migrationSchemaOf(db);
   return new Migrator({
     db,
     provider: { getMigrations: async () => migrations },
+    ...(schema === undefined ? {} : { migrationTableSchema: schema }),
   });
 }
 

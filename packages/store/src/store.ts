@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Engine } from '@alcove/core';
 import Sqlite from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
 import { SQLITE_FILE, type StoreConfig } from './config.ts';
 import { type DataFolderLock, lockDataFolder } from './lock.ts';
@@ -66,6 +66,12 @@ async function openPostgres(connectionString: string, schema: string | undefined
   const client = await pool.connect();
   client.release();
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const current = await sql<{ schema: string }>`select current_schema() as schema`.execute(db);
+  const currentSchema = current.rows[0]?.schema;
+  if (currentSchema === undefined || currentSchema === null) {
+    throw new Error('PostgreSQL has no current schema for this connection (check search_path)');
+  }
+  postgresSchemas.set(db, currentSchema);
   return {
     engine: 'postgres',
     db,
@@ -73,6 +79,17 @@ async function openPostgres(connectionString: string, schema: string | undefined
       await db.destroy();
     },
   };
+}
+
+/**
+ * The schema each PostgreSQL connection works in. Kysely's migrator looks for its own
+ * table in every schema unless told which one; told this, several Alcove databases (and
+ * the tests' schemas) can share one server without seeing each other's migrations.
+ */
+const postgresSchemas = new WeakMap<Kysely<Database>, string>();
+
+export function migrationSchemaOf(db: Kysely<Database>): string | undefined {
+  return postgresSchemas.get(db);
 }
 
 function quoteIdentifier(name: string): string {

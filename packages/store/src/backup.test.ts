@@ -1,0 +1,159 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { Confidential } from '@alcove/core';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { addMembership, createUser } from './accounts.ts';
+import { appendAuditEvent, writeCheckpoint } from './audit.ts';
+import { BadBackupError, restoreBackup, writeBackup } from './backup.ts';
+import { addEntry, createClient, openCase, readClientCases, readClientIdentities } from './records.ts';
+import { openStore, type Store } from './store.ts';
+import { type TestDatabase, tempDir, testEngines } from './testing/engines.ts';
+import { createTestVault, type TestVault } from './testing/vault.ts';
+
+const CANARY_NAME = 'Ottoline Brisbaneworth';
+const CANARY_TEXT = 'marmalade-cathedral-91';
+
+describe.each(testEngines)('backups from $name', (engine) => {
+  let v: TestVault;
+  let clientId: string;
+  const targets: { store: Store; db: TestDatabase }[] = [];
+
+  beforeEach(async () => {
+    v = await createTestVault(engine);
+    const practiceId = v.practice.id;
+    clientId = await v.db.transaction().execute(async (trx) => {
+      const { id: userId } = await createUser(trx, v.keyring, {
+        email: 'backup@example.test',
+        name: 'Backup Tester (fictional)',
+        passwordHash: 'x',
+      });
+      await addMembership(trx, { userId, practiceId, role: 'practitioner' });
+      const client = await createClient(trx, v.keyring, {
+        practiceId,
+        createdBy: userId,
+        identity: new Confidential({ name: CANARY_NAME }),
+      });
+      const opened = await openCase(trx, v.keyring, {
+        practiceId,
+        practitionerId: userId,
+        kind: 'individual',
+        clientIds: [client.id],
+      });
+      await addEntry(trx, v.keyring, {
+        practiceId,
+        theCase: opened,
+        authorId: userId,
+        kind: 'session-note',
+        occurredAt: '2026-11-20T10:00:00Z',
+        passages: [
+          { text: new Confidential(`note ${CANARY_TEXT}`), attribution: [opened.participants[0]?.id ?? ''] },
+        ],
+      });
+      await appendAuditEvent(trx, {
+        actorId: userId,
+        practiceId,
+        action: 'client.create',
+        outcome: 'ok',
+        recordType: 'client',
+        recordId: client.id,
+      });
+      return client.id;
+    });
+    await writeCheckpoint(v.db, v.keyring);
+  });
+  afterEach(async () => {
+    for (const t of targets.splice(0)) {
+      await t.store.close();
+      await t.db.dispose();
+    }
+    await v.close();
+  });
+
+  async function freshTarget(): Promise<Store> {
+    const db = await engine.create();
+    const store = await openStore(db.config);
+    targets.push({ store, db });
+    return store;
+  }
+
+  async function backup(): Promise<string> {
+    const file = path.join(tempDir('alcove-backup-'), 'test.alcove');
+    const report = await writeBackup(v.db, v.keyring, file);
+    expect(report.rows.client).toBe(1);
+    return file;
+  }
+
+  it('restores into an empty database, verified, with every record readable, and holds no canary in clear', async () => {
+    const file = await backup();
+    const bytes = fs.readFileSync(file);
+    for (const needle of [CANARY_NAME, CANARY_TEXT, 'backup@example.test'])
+      expect(bytes.includes(Buffer.from(needle))).toBe(false);
+
+    const target = await freshTarget();
+    const progress: number[] = [];
+    const report = await restoreBackup(file, { method: 'key-file', key: v.keyFile }, target, (done) =>
+      progress.push(done),
+    );
+    expect(report.verified.problems).toEqual([]);
+    expect(report.verified.decrypted).toBeGreaterThan(5);
+    expect(report.verified.auditEvents).toBe(1);
+    expect(progress.length).toBeGreaterThan(0);
+
+    const keyring = (await import('./keyring.ts')).unlockKeyring;
+    const restoredKeys = await keyring(target.db, { method: 'recovery-kit', kit: v.recoveryKit });
+    const identity = (
+      await readClientIdentities({ db: target.db, keyring: restoredKeys }, v.practice.id, [clientId])
+    ).get(clientId);
+    expect(identity?.reveal().name).toBe(CANARY_NAME);
+    const cases = await readClientCases({ db: target.db, keyring: restoredKeys }, v.practice.id, clientId);
+    expect(cases[0]?.entries[0]?.passages[0]?.text?.reveal()).toBe(`note ${CANARY_TEXT}`);
+  });
+
+  it('refuses a backup with one changed byte, and commits nothing', async () => {
+    const file = await backup();
+    const text = fs.readFileSync(file, 'utf8').split('\n');
+    const chunk = text[1] ?? '';
+    text[1] = chunk.slice(0, 40) + (chunk[40] === 'A' ? 'B' : 'A') + chunk.slice(41);
+    fs.writeFileSync(file, text.join('\n'));
+    const target = await freshTarget();
+    await expect(restoreBackup(file, { method: 'key-file', key: v.keyFile }, target)).rejects.toThrow(
+      BadBackupError,
+    );
+    expect(await target.db.selectFrom('practice').selectAll().execute()).toEqual([]);
+  });
+
+  it('refuses a backup cut short, a changed header, and the wrong key', async () => {
+    const file = await backup();
+    const lines = fs.readFileSync(file, 'utf8').trimEnd().split('\n');
+    const cut = `${file}.cut`;
+    fs.writeFileSync(cut, `${lines.slice(0, -1).join('\n')}\n`);
+    await expect(
+      restoreBackup(cut, { method: 'key-file', key: v.keyFile }, await freshTarget()),
+    ).rejects.toThrow(/cut short/);
+
+    const header = JSON.parse(lines[0] ?? '{}');
+    header.createdAt = '2020-01-01T00:00:00.000Z';
+    const changed = `${file}.header`;
+    fs.writeFileSync(changed, `${[JSON.stringify(header), ...lines.slice(1)].join('\n')}\n`);
+    await expect(
+      restoreBackup(changed, { method: 'key-file', key: v.keyFile }, await freshTarget()),
+    ).rejects.toThrow(BadBackupError);
+
+    const junk = `${file}.junk`;
+    fs.writeFileSync(junk, 'not a backup\n');
+    await expect(
+      restoreBackup(junk, { method: 'key-file', key: v.keyFile }, await freshTarget()),
+    ).rejects.toThrow(/not an Alcove backup/);
+
+    await expect(
+      restoreBackup(file, { method: 'key-file', key: Buffer.alloc(32, 1) }, await freshTarget()),
+    ).rejects.toThrow(/does not unlock/);
+  });
+
+  it('refuses to restore over a database that holds anything', async () => {
+    const file = await backup();
+    await expect(restoreBackup(file, { method: 'key-file', key: v.keyFile }, v.store)).rejects.toThrow(
+      /not empty/,
+    );
+  });
+});
