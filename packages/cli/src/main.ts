@@ -78,6 +78,12 @@ function program(io: CliIo): Command {
     .option('--host <host>', 'address to listen on (default: $HOST, else 127.0.0.1)')
     .option('--port <port>', 'port to listen on (default: $PORT, else 8080)')
     .option('--no-web', 'serve the API only')
+    .option('--tls-cert <file>', 'serve HTTPS with this certificate (PEM; or ALCOVE_TLS_CERT)')
+    .option('--tls-key <file>', "the certificate's private key (PEM; or ALCOVE_TLS_KEY)")
+    .option(
+      '--behind-proxy',
+      'an HTTPS reverse proxy on this machine forwards to Alcove (or ALCOVE_BEHIND_PROXY=1)',
+    )
     .addOption(keyFileOption())
     .addOption(secretKeyFileOption())
     .action((options: ServeOptions) => serveCommand(io, options));

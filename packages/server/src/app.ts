@@ -69,6 +69,13 @@ export interface AppOptions {
   readonly now?: () => Date;
   /** Sign-in attempts per address per minute (default 10). */
   readonly signInRateLimit?: number;
+  /** Serve HTTPS with these PEM files' contents. */
+  readonly https?: { readonly cert: Buffer; readonly key: Buffer };
+  /**
+   * Behind an HTTPS reverse proxy on this machine: trust its X-Forwarded-* headers from
+   * loopback only, so cookies are marked Secure and addresses are the clients'.
+   */
+  readonly behindProxy?: boolean;
   /** The built web app to serve; undefined serves the API only. */
   readonly webRoot?: string | undefined;
   readonly logger?: FastifyServerOptions['logger'];
@@ -79,6 +86,8 @@ export type AlcoveApp = FastifyInstance;
 
 export async function buildApp(options: AppOptions): Promise<AlcoveApp> {
   const app = Fastify({
+    ...(options.https === undefined ? {} : { https: { cert: options.https.cert, key: options.https.key } }),
+    trustProxy: options.behindProxy === true ? '127.0.0.1/8,::1' : false,
     logger: options.logger ?? false,
     bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT,
     // Ajv is not used for request schemas (zod is), but should a JSON schema ever reach it,

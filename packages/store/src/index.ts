@@ -2,7 +2,7 @@ export * from './accounts.ts';
 export * from './audit.ts';
 export * from './backup.ts';
 export * from './config.ts';
-export { type Binding, newKey, TamperedError } from './crypto/aead.ts';
+export { type Binding, newKey, openText, sealText, TamperedError } from './crypto/aead.ts';
 export * from './errors.ts';
 export * from './keyring.ts';
 export { LOCK_FILE, lockDataFolder, PID_FILE } from './lock.ts';

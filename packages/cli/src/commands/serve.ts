@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import { buildApp, DEFAULT_WEB_ROOT } from '@alcove/server';
 import { describeStore, migrateToLatest, openStore, unlockKeyring, writeCheckpoint } from '@alcove/store';
 import { CliError, type CliIo, storeConfigFor } from '../context.ts';
@@ -10,6 +11,9 @@ export interface ServeOptions extends UnlockOptions {
   /** false with --no-web: the API only. */
   web?: boolean;
   webRoot?: string;
+  tlsCert?: string;
+  tlsKey?: string;
+  behindProxy?: boolean;
 }
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
@@ -19,6 +23,13 @@ export const CHECKPOINT_INTERVAL_MS = 10_000;
 export async function serveCommand(io: CliIo, options: ServeOptions): Promise<void> {
   const host = options.host ?? io.env.HOST?.trim() ?? '127.0.0.1';
   const port = parsePort(options.port ?? io.env.PORT?.trim() ?? '8080');
+  const tls = tlsFiles(io, options);
+  if (!LOOPBACK.has(host) && tls === undefined) {
+    throw new CliError(
+      `Alcove serves a network (${host}) over HTTPS only: give --tls-cert and --tls-key, or keep it on 127.0.0.1 behind an HTTPS reverse proxy (see the README).`,
+      2,
+    );
+  }
   const config = storeConfigFor(io, options.data);
   const store = await openStore(config);
   let app: Awaited<ReturnType<typeof buildApp>> | undefined;
@@ -32,13 +43,10 @@ export async function serveCommand(io: CliIo, options: ServeOptions): Promise<vo
       keyring,
       webRoot: options.web === false ? undefined : (options.webRoot ?? DEFAULT_WEB_ROOT),
       logger: { level: io.env.LOG_LEVEL?.trim() || 'warn' },
+      ...(tls === undefined ? {} : { https: tls }),
+      behindProxy: options.behindProxy === true || io.env.ALCOVE_BEHIND_PROXY === '1',
     });
     const address = await app.listen({ host, port });
-    if (!LOOPBACK.has(host)) {
-      io.err(
-        'Warning: Alcove is listening on a network address without HTTPS. Put it behind an HTTPS reverse proxy before anyone else connects.',
-      );
-    }
     timer = setInterval(() => {
       writeCheckpoint(store.db, keyring).catch(() => undefined);
     }, CHECKPOINT_INTERVAL_MS);
@@ -53,6 +61,18 @@ export async function serveCommand(io: CliIo, options: ServeOptions): Promise<vo
     clearInterval(timer);
     await app?.close();
     await store.close();
+  }
+}
+
+function tlsFiles(io: CliIo, options: ServeOptions): { cert: Buffer; key: Buffer } | undefined {
+  const certFile = options.tlsCert ?? io.env.ALCOVE_TLS_CERT?.trim();
+  const keyFile = options.tlsKey ?? io.env.ALCOVE_TLS_KEY?.trim();
+  if (!certFile && !keyFile) return undefined;
+  if (!certFile || !keyFile) throw new CliError('HTTPS needs both --tls-cert and --tls-key.', 2);
+  try {
+    return { cert: fs.readFileSync(certFile), key: fs.readFileSync(keyFile) };
+  } catch {
+    throw new CliError('Cannot read the certificate or its key.', 2);
   }
 }
 
