@@ -147,6 +147,19 @@ describe('alcove', () => {
     expect(await main(['audit', 'verify', '--data', dataDir], verify)).toBe(0);
   });
 
+  it('audit verify finds a changed event and exits 3', async () => {
+    const dataDir = tempDir();
+    expect(await main(['demo', '--data', dataDir], captureIo())).toBe(0);
+    const env = { ALCOVE_KEY_FILE: `${dataDir}.key` };
+    expect(await main(['audit', 'checkpoint', '--data', dataDir], captureIo(env))).toBe(0);
+    const store = await openStore({ engine: 'sqlite', dataDir }, { lock: false });
+    await store.db.updateTable('audit_event').set({ action: 'client.read' }).where('seq', '=', 2).execute();
+    await store.close();
+    const io = captureIo(env);
+    expect(await main(['audit', 'verify', '--data', dataDir], io)).toBe(3);
+    expect(io.stderr.join('\n')).toContain('event 2 has been changed');
+  });
+
   it('demo never adds fictional data beside a real practice, and demo code refuses it', async () => {
     const dataDir = tempDir();
     expect(await main(initArgs(dataDir, 'Real Practice (fictional)'), captureIo(initEnv))).toBe(0);
