@@ -147,6 +147,19 @@ describe('alcove', () => {
     expect(await main(['audit', 'verify', '--data', dataDir], verify)).toBe(0);
   });
 
+  it('keys rotate gives each practice a new key, and every record still opens', async () => {
+    const dataDir = tempDir();
+    expect(await main(['demo', '--data', dataDir], captureIo())).toBe(0);
+    const env = { ALCOVE_KEY_FILE: `${dataDir}.key` };
+    const io = captureIo(env);
+    expect(await main(['keys', 'rotate', '--data', dataDir], io)).toBe(0);
+    expect(io.stdout.join('\n')).toMatch(/practice key version 2, \d+ data keys re-wrapped/);
+    const backup = path.join(tempDir(), 'after-rotation.alcove');
+    expect(await main(['backup', '--data', dataDir, '--out', backup], captureIo(env))).toBe(0);
+    const restore = captureIo(env);
+    expect(await main(['restore', backup, '--into', path.join(tempDir(), 'restored')], restore)).toBe(0);
+  });
+
   it('audit verify finds a changed event and exits 3', async () => {
     const dataDir = tempDir();
     expect(await main(['demo', '--data', dataDir], captureIo())).toBe(0);

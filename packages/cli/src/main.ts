@@ -11,6 +11,7 @@ import { auditCheckpointCommand, auditVerifyCommand } from './commands/audit.ts'
 import { backupCommand, restoreCommand } from './commands/backup.ts';
 import { demoCodeCommand, demoCommand } from './commands/demo.ts';
 import { type InitOptions, initCommand } from './commands/init.ts';
+import { rotateKeysCommand } from './commands/keys.ts';
 import { migrateCommand } from './commands/migrate.ts';
 import { recoverCommand } from './commands/recover.ts';
 import { type ServeOptions, serveCommand } from './commands/serve.ts';
@@ -125,6 +126,16 @@ function program(io: CliIo): Command {
     .addOption(keyFileOption())
     .addOption(secretKeyFileOption())
     .action((options: UnlockOptions & { data?: string }) => auditCheckpointCommand(io, options));
+
+  root
+    .command('keys')
+    .description('the practice keys')
+    .command('rotate')
+    .description('give every practice a new key; re-wraps data keys, re-encrypts nothing (stop Alcove first)')
+    .addOption(dataOption())
+    .addOption(keyFileOption())
+    .addOption(secretKeyFileOption())
+    .action((options: UnlockOptions & { data?: string }) => rotateKeysCommand(io, options));
 
   root
     .command('backup')
