@@ -1,8 +1,15 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parseKeyFile, type UnlockSource } from '@alcove/store';
-import { CliError, type CliIo } from './context.ts';
+import {
+  type Keyring,
+  openStore,
+  parseKeyFile,
+  type Store,
+  type UnlockSource,
+  unlockKeyring,
+} from '@alcove/store';
+import { CliError, type CliIo, storeConfigFor } from './context.ts';
 
 /**
  * How this process unlocks Alcove, from the most unattended to the most guarded:
@@ -77,5 +84,25 @@ export function assertOutside(file: string, dataDir: string | undefined): void {
     throw new CliError(
       `Keep the key outside the data folder (${dataDir}): a copy of the folder must not open itself.`,
     );
+  }
+}
+
+/**
+ * Opens the store named by --data (or the environment), unlocks its keyring, runs `work`,
+ * and closes the store whatever happens. `lock: false` for commands that only read beside
+ * a running Alcove.
+ */
+export async function withUnlockedStore<T>(
+  io: CliIo,
+  options: UnlockOptions & { data?: string },
+  open: { lock: boolean },
+  work: (store: Store, keyring: Keyring) => Promise<T>,
+): Promise<T> {
+  const store = await openStore(storeConfigFor(io, options.data), { lock: open.lock });
+  try {
+    const keyring = await unlockKeyring(store.db, await unlockSource(io, options));
+    return await work(store, keyring);
+  } finally {
+    await store.close();
   }
 }

@@ -1,6 +1,6 @@
-import { openStore, unlockKeyring, verifyAuditLog, writeCheckpoint } from '@alcove/store';
-import { CliError, type CliIo, storeConfigFor } from '../context.ts';
-import { type UnlockOptions, unlockSource } from '../unlock.ts';
+import { verifyAuditLog, writeCheckpoint } from '@alcove/store';
+import { CliError, type CliIo } from '../context.ts';
+import { type UnlockOptions, withUnlockedStore } from '../unlock.ts';
 
 /**
  * `alcove audit verify`: reads the whole log and checks every link and checkpoint. Runs
@@ -10,9 +10,7 @@ export async function auditVerifyCommand(
   io: CliIo,
   options: UnlockOptions & { data?: string },
 ): Promise<void> {
-  const store = await openStore(storeConfigFor(io, options.data), { lock: false });
-  try {
-    const keyring = await unlockKeyring(store.db, await unlockSource(io, options));
+  await withUnlockedStore(io, options, { lock: false }, async (store, keyring) => {
     const bar = io.progress?.('Verifying the audit log');
     const result = await verifyAuditLog(store.db, keyring, (done, total) => bar?.update(done, total));
     bar?.stop();
@@ -30,9 +28,7 @@ export async function auditVerifyCommand(
           ? `; the newest ${result.unsignedTail} event(s) are chained but not yet signed.`
           : '.'),
     );
-  } finally {
-    await store.close();
-  }
+  });
 }
 
 /** `alcove audit checkpoint`: signs the head now (serve does it every few seconds). */
@@ -40,12 +36,8 @@ export async function auditCheckpointCommand(
   io: CliIo,
   options: UnlockOptions & { data?: string },
 ): Promise<void> {
-  const store = await openStore(storeConfigFor(io, options.data), { lock: false });
-  try {
-    const keyring = await unlockKeyring(store.db, await unlockSource(io, options));
+  await withUnlockedStore(io, options, { lock: false }, async (store, keyring) => {
     const seq = await writeCheckpoint(store.db, keyring);
     io.out(seq === undefined ? 'Nothing new to sign.' : `Signed a checkpoint at event ${seq}.`);
-  } finally {
-    await store.close();
-  }
+  });
 }

@@ -7,11 +7,10 @@ import {
   openStore,
   restoreBackup,
   type StoreConfig,
-  unlockKeyring,
   writeBackup,
 } from '@alcove/store';
 import { CliError, type CliIo, storeConfigFor } from '../context.ts';
-import { type UnlockOptions, unlockSource } from '../unlock.ts';
+import { type UnlockOptions, unlockSource, withUnlockedStore } from '../unlock.ts';
 
 /**
  * `alcove backup`: an online, consistent, encrypted backup. It reads beside a running
@@ -30,9 +29,7 @@ export async function backupCommand(
     }
   }
   if (fs.existsSync(file)) throw new CliError(`${file} exists already: Alcove never overwrites a backup.`, 2);
-  const store = await openStore(config, { lock: false });
-  try {
-    const keyring = await unlockKeyring(store.db, await unlockSource(io, options));
+  await withUnlockedStore(io, options, { lock: false }, async (store, keyring) => {
     const bar = io.progress?.('Backing up');
     const report = await writeBackup(store.db, keyring, file, (done, total) => bar?.update(done, total));
     bar?.stop();
@@ -41,9 +38,7 @@ export async function backupCommand(
       `Backed up ${rows} rows from ${describeStore(config)} to ${file} (${Math.ceil(report.bytes / 1024)} KiB, encrypted).`,
     );
     io.out('It opens with the same passphrase, key file or recovery kit as this Alcove.');
-  } finally {
-    await store.close();
-  }
+  });
 }
 
 /**

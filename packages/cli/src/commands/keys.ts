@@ -1,6 +1,6 @@
-import { appendAuditEvent, listPractices, openStore, unlockKeyring } from '@alcove/store';
-import { type CliIo, storeConfigFor } from '../context.ts';
-import { type UnlockOptions, unlockSource } from '../unlock.ts';
+import { appendAuditEvent, listPractices } from '@alcove/store';
+import type { CliIo } from '../context.ts';
+import { type UnlockOptions, withUnlockedStore } from '../unlock.ts';
 
 /**
  * `alcove keys rotate`: a new key for every practice, re-wrapping its data keys in one
@@ -10,9 +10,7 @@ export async function rotateKeysCommand(
   io: CliIo,
   options: UnlockOptions & { data?: string },
 ): Promise<void> {
-  const store = await openStore(storeConfigFor(io, options.data));
-  try {
-    const keyring = await unlockKeyring(store.db, await unlockSource(io, options));
+  await withUnlockedStore(io, options, { lock: true }, async (store, keyring) => {
     for (const practice of await listPractices(store.db)) {
       const result = await store.db.transaction().execute(async (trx) => {
         const rotated = await keyring.rotatePracticeKey(trx, practice.id);
@@ -30,7 +28,5 @@ export async function rotateKeysCommand(
         `${practice.name}: practice key version ${result.version}, ${result.rewrapped} data keys re-wrapped.`,
       );
     }
-  } finally {
-    await store.close();
-  }
+  });
 }
