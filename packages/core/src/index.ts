@@ -1,7 +1,12 @@
 export * from './access.ts';
 export * from './api.ts';
+export * from './code/catalogue.ts';
+export * from './code/commands.ts';
+export * from './code/rules.ts';
+export type { ClauseText, Duty, SeedSource } from './code/seed-parser.ts';
 export * from './confidential.ts';
 export * from './dates.ts';
 export * from './ids.ts';
 export * from './problem.ts';
+export * from './profile.ts';
 export * from './records.ts';

@@ -14,6 +14,7 @@ export const problemCodes = {
   'session-expired': { status: 401, title: 'Your session has ended' },
   'mfa-required': { status: 401, title: 'Finish signing in with your authenticator code' },
   'csrf-failed': { status: 403, title: 'The request could not be confirmed as yours' },
+  'refused-by-code': { status: 422, title: 'Refused by the Code of Ethics' },
   'not-found': { status: 404, title: 'Not found' },
   'method-not-allowed': { status: 405, title: 'Method not allowed' },
   conflict: { status: 409, title: 'Conflict' },
@@ -51,6 +52,11 @@ export const problemDocumentSchema = z.object({
   code: z.string(),
   errors: z.array(fieldIssueSchema).optional(),
   errorId: z.string().optional(),
+  /** A refusal by the Code: the clause, its text and duty, and whether a reason may override it. */
+  clause: z.string().optional(),
+  clauseText: z.string().optional(),
+  duty: z.enum(['must', 'should', 'principle']).optional(),
+  overridable: z.boolean().optional(),
 });
 export type ProblemDocument = z.infer<typeof problemDocumentSchema>;
 
@@ -67,6 +73,26 @@ export class AlcoveError extends Error {
 
   get status(): number {
     return problemCodes[this.code].status;
+  }
+}
+
+/** A command refused by a clause of the Code (status 422), carrying the clause. */
+export class ClauseRefusalError extends AlcoveError {
+  readonly clause: string;
+  readonly clauseText: string;
+  readonly duty: 'must' | 'should' | 'principle';
+  readonly overridable: boolean;
+
+  constructor(refusal: {
+    clause: { id: string; text: string; duty: 'must' | 'should' | 'principle' };
+    overridable: boolean;
+    detail: string;
+  }) {
+    super('refused-by-code', `${refusal.clause.id}: ${refusal.detail}`);
+    this.clause = refusal.clause.id;
+    this.clauseText = refusal.clause.text;
+    this.duty = refusal.clause.duty;
+    this.overridable = refusal.overridable;
   }
 }
 

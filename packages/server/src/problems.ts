@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import {
   AlcoveError,
+  ClauseRefusalError,
   type FieldIssue,
   type ProblemCode,
   type ProblemDocument,
@@ -16,6 +17,14 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
  */
 export function registerProblemHandling(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
+    if (error instanceof ClauseRefusalError) {
+      return sendProblem(reply, request, error.code, error.message, undefined, undefined, {
+        clause: error.clause,
+        clauseText: error.clauseText,
+        duty: error.duty,
+        overridable: error.overridable,
+      });
+    }
     if (error instanceof AlcoveError) {
       return sendProblem(reply, request, error.code, error.message, error.errors);
     }
@@ -94,6 +103,7 @@ export function sendProblem(
   detail: string,
   errors?: readonly FieldIssue[],
   errorId?: string,
+  refusal?: Pick<ProblemDocument, 'clause' | 'clauseText' | 'duty' | 'overridable'>,
 ): FastifyReply {
   const { status, title } = problemCodes[code];
   const document: ProblemDocument = {
@@ -106,6 +116,7 @@ export function sendProblem(
     code,
     ...(errors === undefined ? {} : { errors: [...errors] }),
     ...(errorId === undefined ? {} : { errorId }),
+    ...refusal,
   };
   return reply
     .code(status)

@@ -1,0 +1,103 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { catalogue } from './catalogue.ts';
+import { clauseTexts } from './clauses.generated.ts';
+import { rules } from './rules.ts';
+import { normaliseClauseText, parseSeed } from './seed-parser.ts';
+
+const seeds = path.resolve(import.meta.dirname, '../../../../../shared/seeds');
+const gtSeed = fs.readFileSync(path.join(seeds, 'good-therapy-code-of-ethics-2019.txt'), 'utf8');
+const pgSeed = fs.readFileSync(path.join(seeds, 'practice-guideline-5-confidentiality.txt'), 'utf8');
+
+describe('the clause catalogue', () => {
+  it('is what the seeds say today: the generated file is up to date', () => {
+    expect(clauseTexts).toEqual([...parseSeed('GT', gtSeed), ...parseSeed('PG5', pgSeed)]);
+  });
+
+  it('lists every numbered clause of both documents, GT-1 to GT-115 and PG5-1 to PG5-8', () => {
+    const ids = new Set(catalogue.map((c) => c.id));
+    for (let n = 1; n <= 115; n += 1) expect(ids.has(`GT-${n}`), `GT-${n}`).toBe(true);
+    for (const id of ['PG5-1', 'PG5-2', 'PG5-3', 'PG5-4', 'PG5-5', 'PG5-6a', 'PG5-6b', 'PG5-7', 'PG5-8'])
+      expect(ids.has(id), id).toBe(true);
+    expect(ids.has('PG5-6')).toBe(false);
+    for (const id of ['GT-21a', 'GT-40c', 'GT-84d', 'GT-89f', 'GT-107m']) expect(ids.has(id), id).toBe(true);
+  });
+
+  it('quotes each clause word for word: its text stands in the seed after its number or letter', () => {
+    const gt = normaliseClauseText(gtSeed);
+    const pg = normaliseClauseText(pgSeed);
+    for (const entry of catalogue) {
+      const seed = entry.source === 'GT' ? gt : pg;
+      const number = entry.id
+        .replace(/^(GT|PG5)-/, '')
+        .replace(/^(\d+)([a-z])?$/, (_m, n: string, letter?: string) =>
+          entry.source === 'PG5' || letter === undefined ? n : letter,
+        );
+      expect(seed.includes(`${number}. ${entry.text}`), entry.id).toBe(true);
+    }
+  });
+
+  it('keeps GT-36 a must and its written, signed form a should; principles are principles', () => {
+    const duty = (id: string) => catalogue.find((c) => c.id === id)?.duty;
+    expect(duty('GT-36')).toBe('must');
+    expect(duty('GT-36a')).toBe('should');
+    expect(duty('GT-36d')).toBe('must');
+    expect(duty('GT-7')).toBe('principle');
+    expect(duty('GT-92')).toBe('should');
+    expect(duty('GT-45')).toBe('must');
+    expect(duty('PG5-1')).toBe('must');
+  });
+
+  it('gives every entry a status, and a note where it is not enforced or checked', () => {
+    for (const entry of catalogue) {
+      expect(['enforced', 'checked', 'recorded', 'planned', 'out-of-scope'], entry.id).toContain(
+        entry.status,
+      );
+      if (entry.status === 'recorded' || entry.status === 'planned' || entry.status === 'out-of-scope') {
+        expect(entry.note?.length ?? 0, entry.id).toBeGreaterThan(10);
+      }
+      expect(entry.note, entry.id).not.toBe('Not yet assessed.');
+    }
+  });
+
+  it('names, for every enforced or checked clause, a rule that exists and a test that exists', () => {
+    const ruleIds = new Set([
+      ...rules.map((r) => r.id),
+      'refuse-pending-accreditation',
+      'refuse-online-without-training',
+      'access.can',
+      'aead.seal',
+    ]);
+    const testSources = collectTestSources(path.resolve(import.meta.dirname, '../../../..'));
+    for (const entry of catalogue.filter((c) => c.status === 'enforced' || c.status === 'checked')) {
+      expect(entry.rules?.length ?? 0, `${entry.id} names no rule`).toBeGreaterThan(0);
+      expect(entry.tests?.length ?? 0, `${entry.id} names no test`).toBeGreaterThan(0);
+      for (const rule of entry.rules ?? []) expect(ruleIds.has(rule), `${entry.id}: rule ${rule}`).toBe(true);
+      for (const test of entry.tests ?? [])
+        expect(testSources.includes(`'${test}'`), `${entry.id}: test "${test}"`).toBe(true);
+    }
+    // And every rule belongs to a catalogued clause.
+    for (const rule of rules) {
+      expect(
+        catalogue.some((c) => c.rules?.includes(rule.id)),
+        rule.id,
+      ).toBe(true);
+    }
+  });
+});
+
+/** The text of every test file under the packages, for finding tests by name. */
+function collectTestSources(root: string): string {
+  const texts: string[] = [];
+  const walk = (dir: string) => {
+    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+      if (entry.name === 'node_modules' || entry.name === 'dist') continue;
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory()) walk(full);
+      else if (entry.name.endsWith('.test.ts')) texts.push(fs.readFileSync(full, 'utf8'));
+    }
+  };
+  walk(root);
+  return texts.join('\n');
+}

@@ -1,0 +1,340 @@
+import { clauseTexts } from './clauses.generated.ts';
+import type { ClauseText, Duty } from './seed-parser.ts';
+
+/**
+ * The Code as data: every clause of both seed documents, its duty, and what Alcove does
+ * about it. `alcove clauses` prints this table; nothing here is written twice.
+ *
+ * - enforced: a command that would break it is refused (names the rule and its test);
+ * - checked: a finding on the compliance dashboard (names the rule and its test);
+ * - recorded: Alcove keeps the evidence (says where);
+ * - planned: a later piece of work will enforce, check or record it (says which);
+ * - out-of-scope: software cannot help, with the reason.
+ */
+export type ClauseStatus = 'enforced' | 'checked' | 'recorded' | 'planned' | 'out-of-scope';
+
+export interface CatalogueEntry extends ClauseText {
+  readonly status: ClauseStatus;
+  /** enforced/checked: the rule ids (rules.ts, commands.ts, access.ts) */
+  readonly rules?: readonly string[];
+  /** enforced/checked: the names of the tests that prove them */
+  readonly tests?: readonly string[];
+  /** recorded: where the evidence is; planned: which capability; out-of-scope: why. */
+  readonly note?: string;
+}
+
+type Status = Omit<CatalogueEntry, keyof ClauseText>;
+
+const conduct = (
+  note = 'A matter of personal and professional conduct that software cannot observe.',
+): Status => ({ status: 'out-of-scope', note });
+const planned = (note: string): Status => ({ status: 'planned', note });
+
+/** Duty readings where the seed's wording says more than its modal verb (GT-5). */
+const dutyReadings: Record<string, { duty: Duty; why: string }> = {
+  'PG5-1': { duty: 'must', why: '"may only release" is a prohibition' },
+  'PG5-3': { duty: 'must', why: 'sharing within a team only with consent is a condition, not advice' },
+};
+
+const statuses: Record<string, Status> = {
+  // Good therapy in action, and the underlying principles.
+  ...Object.fromEntries(
+    ['GT-1', 'GT-2', 'GT-3', 'GT-4', 'GT-5', 'GT-6', 'GT-7', 'GT-8', 'GT-9', 'GT-10', 'GT-11'].map((id) => [
+      id,
+      conduct('A principle the whole product serves; it has no single command or record of its own.'),
+    ]),
+  ),
+  'GT-12': conduct(),
+  'GT-13': planned('Recorded through the CPD log (GT-15); no separate rule.'),
+  'GT-14': planned('Recorded through the CPD log (GT-15); no separate rule.'),
+  'GT-15': {
+    status: 'checked',
+    rules: ['cpd-hours'],
+    tests: ['cpd-hours: 29.5 hours is short of 30', 'cpd-hours: 30 hours meets 30'],
+  },
+  'GT-16': conduct(),
+  'GT-17': conduct(),
+  'GT-18': conduct(),
+  'GT-19': planned('Outcome measures and the yearly self-audit (quality and outcomes).'),
+  'GT-20': conduct(),
+  'GT-20a': conduct(),
+  'GT-21': planned('The clinical record: structured assessment.'),
+  'GT-21a': planned('The clinical record: the assessment asks for each factor GT-21a names.'),
+  'GT-21b': conduct(),
+  'GT-21c': planned('The clinical record: referral letters.'),
+  'GT-22': conduct(),
+  'GT-22a': conduct(),
+  'GT-22b': conduct(),
+  'GT-22c': conduct(),
+  'GT-22d': conduct(),
+  'GT-22e': conduct(),
+  'GT-22f': conduct(),
+  'GT-22g': planned('The clinical record: other treatments and their compatibility in the assessment.'),
+  'GT-23': conduct(),
+  'GT-24': conduct(),
+  'GT-25': planned('Consents: physical examination needs written consent.'),
+  'GT-26': {
+    status: 'checked',
+    rules: ['dbs-current', 'training-for-groups'],
+    tests: [
+      'dbs-current: a certificate under three years old is current',
+      'training-for-groups: work with under-18s needs its training',
+    ],
+    note: 'Refusing such a case without them comes with clients and cases.',
+  },
+  'GT-27': planned(
+    'Clients and cases: the appropriate adult’s consent or a Gillick assessment before therapy.',
+  ),
+  'GT-28': planned('Clients and cases: the conflict check at intake.'),
+  'GT-29': conduct(),
+  'GT-30': conduct(),
+  'GT-31': conduct(),
+  'GT-32': planned('Clients and cases: a recorded decision at intake when a dual relationship is found.'),
+  'GT-33': conduct(),
+  'GT-34': planned('Supervision: a declared dual relationship is reported to the supervisor.'),
+  'GT-35': planned('Supervision and invoicing: fees stop and a referral opens.'),
+  'GT-36': planned('The therapy contract: no therapy session without one.'),
+  'GT-36a': planned('The therapy contract: signed by every party, or a recorded override.'),
+  'GT-36b': planned('The therapy contract: its template sections.'),
+  'GT-36c': planned('The therapy contract: its template sections.'),
+  'GT-36d': planned('The therapy contract: the organisation’s conditions acknowledged.'),
+  'GT-37': planned('Consents: explicit material.'),
+  'GT-38': {
+    status: 'recorded',
+    note: 'Every entry keeps when it happened and when it was written (entry.occurred_at, entry.written_at); late entries are marked with the clinical record.',
+  },
+  'GT-39': {
+    status: 'enforced',
+    rules: ['access.can', 'aead.seal'],
+    tests: [
+      'allows exactly what the rules allow, for every route, role and record',
+      'detects a change to any one byte',
+    ],
+  },
+  'GT-40': planned('The clinical record: session notes with the fields GT-40 names.'),
+  'GT-40a': planned('The clinical record: session note field.'),
+  'GT-40b': planned('The clinical record: session note field.'),
+  'GT-40c': planned('The clinical record: session note field.'),
+  'GT-40d': {
+    status: 'recorded',
+    note: 'Every entry keeps its author and the time it was written (entry.author_id, entry.written_at).',
+  },
+  'GT-41': {
+    status: 'checked',
+    rules: ['executor-appointed'],
+    tests: ['executor-appointed: no executor is a finding'],
+  },
+  'GT-42': planned('Quality and outcomes: the yearly self-audit.'),
+  'GT-42a': planned('Quality and outcomes: the yearly self-audit.'),
+  'GT-42b': planned('Quality and outcomes: the yearly self-audit.'),
+  'GT-42c': planned('Quality and outcomes: client feedback.'),
+  'GT-43': conduct(),
+  'GT-43a': conduct(),
+  'GT-43b': planned('The practitioner’s duties: adverse events and candour.'),
+  'GT-43c': conduct(),
+  'GT-44': planned('Confidential releases: minimal, de-identified disclosure.'),
+  'GT-45': {
+    status: 'checked',
+    rules: ['insurance-current'],
+    tests: [
+      'insurance-current: cover ending today is still current',
+      'insurance-current: cover that ended yesterday is a finding',
+    ],
+  },
+  'GT-46': conduct(),
+  'GT-47': planned('The clinical record: risk and safeguarding.'),
+  'GT-48': planned('The clinical record: risk and safeguarding.'),
+  'GT-49': planned('The clinical record: risk and safeguarding, with the steps taken recorded.'),
+  'GT-50': conduct(),
+  'GT-51': planned('The clinical record: safeguarding concerns.'),
+  'GT-52': conduct(),
+  'GT-53': conduct('About the practitioner’s own health; Alcove keeps no health records of practitioners.'),
+  'GT-54': conduct('About the practitioner’s own health; Alcove keeps no health records of practitioners.'),
+  'GT-55': conduct('About raising concerns with COSRT, outside the practice’s records.'),
+  'GT-55a': conduct('About raising concerns with COSRT, outside the practice’s records.'),
+  'GT-55b': conduct('About raising concerns with COSRT, outside the practice’s records.'),
+  'GT-55c': conduct('About raising concerns with COSRT, outside the practice’s records.'),
+  'GT-55d': conduct('About raising concerns with COSRT, outside the practice’s records.'),
+  'GT-55e': conduct('About raising concerns with COSRT, outside the practice’s records.'),
+  'GT-56': conduct(),
+  'GT-57': conduct(),
+  'GT-58': planned('Clients and cases: language and communication needs at intake.'),
+  'GT-59': planned('Couple safety: nothing sent to one partner mentions the other.'),
+  'GT-60': conduct(),
+  'GT-61': conduct(),
+  'GT-62': conduct(),
+  'GT-63': planned('Supervision: supervision of staff an organisation manages.'),
+  'GT-64': {
+    status: 'checked',
+    rules: ['supervisor-in-place'],
+    tests: ['supervisor-in-place: no supervisor is a finding'],
+  },
+  'GT-65': {
+    status: 'checked',
+    rules: ['supervisor-experience'],
+    tests: ['supervisor-experience: young or vulnerable clients need an experienced supervisor'],
+  },
+  'GT-66': {
+    status: 'checked',
+    rules: ['career-break-return'],
+    tests: ['career-break-return: an ended break with no agreed return is a finding'],
+  },
+  'GT-67': planned('Advertising check: in-training status shown on the practitioner’s profile.'),
+  'GT-68': conduct(),
+  'GT-69': conduct(),
+  'GT-70': conduct(),
+  'GT-71': conduct(),
+  'GT-72': conduct(),
+  'GT-73': conduct(),
+  'GT-73a': conduct(),
+  'GT-73b': conduct(),
+  'GT-73c': planned('Consents: teaching and research.'),
+  'GT-74': {
+    status: 'enforced',
+    rules: ['access.can'],
+    tests: ['allows exactly what the rules allow, for every route, role and record'],
+  },
+  'GT-75': conduct(),
+  'GT-75a': conduct(),
+  'GT-75b': conduct(),
+  'GT-76': conduct(),
+  'GT-77': planned('The practitioner’s duties: adverse events and candour.'),
+  'GT-77a': planned('The practitioner’s duties: adverse events and candour.'),
+  'GT-77b': planned('The practitioner’s duties: adverse events and candour.'),
+  'GT-77c': planned('The practitioner’s duties: adverse events and candour.'),
+  'GT-78': conduct(),
+  'GT-79': conduct(),
+  'GT-80': conduct(),
+  'GT-81': conduct(),
+  'GT-82': planned('Clients and cases: accessibility adjustments at intake.'),
+  'GT-83': planned('The practitioner’s duties: the complaints register.'),
+  'GT-84': planned('The clinical record: planned endings.'),
+  'GT-84d': planned('The clinical record: the closing summary.'),
+  'GT-84e': conduct(),
+  'GT-85': conduct(),
+  'GT-86': planned('Advertising check: qualifications and current role.'),
+  'GT-87': planned('Advertising check: only valid qualifications displayed.'),
+  'GT-88': {
+    status: 'enforced',
+    rules: ['refuse-pending-accreditation', 'pending-accreditation'],
+    tests: [
+      'refuses advertising accreditation that is pending (GT-88, not overridable)',
+      'pending-accreditation: advertised but pending is a finding',
+    ],
+  },
+  'GT-89': planned('Advertising check: words that suggest a medical role.'),
+  'GT-89f': planned('Advertising check: job titles.'),
+  'GT-89g': planned('Advertising check: biographies.'),
+  'GT-89h': planned('Advertising check: unprotected words such as Consultant.'),
+  'GT-90': planned('Advertising check: qualifications that read as medical.'),
+  'GT-91': {
+    status: 'checked',
+    rules: ['doctor-title'],
+    tests: ['doctor-title: Doctor without a relevant doctorate is a finding'],
+    note: 'The title Professor comes with the advertising check.',
+  },
+  'GT-91i': {
+    status: 'checked',
+    rules: ['doctor-title'],
+    tests: ['doctor-title: Doctor without a relevant doctorate is a finding'],
+  },
+  'GT-91j': planned('Advertising check: the title Professor.'),
+  'GT-92': {
+    status: 'enforced',
+    rules: ['refuse-online-without-training', 'online-training'],
+    tests: [
+      'refuses online work without training unless overridden with a reason (GT-92)',
+      'online-training: online work needs its training',
+    ],
+  },
+  'GT-93': conduct(),
+  'GT-94': planned('Clients and cases: monitored channels for children and young people.'),
+  'GT-95': conduct(),
+  'GT-96': planned('Advertising check.'),
+  'GT-97': planned('Advertising check.'),
+  'GT-98': planned('The clinical record: signed entries are never edited; corrections are addenda.'),
+  'GT-98k': conduct(),
+  'GT-98l': conduct(),
+  'GT-99': {
+    status: 'checked',
+    rules: ['psychosexual-title'],
+    tests: ['psychosexual-title: the title needs a qualification'],
+  },
+  'GT-100': planned('Advertising check: membership as a qualification.'),
+  'GT-101': planned('Advertising check: the COSRT logo by membership category.'),
+  'GT-102': planned('Advertising check: testimonials.'),
+  'GT-103': conduct(),
+  'GT-104': conduct(),
+  'GT-105': conduct(),
+  'GT-106': conduct(),
+  'GT-107': {
+    status: 'checked',
+    rules: ['cosrt-notifications'],
+    tests: ['cosrt-notifications: the 14th day is due, the 15th is overdue'],
+  },
+  'GT-107m': {
+    status: 'checked',
+    rules: ['cosrt-notifications'],
+    tests: ['cosrt-notifications: the 14th day is due, the 15th is overdue'],
+  },
+  'GT-107n': {
+    status: 'checked',
+    rules: ['cosrt-notifications'],
+    tests: ['cosrt-notifications: the 14th day is due, the 15th is overdue'],
+  },
+  'GT-107o': {
+    status: 'checked',
+    rules: ['cosrt-notifications'],
+    tests: ['cosrt-notifications: the 14th day is due, the 15th is overdue'],
+  },
+  'GT-108': {
+    status: 'checked',
+    rules: ['cosrt-notifications'],
+    tests: ['cosrt-notifications: a suspension cites GT-108'],
+  },
+  'GT-109': planned('Running the practice: invoices and payment status.'),
+  'GT-110': conduct(),
+  'GT-111': planned('The practitioner’s duties: the conflicts-of-interest register.'),
+  'GT-112': planned('The practitioner’s duties: the gifts and hospitality register.'),
+  'GT-113': planned('Confidential releases: research exports with written consent.'),
+  'GT-114': planned('Confidential releases: research exports with written consent.'),
+  'GT-115': planned('Confidential releases: de-identified exports that keep anonymity.'),
+  'PG5-1': planned('Confidential releases: a release for one partner holds only what derives from them.'),
+  'PG5-2': planned('The clinical record: disclosures without consent, and withheld entries.'),
+  'PG5-3': {
+    status: 'enforced',
+    rules: ['access.can'],
+    tests: ['practitioner may not read a colleague’s client'],
+    note: 'Team sharing under a consent comes with consents.',
+  },
+  'PG5-4': planned('Consents and releases: publication, training and research need written consent.'),
+  'PG5-5': {
+    status: 'enforced',
+    rules: ['access.can'],
+    tests: ['supervisor never sees an identity (PG5-5)'],
+    note: 'Pseudonymised case presentations come with supervision.',
+  },
+  'PG5-6a': planned('Confidential releases: the minimum for a formal accusation.'),
+  'PG5-6b': planned('Running the practice: a secure payment method for online work.'),
+  'PG5-7': planned('Retention: records stay encrypted and access-checked after a case closes.'),
+  'PG5-8': {
+    status: 'recorded',
+    note: 'The insurer’s retention period is kept with each policy (profile insurance retentionYears); retention itself comes later.',
+  },
+};
+
+export const catalogue: readonly CatalogueEntry[] = clauseTexts.map((text) => {
+  const status = statuses[text.id] ?? planned('Not yet assessed.');
+  const reading = dutyReadings[text.id];
+  return { ...text, ...(reading === undefined ? {} : { duty: reading.duty }), ...status };
+});
+
+const byId = new Map(catalogue.map((entry) => [entry.id, entry]));
+
+export function clause(id: string): CatalogueEntry | undefined {
+  return byId.get(id);
+}
+
+export function isClauseId(id: string): boolean {
+  return byId.has(id);
+}

@@ -1,0 +1,50 @@
+import type { Profile, ProfileDetails } from '../profile.ts';
+import { type CatalogueEntry, clause } from './catalogue.ts';
+
+/**
+ * Refusals: a command that would break a clause. A "must" is refused outright; a
+ * "should" is refused unless the practitioner overrides it with a recorded reason.
+ * (Alcove's own confidentiality safeguards are never overridable, whatever the wording:
+ * they are enforced by access.ts, not here.)
+ */
+export interface Refusal {
+  readonly rule: string;
+  readonly clause: CatalogueEntry;
+  readonly overridable: boolean;
+  readonly detail: string;
+}
+
+function refusal(rule: string, id: string, detail: string): Refusal {
+  const entry = clause(id);
+  if (entry === undefined) throw new Error(`unknown clause ${id}`);
+  return { rule, clause: entry, overridable: entry.duty === 'should', detail };
+}
+
+/** What stands in the way of saving these profile details, given the overrides offered. */
+export function refusalsForDetails(
+  next: ProfileDetails,
+  profile: Profile,
+  overrides: ReadonlySet<string>,
+): Refusal[] {
+  const refusals: Refusal[] = [];
+  if (next.membership.advertisesAccreditation && next.membership.accreditation !== 'accredited') {
+    refusals.push(
+      refusal(
+        'refuse-pending-accreditation',
+        'GT-88',
+        'Accreditation cannot be advertised until COSRT has granted it.',
+      ),
+    );
+  }
+  const online = next.worksWith.online && !profile.details.worksWith.online;
+  if (online && !profile.training.some((t) => t.kind === 'online-work')) {
+    refusals.push(
+      refusal(
+        'refuse-online-without-training',
+        'GT-92',
+        'Record your training for online work first, or give your reason for going ahead without it.',
+      ),
+    );
+  }
+  return refusals.filter((r) => !(r.overridable && overrides.has(r.clause.id)));
+}
