@@ -46,6 +46,9 @@ export const actions = [
   'case.read',
   'entry.create',
   'account.manage',
+  'profile.manage',
+  'settings.read',
+  'settings.write',
 ] as const;
 export type Action = (typeof actions)[number];
 
@@ -60,7 +63,10 @@ function treats(actor: Actor, resource: { treatingPractitionerIds: readonly stri
 /** Deny unless a rule below allows. */
 export function can(actor: Actor, action: Action, resource: Resource): boolean {
   if (resource.type === 'account') {
-    return action === 'account.manage' && resource.userId === actor.userId;
+    if (resource.userId !== actor.userId) return false;
+    if (action === 'account.manage') return true;
+    // The professional record (GT-15, GT-45, …) is a practitioner's own.
+    return action === 'profile.manage' && has(actor, 'practitioner');
   }
   // Another practice's records do not exist for this actor.
   if (resource.practiceId !== actor.practiceId) return false;
@@ -71,6 +77,8 @@ export function can(actor: Actor, action: Action, resource: Resource): boolean {
       if (action === 'client.create') return has(actor, 'practitioner');
       if (action === 'client.list') return has(actor, 'practitioner') || has(actor, 'administrator');
       if (action === 'case.open') return has(actor, 'practitioner');
+      if (action === 'settings.read') return has(actor, 'practitioner') || has(actor, 'administrator');
+      if (action === 'settings.write') return has(actor, 'administrator');
       return false;
 
     case 'client':

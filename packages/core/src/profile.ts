@@ -133,15 +133,14 @@ export const emptyProfile: Profile = {
 };
 
 /** A new item of one of the profile's lists, as sent by the practitioner. */
-const withoutId = <T extends z.ZodObject>(schema: T) => schema.omit({ id: true } as never);
 export const newProfileItemSchema = z.discriminatedUnion('section', [
-  z.strictObject({ section: z.literal('insurance'), item: withoutId(insuranceSchema) }),
-  z.strictObject({ section: z.literal('dbs'), item: withoutId(dbsSchema) }),
-  z.strictObject({ section: z.literal('training'), item: withoutId(trainingSchema) }),
-  z.strictObject({ section: z.literal('qualifications'), item: withoutId(qualificationSchema) }),
-  z.strictObject({ section: z.literal('careerBreaks'), item: withoutId(careerBreakSchema) }),
-  z.strictObject({ section: z.literal('notifications'), item: withoutId(notificationSchema) }),
-  z.strictObject({ section: z.literal('cpd'), item: withoutId(cpdEntrySchema) }),
+  z.strictObject({ section: z.literal('insurance'), item: insuranceSchema.omit({ id: true }) }),
+  z.strictObject({ section: z.literal('dbs'), item: dbsSchema.omit({ id: true }) }),
+  z.strictObject({ section: z.literal('training'), item: trainingSchema.omit({ id: true }) }),
+  z.strictObject({ section: z.literal('qualifications'), item: qualificationSchema.omit({ id: true }) }),
+  z.strictObject({ section: z.literal('careerBreaks'), item: careerBreakSchema.omit({ id: true }) }),
+  z.strictObject({ section: z.literal('notifications'), item: notificationSchema.omit({ id: true }) }),
+  z.strictObject({ section: z.literal('cpd'), item: cpdEntrySchema.omit({ id: true }) }),
 ]);
 export type NewProfileItem = z.infer<typeof newProfileItemSchema>;
 export type ProfileListSection = NewProfileItem['section'];

@@ -29,6 +29,7 @@ import { authRoutes } from './routes/auth.ts';
 import { healthRoutes } from './routes/health.ts';
 import { openapiRoutes } from './routes/openapi.ts';
 import { practiceRoutes } from './routes/practices.ts';
+import { profileRoutes } from './routes/profile.ts';
 import { recordRoutes } from './routes/records.ts';
 import { findNonStrictObjects } from './strict-schemas.ts';
 import { ALCOVE_VERSION } from './version.ts';
@@ -194,6 +195,7 @@ export async function buildApp(options: AppOptions): Promise<AlcoveApp> {
       });
       await api.register(accountRoutes, { auth, vault });
       await api.register(recordRoutes);
+      await api.register(profileRoutes);
     },
     { prefix: API_PREFIX },
   );

@@ -1,5 +1,4 @@
-import type { Role } from '@alcove/core';
-import { Confidential } from '@alcove/core';
+import { Confidential, DEFAULT_CPD_REQUIREMENT, emptyProfile, type Role } from '@alcove/core';
 import {
   addMembership,
   clientFacts,
@@ -113,6 +112,71 @@ const rules: Record<string, RouteRule> = {
     // Nobody revokes another person's token: a random id is "not found" for everyone.
     allowed: () => false,
     request: () => ({ url: '/api/v1/account/tokens/6f1c2a4e-0000-4000-8000-000000000000' }),
+  },
+  'GET /api/v1/clauses': { kind: 'public', request: () => ({ url: '/api/v1/clauses' }) },
+  'GET /api/v1/profile': {
+    kind: 'records',
+    untargeted: true,
+    allowed: (who) => who === 'practitioner',
+    request: () => ({ url: '/api/v1/profile' }),
+  },
+  'GET /api/v1/compliance': {
+    kind: 'records',
+    untargeted: true,
+    allowed: (who) => who === 'practitioner',
+    request: () => ({ url: '/api/v1/compliance' }),
+  },
+  'POST /api/v1/profile/items': {
+    kind: 'records',
+    untargeted: true,
+    allowed: (who) => who === 'practitioner',
+    request: () => ({
+      url: '/api/v1/profile/items',
+      payload: {
+        section: 'cpd',
+        item: {
+          date: '2026-11-01',
+          title: 'Matrix CPD (fictional)',
+          hours: 1,
+          sexAndRelationship: true,
+          faceToFace: false,
+        },
+      },
+    }),
+  },
+  'DELETE /api/v1/profile/items/:itemId': {
+    kind: 'records',
+    untargeted: true,
+    // A random id is in nobody's record.
+    allowed: () => false,
+    request: () => ({ url: '/api/v1/profile/items/6f1c2a4e-0000-4000-8000-000000000000' }),
+  },
+  'POST /api/v1/profile/notifications/:itemId/notified': {
+    kind: 'records',
+    untargeted: true,
+    allowed: () => false,
+    request: () => ({
+      url: '/api/v1/profile/notifications/6f1c2a4e-0000-4000-8000-000000000000/notified',
+      payload: { notifiedOn: '2026-11-01' },
+    }),
+  },
+  'PUT /api/v1/profile/details': {
+    kind: 'records',
+    untargeted: true,
+    allowed: (who) => who === 'practitioner',
+    request: () => ({ url: '/api/v1/profile/details', payload: { details: emptyProfile.details } }),
+  },
+  'GET /api/v1/settings/cpd': {
+    kind: 'records',
+    untargeted: true,
+    allowed: (who) => who === 'practitioner' || who === 'administrator',
+    request: () => ({ url: '/api/v1/settings/cpd' }),
+  },
+  'PUT /api/v1/settings/cpd': {
+    kind: 'records',
+    untargeted: true,
+    allowed: (who) => who === 'administrator',
+    request: () => ({ url: '/api/v1/settings/cpd', payload: DEFAULT_CPD_REQUIREMENT }),
   },
   'GET /api/v1/clients': {
     kind: 'records',

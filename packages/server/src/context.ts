@@ -3,11 +3,25 @@ import {
   type Actor,
   AlcoveError,
   type CaseKind,
+  ClauseRefusalError,
   type ClientIdentity,
   Confidential,
+  type CpdRequirement,
   can,
+  cpdTotals,
+  cpdYear,
+  evaluateRules,
+  type FieldIssue,
+  isClauseId,
+  londonDay,
   type NewEntry,
+  type NewProfileItem,
+  NOTIFICATION_DAYS,
+  newId,
+  type Profile,
+  type ProfileDetails,
   type Resource,
+  refusalsForDetails,
 } from '@alcove/core';
 import {
   type AuditEventInput,
@@ -16,17 +30,71 @@ import {
   appendAuditEvent,
   auditEventsForRecords,
   type CaseFacts,
+  type ClauseOverride,
   caseFacts,
   clientFacts,
+  cpdRequirementOf,
   createClient,
+  currentProfile,
+  type Database,
   openCase,
+  overridesOf,
   type RecordCase,
   readClientCases,
   readClientIdentities,
   recordAuditEvent,
+  recordOverride,
+  saveProfile,
+  setCpdRequirement,
   userNames,
   type Vault,
 } from '@alcove/store';
+import { addDays, parseISO } from 'date-fns';
+import type { Transaction } from 'kysely';
+
+const addDaysIso = (day: string, days: number): string =>
+  addDays(parseISO(day), days).toISOString().slice(0, 10);
+
+type ListSection = NewProfileItem['section'];
+
+/** Date checks a schema cannot make alone: pairs of dates, and days that have not yet come. */
+function itemProblems(input: NewProfileItem, today: string): FieldIssue[] {
+  const problems: FieldIssue[] = [];
+  const issue = (field: string, detail: string) =>
+    problems.push({ location: 'body', pointer: `/item/${field}`, detail });
+  const notYet = (field: string, day: string) => {
+    if (day > today) issue(field, 'This day has not come yet');
+  };
+  switch (input.section) {
+    case 'insurance':
+      if (input.item.endsOn < input.item.startsOn) issue('endsOn', 'The cover cannot end before it starts');
+      break;
+    case 'careerBreaks':
+      if (input.item.to !== undefined && input.item.to < input.item.from)
+        issue('to', 'A break cannot end before it starts');
+      if (input.item.returnAgreedOn !== undefined) notYet('returnAgreedOn', input.item.returnAgreedOn);
+      break;
+    case 'notifications':
+      notYet('occurredOn', input.item.occurredOn);
+      if (input.item.notifiedOn !== undefined && input.item.notifiedOn < input.item.occurredOn) {
+        issue('notifiedOn', 'COSRT cannot have been told before it happened');
+      }
+      break;
+    case 'cpd':
+      if (input.item.date > today) issue('date', 'CPD is recorded once it has been done');
+      break;
+    case 'dbs':
+      notYet('issuedOn', input.item.issuedOn);
+      break;
+    case 'training':
+      notYet('completedOn', input.item.completedOn);
+      break;
+    case 'qualifications':
+      notYet('awardedOn', input.item.awardedOn);
+      break;
+  }
+  return problems;
+}
 
 /**
  * What a route handler may do, and the only way it reaches the records: built per
@@ -170,6 +238,191 @@ export class RequestContext {
       outcome: e.outcome,
       purpose: e.purpose,
     }));
+  }
+
+  // ------------------------------------------------------------ the practitioner's own record
+
+  #own(): Resource {
+    return { type: 'account', userId: this.actor.userId };
+  }
+
+  #today(): string {
+    return londonDay(new Date());
+  }
+
+  async readProfile(): Promise<{ profile: Profile; overrides: ClauseOverride[] }> {
+    await this.#require('profile.manage', this.#own(), 'profile', this.actor.userId);
+    return {
+      profile: await currentProfile(this.#vault.db, this.actor.practiceId, this.actor.userId),
+      overrides: await overridesOf(this.#vault.db, this.actor.practiceId, this.actor.userId),
+    };
+  }
+
+  async #saveProfile(
+    change: (profile: Profile) => Profile,
+    action: string,
+    extra?: (trx: Transaction<Database>) => Promise<void>,
+  ): Promise<Profile> {
+    await this.#require('profile.manage', this.#own(), 'profile', this.actor.userId);
+    return this.#vault.db.transaction().execute(async (trx) => {
+      const next = change(await currentProfile(trx, this.actor.practiceId, this.actor.userId));
+      const now = new Date().toISOString();
+      await saveProfile(trx, this.actor.practiceId, this.actor.userId, next, now);
+      await extra?.(trx);
+      await appendAuditEvent(trx, this.#event(action, 'profile', this.actor.userId));
+      return next;
+    });
+  }
+
+  async addProfileItem(input: NewProfileItem): Promise<{ id: string }> {
+    const problems = itemProblems(input, this.#today());
+    if (problems.length > 0)
+      throw new AlcoveError('validation-failed', 'Some dates do not fit together.', problems);
+    const id = newId();
+    await this.#saveProfile((profile) => {
+      const list = profile[input.section] as { id: string }[];
+      return { ...profile, [input.section]: [...list, { ...input.item, id }] };
+    }, `profile.add-${input.section}`);
+    return { id };
+  }
+
+  async removeProfileItem(itemId: string): Promise<void> {
+    const { profile } = await this.readProfile();
+    const section = (Object.keys(profile) as (keyof Profile)[]).find(
+      (key) => key !== 'details' && (profile[key] as { id: string }[]).some((item) => item.id === itemId),
+    ) as ListSection | undefined;
+    if (section === undefined) throw new AlcoveError('not-found', 'There is no such item in your record.');
+    await this.#saveProfile(
+      (current) => ({
+        ...current,
+        [section]: (current[section] as { id: string }[]).filter((item) => item.id !== itemId),
+      }),
+      `profile.remove-${section}`,
+    );
+  }
+
+  async markNotified(itemId: string, notifiedOn: string): Promise<void> {
+    const { profile } = await this.readProfile();
+    const event = profile.notifications.find((n) => n.id === itemId);
+    if (event === undefined)
+      throw new AlcoveError('not-found', 'There is no such notification in your record.');
+    const problems: FieldIssue[] = [];
+    if (notifiedOn < event.occurredOn)
+      problems.push({
+        location: 'body',
+        pointer: '/notifiedOn',
+        detail: 'COSRT cannot have been told before it happened',
+      });
+    if (notifiedOn > this.#today())
+      problems.push({ location: 'body', pointer: '/notifiedOn', detail: 'This day has not come yet' });
+    if (problems.length > 0) throw new AlcoveError('validation-failed', 'That date does not fit.', problems);
+    await this.#saveProfile(
+      (current) => ({
+        ...current,
+        notifications: current.notifications.map((n) => (n.id === itemId ? { ...n, notifiedOn } : n)),
+      }),
+      'profile.cosrt-notified',
+    );
+  }
+
+  /**
+   * Saves the practitioner's details. A "must" in the way is refused; a "should" is
+   * refused unless overridden with a reason, which is kept and audited (GT-5).
+   */
+  async updateDetails(
+    details: ProfileDetails,
+    override: { clause: string; reason: string } | undefined,
+  ): Promise<Profile> {
+    if (override !== undefined && !isClauseId(override.clause)) {
+      throw new AlcoveError('validation-failed', 'There is no such clause.', [
+        { location: 'body', pointer: '/override/clause', detail: 'Not a clause of the Code' },
+      ]);
+    }
+    const { profile } = await this.readProfile();
+    const refusals = refusalsForDetails(
+      details,
+      profile,
+      new Set(override === undefined ? [] : [override.clause]),
+    );
+    const first = refusals[0];
+    if (first !== undefined) {
+      await recordAuditEvent(
+        this.#vault.db,
+        this.#event(`code.refused:${first.clause.id}`, 'profile', this.actor.userId, 'denied'),
+      );
+      throw new ClauseRefusalError(first);
+    }
+    // An override is recorded only where it answered a refusal.
+    const answered =
+      override === undefined
+        ? []
+        : refusalsForDetails(details, profile, new Set()).filter((r) => r.clause.id === override.clause);
+    return this.#saveProfile(
+      (current) => ({ ...current, details }),
+      'profile.update-details',
+      async (trx) => {
+        for (const refusal of answered) {
+          await recordOverride(trx, {
+            practiceId: this.actor.practiceId,
+            userId: this.actor.userId,
+            clause: refusal.clause.id,
+            reason: override?.reason ?? '',
+            command: refusal.rule,
+            now: new Date().toISOString(),
+          });
+          await appendAuditEvent(
+            trx,
+            this.#event(`code.override:${refusal.clause.id}`, 'profile', this.actor.userId),
+          );
+        }
+      },
+    );
+  }
+
+  /** Open findings, the CPD year at a glance, and what falls due next. */
+  async compliance(today = this.#today()) {
+    const { profile, overrides } = await this.readProfile();
+    const cpd = await cpdRequirementOf(this.#vault.db, this.actor.practiceId);
+    const user = await this.#vault.db
+      .selectFrom('app_user')
+      .select('created_at')
+      .where('id', '=', this.actor.userId)
+      .executeTakeFirstOrThrow();
+    const findings = evaluateRules({
+      profile,
+      cpd,
+      today,
+      practitionerSince: londonDay(user.created_at),
+      overridden: new Set(overrides.map((o) => o.clause)),
+    });
+    const year = cpdYear(today, cpd.yearStartsOn);
+    const upcoming = [
+      ...profile.insurance
+        .filter((c) => c.endsOn >= today)
+        .map((c) => ({ what: `Insurance with ${c.insurer} ends`, date: c.endsOn, clause: 'GT-45' })),
+      ...profile.notifications
+        .filter((n) => n.notifiedOn === undefined)
+        .map((n) => ({
+          what: 'Tell COSRT',
+          date: addDaysIso(n.occurredOn, NOTIFICATION_DAYS),
+          clause: n.kind === 'suspension-or-restriction' ? 'GT-108' : 'GT-107',
+        })),
+      { what: 'CPD year ends', date: year.end, clause: 'GT-15' },
+    ].sort((a, b) => a.date.localeCompare(b.date));
+    return { today, findings, cpd: { requirement: cpd, year, totals: cpdTotals(profile, year) }, upcoming };
+  }
+
+  async readCpdRequirement(): Promise<CpdRequirement> {
+    await this.#require('settings.read', this.#practice(), 'practice', this.actor.practiceId);
+    return cpdRequirementOf(this.#vault.db, this.actor.practiceId);
+  }
+
+  async setCpdRequirement(value: CpdRequirement): Promise<void> {
+    await this.#require('settings.write', this.#practice(), 'practice', this.actor.practiceId);
+    await this.#vault.db.transaction().execute(async (trx) => {
+      await setCpdRequirement(trx, this.actor.practiceId, value, this.actor.userId, new Date().toISOString());
+      await appendAuditEvent(trx, this.#event('settings.cpd-requirement', 'practice', this.actor.practiceId));
+    });
   }
 
   // ------------------------------------------------------------ cases and entries

@@ -46,6 +46,9 @@ export const BACKUP_TABLES = [
   'audit_event',
   'audit_head',
   'audit_checkpoint',
+  'profile_version',
+  'clause_override',
+  'practice_setting',
 ] as const satisfies readonly (keyof Database)[];
 type BackupTable = (typeof BACKUP_TABLES)[number];
 

@@ -8,6 +8,7 @@ export * from './keyring.ts';
 export { LOCK_FILE, lockDataFolder, PID_FILE } from './lock.ts';
 export * from './migrate.ts';
 export * from './practices.ts';
+export * from './profiles.ts';
 export * from './records.ts';
 export type { Database, UnlockMethod } from './schema.ts';
 export * from './sessions.ts';

@@ -188,6 +188,32 @@ export interface AuditCheckpointTable {
   signature: string;
 }
 
+export interface ProfileVersionTable {
+  id: string;
+  practice_id: string;
+  user_id: string;
+  data: string;
+  created_at: string;
+}
+
+export interface ClauseOverrideTable {
+  id: string;
+  practice_id: string;
+  user_id: string;
+  clause: string;
+  reason: string;
+  command: string;
+  created_at: string;
+}
+
+export interface PracticeSettingTable {
+  practice_id: string;
+  key: string;
+  value: string;
+  updated_at: string;
+  updated_by: string | null;
+}
+
 export interface Database {
   practice: PracticeTable;
   keyring_unlock: KeyringUnlockTable;
@@ -208,4 +234,7 @@ export interface Database {
   audit_event: AuditEventTable;
   audit_head: AuditHeadTable;
   audit_checkpoint: AuditCheckpointTable;
+  profile_version: ProfileVersionTable;
+  clause_override: ClauseOverrideTable;
+  practice_setting: PracticeSettingTable;
 }

@@ -1,6 +1,7 @@
 import type { Migration } from 'kysely/migration';
 import * as m0001 from './0001-practice.ts';
 import * as m0002 from './0002-keys-and-records.ts';
+import * as m0003 from './0003-practitioner-profile.ts';
 
 /**
  * The one migration set, for both engines, in order. Names sort in the order they run;
@@ -9,4 +10,5 @@ import * as m0002 from './0002-keys-and-records.ts';
 export const migrations: Record<string, Migration> = {
   '0001-practice': m0001,
   '0002-keys-and-records': m0002,
+  '0003-practitioner-profile': m0003,
 };

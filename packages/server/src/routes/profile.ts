@@ -1,0 +1,222 @@
+import {
+  catalogue,
+  cpdRequirementSchema,
+  newProfileItemSchema,
+  overrideSchema,
+  profileDetailsSchema,
+  profileSchema,
+} from '@alcove/core';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { contextOf } from '../auth/plugin.ts';
+
+const overridesSchema = z.array(
+  z.strictObject({
+    clause: z.string(),
+    reason: z.string(),
+    command: z.string(),
+    createdAt: z.iso.datetime(),
+  }),
+);
+const profileResponseSchema = z.strictObject({ profile: profileSchema, overrides: overridesSchema });
+const findingSchema = z.strictObject({
+  key: z.string(),
+  rule: z.string(),
+  clause: z.string(),
+  clauseText: z.string(),
+  duty: z.enum(['must', 'should', 'principle']),
+  severity: z.enum(['high', 'medium', 'low']),
+  title: z.string(),
+  action: z.string(),
+  since: z.iso.date(),
+  section: z.string(),
+});
+const complianceSchema = z.strictObject({
+  today: z.iso.date(),
+  findings: z.array(findingSchema),
+  cpd: z.strictObject({
+    requirement: cpdRequirementSchema,
+    year: z.strictObject({ start: z.iso.date(), end: z.iso.date() }),
+    totals: z.strictObject({ total: z.number(), sexAndRelationship: z.number(), faceToFace: z.number() }),
+  }),
+  upcoming: z.array(z.strictObject({ what: z.string(), date: z.iso.date(), clause: z.string() })),
+});
+const clausesSchema = z.strictObject({
+  clauses: z.array(
+    z.strictObject({
+      id: z.string(),
+      source: z.string(),
+      section: z.string(),
+      heading: z.string(),
+      text: z.string(),
+      duty: z.enum(['must', 'should', 'principle']),
+      status: z.enum(['enforced', 'checked', 'recorded', 'planned', 'out-of-scope']),
+      rules: z.array(z.string()),
+      tests: z.array(z.string()),
+      note: z.string().nullable(),
+    }),
+  ),
+});
+const itemParams = z.strictObject({ itemId: z.uuid() });
+
+export const profileRoutes: FastifyPluginAsyncZod = async (app) => {
+  app.get(
+    '/clauses',
+    {
+      config: { access: 'public' },
+      schema: {
+        summary: 'Every clause of the Code and what Alcove does about it',
+        tags: ['code'],
+        response: { 200: clausesSchema },
+      },
+    },
+    async () => ({
+      clauses: catalogue.map((c) => ({
+        id: c.id,
+        source: c.source,
+        section: c.section,
+        heading: c.heading,
+        text: c.text,
+        duty: c.duty,
+        status: c.status,
+        rules: [...(c.rules ?? [])],
+        tests: [...(c.tests ?? [])],
+        note: c.note ?? null,
+      })),
+    }),
+  );
+
+  app.get(
+    '/profile',
+    {
+      schema: {
+        summary: 'Your professional record, with any recorded overrides',
+        tags: ['profile'],
+        response: { 200: profileResponseSchema },
+      },
+    },
+    async (request) => {
+      const { profile, overrides } = await contextOf(request).readProfile();
+      return {
+        profile,
+        overrides: overrides.map((o) => ({
+          clause: o.clause,
+          reason: o.reason,
+          command: o.command,
+          createdAt: o.createdAt,
+        })),
+      };
+    },
+  );
+
+  app.post(
+    '/profile/items',
+    {
+      schema: {
+        summary:
+          'Add insurance, a DBS certificate, training, a qualification, a career break, a COSRT notification or CPD',
+        tags: ['profile'],
+        body: newProfileItemSchema,
+        response: { 201: z.strictObject({ id: z.string() }) },
+      },
+    },
+    async (request, reply) => reply.code(201).send(await contextOf(request).addProfileItem(request.body)),
+  );
+
+  app.delete(
+    '/profile/items/:itemId',
+    {
+      schema: {
+        summary: 'Remove an item from your record (earlier versions are kept)',
+        tags: ['profile'],
+        params: itemParams,
+        response: { 204: z.null() },
+      },
+    },
+    async (request, reply) => {
+      await contextOf(request).removeProfileItem(request.params.itemId);
+      return reply.code(204).send(null);
+    },
+  );
+
+  app.post(
+    '/profile/notifications/:itemId/notified',
+    {
+      schema: {
+        summary: 'Record the day COSRT was told (GT-107, GT-108)',
+        tags: ['profile'],
+        params: itemParams,
+        body: z.strictObject({ notifiedOn: z.iso.date() }),
+        response: { 204: z.null() },
+      },
+    },
+    async (request, reply) => {
+      await contextOf(request).markNotified(request.params.itemId, request.body.notifiedOn);
+      return reply.code(204).send(null);
+    },
+  );
+
+  app.put(
+    '/profile/details',
+    {
+      schema: {
+        summary: 'Your practice details, supervisor and executor; a "should" may be overridden with a reason',
+        tags: ['profile'],
+        body: z.strictObject({ details: profileDetailsSchema, override: overrideSchema.optional() }),
+        response: { 200: z.strictObject({ profile: profileSchema }) },
+      },
+    },
+    async (request) => ({
+      profile: await contextOf(request).updateDetails(request.body.details, request.body.override),
+    }),
+  );
+
+  app.get(
+    '/compliance',
+    {
+      schema: {
+        summary: 'Your open findings, CPD year and upcoming deadlines',
+        tags: ['profile'],
+        response: { 200: complianceSchema },
+      },
+    },
+    async (request) => {
+      const result = await contextOf(request).compliance();
+      return {
+        ...result,
+        findings: result.findings.map((f) => {
+          const entry = catalogue.find((c) => c.id === f.clause);
+          return { ...f, clauseText: entry?.text ?? '', duty: entry?.duty ?? 'must' };
+        }),
+      };
+    },
+  );
+
+  app.get(
+    '/settings/cpd',
+    {
+      schema: {
+        summary: 'The practice’s CPD requirement, with its source',
+        tags: ['settings'],
+        response: { 200: cpdRequirementSchema },
+      },
+    },
+    async (request) => contextOf(request).readCpdRequirement(),
+  );
+
+  app.put(
+    '/settings/cpd',
+    {
+      schema: {
+        summary: 'Set the CPD requirement (administrators)',
+        tags: ['settings'],
+        body: cpdRequirementSchema,
+        response: { 204: z.null() },
+      },
+    },
+    async (request, reply) => {
+      await contextOf(request).setCpdRequirement(request.body);
+      return reply.code(204).send(null);
+    },
+  );
+};
