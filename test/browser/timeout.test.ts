@@ -1,12 +1,8 @@
-import { currentTotp, DEFAULT_WEB_ROOT } from '@alcove/server';
+import { DEFAULT_WEB_ROOT } from '@alcove/server';
 import { testEngines } from '@alcove/store/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  addStaff,
-  startTestApp,
-  TEST_PASSWORD,
-  type TestApp,
-} from '../../packages/server/src/testing/app.ts';
+import { addStaff, startTestApp, type TestApp } from '../../packages/server/src/testing/app.ts';
+import { signInWithEnrolment } from '../support/browser-sign-in.ts';
 import { type LaunchedBrowser, launchChromium, newPage } from '../support/chromium.ts';
 
 describe('the session timeout warning in Chromium', () => {
@@ -37,15 +33,7 @@ describe('the session timeout warning in Chromium', () => {
 
   it('warns before the idle timeout, and "Stay signed in" keeps the session', async () => {
     const page = await newPage(chromium.browser);
-    await page.goto(`${baseUrl}/sign-in`);
-    await page.getByLabel('E-mail address').fill('idle@example.test');
-    await page.locator('input[autocomplete="current-password"]').fill(TEST_PASSWORD);
-    await page.getByRole('button', { name: 'Continue' }).click();
-    const secret = (await page.getByTestId('totp-secret').textContent()) ?? '';
-    await page.getByLabel('Six-digit code').fill(currentTotp(secret));
-    await page.getByRole('button', { name: 'Confirm' }).click();
-    await page.getByRole('button', { name: 'I have saved them' }).click();
-    await page.getByRole('heading', { name: 'Overview' }).waitFor();
+    await signInWithEnrolment(page, baseUrl, 'idle@example.test');
 
     const dialog = page.getByRole('dialog', { name: 'Are you still there?' });
     await dialog.waitFor({ timeout: 20_000 });

@@ -45,6 +45,19 @@ describe('alcove', () => {
       expect(help).toContain(command);
   });
 
+  it('prints the coverage table of the Code, and --json lists every clause with a status', async () => {
+    const table = captureIo();
+    expect(await main(['clauses'], table)).toBe(0);
+    expect(table.stdout.join('\n')).toMatch(/GT-45\s+must\s+checked\s+insurance-current/);
+    const json = captureIo();
+    expect(await main(['clauses', '--json'], json)).toBe(0);
+    const clauses = JSON.parse(json.stdout.join('\n')) as { id: string; status: string; text: string }[];
+    expect(clauses.map((c) => c.id)).toEqual(
+      expect.arrayContaining(['GT-1', 'GT-115', 'PG5-6a', 'PG5-6b', 'PG5-8']),
+    );
+    expect(clauses.every((c) => c.status.length > 0 && c.text.length > 0)).toBe(true);
+  });
+
   it('refuses an unknown command with a non-zero exit and a hint', async () => {
     const io = captureIo();
     expect(await main(['frobnicate'], io)).not.toBe(0);

@@ -9,6 +9,7 @@ import {
 import { Command, CommanderError, Option } from 'commander';
 import { auditCheckpointCommand, auditVerifyCommand } from './commands/audit.ts';
 import { backupCommand, restoreCommand } from './commands/backup.ts';
+import { clausesCommand } from './commands/clauses.ts';
 import { demoCodeCommand, demoCommand } from './commands/demo.ts';
 import { type InitOptions, initCommand } from './commands/init.ts';
 import { rotateKeysCommand } from './commands/keys.ts';
@@ -126,6 +127,12 @@ function program(io: CliIo): Command {
     .addOption(keyFileOption())
     .addOption(secretKeyFileOption())
     .action((options: UnlockOptions & { data?: string }) => auditCheckpointCommand(io, options));
+
+  root
+    .command('clauses')
+    .description('the coverage table of the Code: every clause, its duty, status, rule and test')
+    .option('--json', 'print it as JSON')
+    .action((options: { json?: boolean }) => clausesCommand(io, options));
 
   root
     .command('keys')

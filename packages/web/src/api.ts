@@ -38,7 +38,7 @@ export function lastApiActivity(): number {
 }
 
 export async function api<T extends z.ZodType>(
-  method: 'GET' | 'POST' | 'DELETE',
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE',
   path: string,
   schema: T,
   options: { body?: unknown; signal?: AbortSignal } = {},

@@ -2,9 +2,11 @@ import type { RouteObject } from 'react-router';
 import { AccountPage } from './pages/account.tsx';
 import { ClientPage } from './pages/client.tsx';
 import { ClientsPage } from './pages/clients.tsx';
+import { CompliancePage } from './pages/compliance.tsx';
 import { MfaPage } from './pages/mfa.tsx';
 import { NotFoundPage } from './pages/not-found.tsx';
 import { OverviewPage } from './pages/overview.tsx';
+import { ProfilePage } from './pages/profile.tsx';
 import { SignInPage } from './pages/sign-in.tsx';
 import { Shell } from './shell/app-shell.tsx';
 
@@ -18,6 +20,8 @@ export const routes: RouteObject[] = [
       { path: '/clients', element: <ClientsPage /> },
       { path: '/clients/:clientId', element: <ClientPage /> },
       { path: '/account', element: <AccountPage /> },
+      { path: '/obligations', element: <CompliancePage /> },
+      { path: '/profile', element: <ProfilePage /> },
       { path: '*', element: <NotFoundPage /> },
     ],
   },

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { Confidential } from '@alcove/core';
+import { Confidential, emptyProfile, newId, type Profile } from '@alcove/core';
 import { currentTotp, hashPassword, newTotpSecret } from '@alcove/server';
 import {
   addEntry,
@@ -20,6 +20,7 @@ import {
   openStore,
   type Store,
   type StoreConfig,
+  saveProfile,
   sealAccountField,
   setPendingTotp,
   unlockKeyring,
@@ -119,6 +120,7 @@ async function seedDemo(store: Store, key: Buffer): Promise<void> {
   });
   // Every demo account has an authenticator already: `alcove demo code` shows its code.
   for (const userId of userIds) await enrolDemoTotp(store, keyring, userId);
+  await seedDemoProfile(store, practice.id, installed.userId);
 
   const practitionerId = installed.userId;
   const practiceId = practice.id;
@@ -241,6 +243,94 @@ async function seedDemo(store: Store, key: Buffer): Promise<void> {
     });
     for (const c of [couple, solo]) await audit('case.open', 'case', c.caseId);
     for (const c of [alex, jordan, casey]) await audit('entry.create', 'client', c.id);
+  });
+}
+
+/** The demo practitioner's professional record: current cover and supervision, some CPD, and no executor yet. */
+async function seedDemoProfile(store: Store, practiceId: string, userId: string): Promise<void> {
+  const year = new Date().getUTCFullYear();
+  const profile: Profile = {
+    ...emptyProfile,
+    details: {
+      ...emptyProfile.details,
+      worksWith: { under18s: false, vulnerableAdults: false, online: true },
+      membership: {
+        category: 'Accredited Member',
+        accreditation: 'accredited',
+        advertisesAccreditation: true,
+      },
+      supervisor: {
+        name: 'Dr Ash Penrose (fictional)',
+        since: '2021-09-01',
+        experiencedWithYoungOrVulnerable: false,
+      },
+      executor: null,
+    },
+    insurance: [
+      {
+        id: newId(),
+        insurer: 'Hollybush Mutual (fictional)',
+        startsOn: `${year}-04-01`,
+        endsOn: `${year + 1}-03-31`,
+        retentionYears: 10,
+      },
+    ],
+    training: [
+      {
+        id: newId(),
+        kind: 'online-work',
+        title: 'Online therapy practice (fictional course)',
+        completedOn: '2022-05-14',
+      },
+    ],
+    qualifications: [
+      {
+        id: newId(),
+        kind: 'sex-and-relationship-therapy',
+        title: 'PG Dip Sex and Relationship Therapy (fictional)',
+        awardedBy: 'University of Northmoor (fictional)',
+        awardedOn: '2019-07-01',
+        relevantToTherapy: true,
+      },
+    ],
+    cpd: [
+      {
+        id: newId(),
+        date: `${year}-02-10`,
+        title: 'Working with desire discrepancy (fictional workshop)',
+        hours: 6,
+        sexAndRelationship: true,
+        faceToFace: true,
+      },
+      {
+        id: newId(),
+        date: `${year}-05-22`,
+        title: 'Online safeguarding refresher (fictional)',
+        hours: 3,
+        sexAndRelationship: false,
+        faceToFace: false,
+      },
+      {
+        id: newId(),
+        date: `${year}-09-15`,
+        title: 'Emotionally focused couple therapy reading group (fictional)',
+        hours: 8.5,
+        sexAndRelationship: true,
+        faceToFace: false,
+      },
+    ],
+  };
+  await store.db.transaction().execute(async (trx) => {
+    await saveProfile(trx, practiceId, userId, profile, new Date().toISOString());
+    await appendAuditEvent(trx, {
+      actorId: userId,
+      practiceId,
+      action: 'profile.update-details',
+      outcome: 'ok',
+      recordType: 'profile',
+      recordId: userId,
+      purpose: 'setup',
+    });
   });
 }
 

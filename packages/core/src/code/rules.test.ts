@@ -267,7 +267,7 @@ describe('the rules, as truth tables', () => {
   it('cosrt-notifications: the 14th day is due, the 15th is overdue', () => {
     // Occurred 8 Nov: the deadline is 22 Nov, the 14th day.
     expect(run('cosrt-notifications', notification('2026-11-08'))).toMatchObject([
-      { clause: 'GT-107', severity: 'medium', title: 'Tell COSRT by 2026-11-22 (today)' },
+      { clause: 'GT-107', severity: 'medium', title: 'Tell COSRT by 22 Nov 2026 (today)' },
     ]);
     expect(run('cosrt-notifications', notification('2026-11-07'))).toMatchObject([
       { clause: 'GT-107', severity: 'high', since: '2026-11-22' },

@@ -1,4 +1,5 @@
 import { addDays, differenceInCalendarDays, parseISO } from 'date-fns';
+import { formatDate } from '../dates.ts';
 import type { CpdRequirement, Profile } from '../profile.ts';
 
 /**
@@ -54,6 +55,8 @@ const plusDays = (day: string, days: number): string => iso(addDays(parseISO(day
 const daysBetween = (from: string, to: string): number =>
   differenceInCalendarDays(parseISO(to), parseISO(from));
 const later = (a: string, b: string): string => (a > b ? a : b);
+/** A calendar day as people read it: 22 Nov 2026. */
+const shown = (day: string): string => formatDate(`${day}T12:00:00Z`);
 
 /** Insurance cover ending within this many days is an upcoming expiry. */
 export const EXPIRY_WARNING_DAYS = 30;
@@ -305,7 +308,7 @@ const cpdHours: Rule = {
           rule: this.id,
           clause: this.clause,
           severity: 'high',
-          title: `Your CPD year to ${previous.end} ended short: ${gaps.join('; ')}`,
+          title: `Your CPD year to ${shown(previous.end)} ended short: ${gaps.join('; ')}`,
           action: 'Record any CPD not yet logged for that year, and agree a plan with your supervisor.',
           since: current.start,
           section: 'cpd',
@@ -320,7 +323,7 @@ const cpdHours: Rule = {
         clause: this.clause,
         severity: daysBetween(today, current.end) <= 90 ? 'medium' : 'low',
         title: `CPD this year so far: ${gaps.join('; ')}`,
-        action: `Your CPD year ends on ${current.end}.`,
+        action: `Your CPD year ends on ${shown(current.end)}.`,
         since: later(current.start, practitionerSince),
         section: 'cpd',
       });
@@ -365,8 +368,8 @@ const cosrtNotifications: Rule = {
           clause,
           severity: overdue ? ('high' as const) : ('medium' as const),
           title: overdue
-            ? `COSRT should have been told by ${deadline}`
-            : `Tell COSRT by ${deadline} (${left === 0 ? 'today' : `${left} day${left === 1 ? '' : 's'} left`})`,
+            ? `COSRT should have been told by ${shown(deadline)}`
+            : `Tell COSRT by ${shown(deadline)} (${left === 0 ? 'today' : `${left} day${left === 1 ? '' : 's'} left`})`,
           action: 'Tell COSRT, then record the day you did.',
           since: overdue ? plusDays(deadline, 1) : n.occurredOn,
           section: 'notifications' as const,

@@ -13,6 +13,8 @@ export const navigation: ReadonlyArray<{
 }> = [
   { path: '/', label: 'Overview' },
   { path: '/clients', label: 'Clients', roles: ['practitioner', 'administrator'] },
+  { path: '/obligations', label: 'Your obligations', roles: ['practitioner'] },
+  { path: '/profile', label: 'Professional record', roles: ['practitioner'] },
   { path: '/account', label: 'Your account' },
 ];
 

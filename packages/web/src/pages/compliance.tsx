@@ -1,0 +1,201 @@
+import { formatDate } from '@alcove/core';
+import { BarChart } from '@mantine/charts';
+import {
+  Alert,
+  Anchor,
+  Badge,
+  Button,
+  Card,
+  Group,
+  List,
+  SimpleGrid,
+  Stack,
+  Text,
+  Title,
+} from '@mantine/core';
+import { useState } from 'react';
+import { Link } from 'react-router';
+import { z } from 'zod';
+import { Failure, Loading } from '../shell/status.tsx';
+import { useApi } from '../use-api.ts';
+
+const complianceSchema = z.object({
+  today: z.string(),
+  findings: z.array(
+    z.object({
+      key: z.string(),
+      clause: z.string(),
+      clauseText: z.string(),
+      duty: z.string(),
+      severity: z.enum(['high', 'medium', 'low']),
+      title: z.string(),
+      action: z.string(),
+      since: z.string(),
+      section: z.string(),
+    }),
+  ),
+  cpd: z.object({
+    requirement: z.object({
+      totalHours: z.number(),
+      sexAndRelationshipHours: z.number(),
+      faceToFaceHours: z.number(),
+      source: z.string(),
+    }),
+    year: z.object({ start: z.string(), end: z.string() }),
+    totals: z.object({ total: z.number(), sexAndRelationship: z.number(), faceToFace: z.number() }),
+  }),
+  upcoming: z.array(z.object({ what: z.string(), date: z.string(), clause: z.string() })),
+});
+
+const severityLabels = {
+  high: 'Needs action now',
+  medium: 'Needs action soon',
+  low: 'To keep an eye on',
+} as const;
+// Filled, with the text colour Mantine picks for contrast (WCAG AA, checked by axe).
+const severityColours = { high: 'red.8', medium: 'orange.3', low: 'gray.3' } as const;
+const dayOf = (day: string) => formatDate(`${day}T12:00:00Z`);
+
+export function CompliancePage() {
+  const compliance = useApi('/compliance', complianceSchema);
+  if (compliance.state === 'loading') return <Loading what="your obligations" />;
+  if (compliance.state === 'failed') return <Failure error={compliance.error} />;
+  const { findings, cpd, upcoming } = compliance.data;
+
+  return (
+    <Stack gap="lg" maw={1000}>
+      <Title order={2}>Your obligations</Title>
+      <Text c="dimmed">
+        What the Code of Ethics asks of you personally, checked against your professional record today.
+      </Text>
+
+      {findings.length === 0 ? (
+        <Alert color="alcove" title="Nothing needs your attention">
+          Your record meets every duty Alcove checks.
+        </Alert>
+      ) : (
+        (['high', 'medium', 'low'] as const).map((severity) => {
+          const group = findings.filter((f) => f.severity === severity);
+          if (group.length === 0) return null;
+          return (
+            <Stack key={severity} gap="sm" component="section" aria-label={severityLabels[severity]}>
+              <Title order={3} size="h4">
+                {severityLabels[severity]} ({group.length})
+              </Title>
+              {group.map((finding) => (
+                <Card key={finding.key} withBorder padding="md" data-testid={`finding-${finding.clause}`}>
+                  <Group justify="space-between" align="flex-start" wrap="nowrap">
+                    <Stack gap={4}>
+                      <Text fw={600}>{finding.title}</Text>
+                      <Text size="sm">{finding.action}</Text>
+                      <Text size="xs" c="dimmed">
+                        Since {dayOf(finding.since)} ·{' '}
+                        <Anchor component={Link} to={`/profile#${finding.section}`} size="xs">
+                          Put it right in your record
+                        </Anchor>
+                      </Text>
+                    </Stack>
+                    <Badge
+                      color={severityColours[severity]}
+                      variant="filled"
+                      autoContrast
+                      style={{ flexShrink: 0 }}
+                    >
+                      {finding.clause} · {finding.duty}
+                    </Badge>
+                  </Group>
+                  <ClauseText id={finding.clause} text={finding.clauseText} />
+                </Card>
+              ))}
+            </Stack>
+          );
+        })
+      )}
+
+      <SimpleGrid cols={{ base: 1, md: 2 }}>
+        <Card withBorder padding="lg" component="section" aria-labelledby="cpd-year">
+          <Title order={3} size="h4" id="cpd-year">
+            CPD year {dayOf(cpd.year.start)} to {dayOf(cpd.year.end)}
+          </Title>
+          <Text size="xs" c="dimmed" mb="md">
+            {cpd.requirement.source} (GT-15)
+          </Text>
+          <BarChart
+            h={220}
+            data={[
+              { kind: 'All CPD', logged: cpd.totals.total, required: cpd.requirement.totalHours },
+              {
+                kind: 'Sex & relationship',
+                logged: cpd.totals.sexAndRelationship,
+                required: cpd.requirement.sexAndRelationshipHours,
+              },
+              {
+                kind: 'Face to face',
+                logged: cpd.totals.faceToFace,
+                required: cpd.requirement.faceToFaceHours,
+              },
+            ]}
+            dataKey="kind"
+            series={[
+              { name: 'logged', label: 'Hours logged', color: 'alcove.7' },
+              { name: 'required', label: 'Hours required', color: 'gray.5' },
+            ]}
+            withLegend
+            tickLine="y"
+          />
+          <List size="sm" mt="sm" spacing={2}>
+            <List.Item>
+              {cpd.totals.total} of {cpd.requirement.totalHours} hours in all
+            </List.Item>
+            <List.Item>
+              {cpd.totals.sexAndRelationship} of {cpd.requirement.sexAndRelationshipHours} in sex and
+              relationship therapy
+            </List.Item>
+            <List.Item>
+              {cpd.totals.faceToFace} of {cpd.requirement.faceToFaceHours} face to face
+            </List.Item>
+          </List>
+        </Card>
+
+        <Card withBorder padding="lg" component="section" aria-labelledby="upcoming">
+          <Title order={3} size="h4" id="upcoming" mb="sm">
+            Coming up
+          </Title>
+          <Stack gap="xs">
+            {upcoming.map((u) => (
+              <Group key={`${u.what}-${u.date}`} justify="space-between" wrap="nowrap">
+                <Text size="sm">{u.what}</Text>
+                <Text size="sm" c="dimmed" style={{ whiteSpace: 'nowrap' }}>
+                  {dayOf(u.date)} · {u.clause}
+                </Text>
+              </Group>
+            ))}
+          </Stack>
+        </Card>
+      </SimpleGrid>
+    </Stack>
+  );
+}
+
+/** The clause a finding cites, in its words, shown on request. */
+function ClauseText({ id, text }: { id: string; text: string }) {
+  const [open, setOpen] = useState(false);
+  return (
+    <Stack gap={4} mt="xs">
+      <Button
+        variant="subtle"
+        size="compact-xs"
+        w="fit-content"
+        aria-expanded={open}
+        onClick={() => setOpen((o) => !o)}
+      >
+        {open ? 'Hide the clause' : `Read ${id}`}
+      </Button>
+      {open && (
+        <Text size="sm" fs="italic" data-testid="clause-text">
+          {id}: “{text}”
+        </Text>
+      )}
+    </Stack>
+  );
+}
