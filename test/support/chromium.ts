@@ -14,6 +14,8 @@ export const CHROMIUM_FLAGS = [
   '--disable-background-networking',
   '--disable-component-update',
   '--disable-sync',
+  // UK date inputs (dd/mm/yyyy), as Alcove's users see them.
+  '--lang=en-GB',
 ];
 
 export interface LaunchedBrowser {

@@ -6,7 +6,10 @@ import { clauseTexts } from './clauses.generated.ts';
 import { rules } from './rules.ts';
 import { normaliseClauseText, parseSeed } from './seed-parser.ts';
 
-const seeds = path.resolve(import.meta.dirname, '../../../../../shared/seeds');
+// The seeds stand beside the repository (../shared/seeds), as they do in CI.
+const seeds = process.env.ALCOVE_SEEDS ?? path.resolve(import.meta.dirname, '../../../../../shared/seeds');
+if (!fs.existsSync(seeds))
+  throw new Error(`The seed documents are not at ${seeds}: set ALCOVE_SEEDS to their folder`);
 const gtSeed = fs.readFileSync(path.join(seeds, 'good-therapy-code-of-ethics-2019.txt'), 'utf8');
 const pgSeed = fs.readFileSync(path.join(seeds, 'practice-guideline-5-confidentiality.txt'), 'utf8');
 
