@@ -4,23 +4,13 @@ import { emptyProfile } from '@alcove/core';
 import { DEFAULT_WEB_ROOT } from '@alcove/server';
 import { saveProfile } from '@alcove/store';
 import { testEngines } from '@alcove/store/testing';
-import { AxeBuilder } from '@axe-core/playwright';
-import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addStaff, startTestApp, type TestApp } from '../../packages/server/src/testing/app.ts';
+import { expectNoAxeViolations } from '../support/axe.ts';
 import { signInWithEnrolment } from '../support/browser-sign-in.ts';
 import { type LaunchedBrowser, launchChromium, newPage } from '../support/chromium.ts';
 
 const screenshots = path.resolve(import.meta.dirname, '../../test-results/screenshots');
-
-async function expectNoAxeViolations(page: Page): Promise<void> {
-  const results = await new AxeBuilder({ page }).analyze();
-  expect(
-    results.violations.map(
-      (v) => `${v.id}: ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`,
-    ),
-  ).toEqual([]);
-}
 
 describe('the compliance dashboard in Chromium', () => {
   let t: TestApp;

@@ -4,7 +4,6 @@ import { Confidential } from '@alcove/core';
 import { currentTotp, DEFAULT_WEB_ROOT } from '@alcove/server';
 import { addEntry, createClient, openCase } from '@alcove/store';
 import { testEngines } from '@alcove/store/testing';
-import { AxeBuilder } from '@axe-core/playwright';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -13,17 +12,10 @@ import {
   TEST_PASSWORD,
   type TestApp,
 } from '../../packages/server/src/testing/app.ts';
+import { expectNoAxeViolations } from '../support/axe.ts';
 import { type LaunchedBrowser, launchChromium, newPage } from '../support/chromium.ts';
 
 const screenshots = path.resolve(import.meta.dirname, '../../test-results/screenshots');
-
-async function expectNoAxeViolations(page: Page): Promise<void> {
-  const results = await new AxeBuilder({ page }).analyze();
-  const summary = results.violations.map(
-    (v) => `${v.id}: ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`,
-  );
-  expect(summary).toEqual([]);
-}
 
 async function shoot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: path.join(screenshots, `${name}.png`), fullPage: true });

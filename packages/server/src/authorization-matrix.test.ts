@@ -43,7 +43,7 @@ interface RouteRule {
   readonly untargeted?: boolean;
 }
 
-const any = () => true;
+const everyone = () => true;
 const practitionerOwn = (who: Role, target: Target) => who === 'practitioner' && target === 'own';
 
 const rules: Record<string, RouteRule> = {
@@ -76,14 +76,14 @@ const rules: Record<string, RouteRule> = {
   'GET /api/v1/practices': {
     kind: 'records',
     untargeted: true,
-    allowed: any,
+    allowed: everyone,
     request: () => ({ url: '/api/v1/practices' }),
   },
   'POST /api/v1/account/password': {
     kind: 'records',
     untargeted: true,
     // Every signed-in person may change their own password; a wrong current password is a 401.
-    allowed: any,
+    allowed: everyone,
     request: () => ({
       url: '/api/v1/account/password',
       payload: { currentPassword: 'wrong', newPassword: 'whatever long enough' },
@@ -92,19 +92,19 @@ const rules: Record<string, RouteRule> = {
   'POST /api/v1/account/recovery-codes': {
     kind: 'records',
     untargeted: true,
-    allowed: any,
+    allowed: everyone,
     request: () => ({ url: '/api/v1/account/recovery-codes', payload: {} }),
   },
   'GET /api/v1/account/tokens': {
     kind: 'records',
     untargeted: true,
-    allowed: any,
+    allowed: everyone,
     request: () => ({ url: '/api/v1/account/tokens' }),
   },
   'POST /api/v1/account/tokens': {
     kind: 'records',
     untargeted: true,
-    allowed: any,
+    allowed: everyone,
     request: () => ({ url: '/api/v1/account/tokens', payload: { name: 'matrix' } }),
   },
   'DELETE /api/v1/account/tokens/:tokenId': {
