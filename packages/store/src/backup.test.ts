@@ -1,10 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Confidential } from '@alcove/core';
+import { sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { addMembership, createUser } from './accounts.ts';
 import { appendAuditEvent, writeCheckpoint } from './audit.ts';
-import { BadBackupError, restoreBackup, writeBackup } from './backup.ts';
+import { BACKUP_TABLES, BadBackupError, restoreBackup, writeBackup } from './backup.ts';
 import { addEntry, createClient, openCase, readClientCases, readClientIdentities } from './records.ts';
 import { openStore, type Store } from './store.ts';
 import { type TestDatabase, tempDir, testEngines } from './testing/engines.ts';
@@ -149,6 +150,22 @@ describe.each(testEngines)('backups from $name', (engine) => {
       restoreBackup(file, { method: 'key-file', key: Buffer.alloc(32, 1) }, await freshTarget()),
     ).rejects.toThrow(/does not unlock/);
   });
+
+  it.runIf(engine.name === 'sqlite')(
+    'backs up every table but the sessions, so no new table is silently left out',
+    async () => {
+      const tables = await sql<{
+        name: string;
+      }>`select name from sqlite_master where type = 'table' and name not like 'kysely_%' and name not like 'sqlite_%'`.execute(
+        v.db,
+      );
+      const expected = tables.rows
+        .map((r) => r.name)
+        .filter((name) => name !== 'user_session')
+        .sort();
+      expect([...BACKUP_TABLES].sort()).toEqual(expected);
+    },
+  );
 
   it('refuses to restore over a database that holds anything', async () => {
     const file = await backup();
