@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Writable } from 'node:stream';
-import { SQLITE_FILE } from '@alcove/store';
-import { testEngines } from '@alcove/store/testing';
+import { SQLITE_FILE, writeBackup } from '@alcove/store';
+import { tempDir, testEngines } from '@alcove/store/testing';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addStaff, bearer, startTestApp, type TestApp, type TestStaff } from './testing/app.ts';
@@ -208,9 +208,13 @@ describe.each(testEngines)('records through the API on $name', (engine) => {
     }).toEqual(before);
   });
 
-  it('keeps the canary name and text out of the database, its WAL and the logs', async () => {
+  it('keeps the canary name and text out of the database, its WAL, the logs and a backup', async () => {
     const needles = [CANARY_NAME, 'zephyr-lantern-47', 'quillon@example.test'];
     expect(needles.filter((n) => logs.join('').includes(n))).toEqual([]);
+    const backupFile = path.join(tempDir('alcove-canary-'), 'canary.alcove');
+    await writeBackup(t.vault.db, t.vault.keyring, backupFile);
+    const backupBytes = fs.readFileSync(backupFile);
+    expect(needles.filter((n) => backupBytes.includes(Buffer.from(n)))).toEqual([]);
     if (t.vault.database.config.engine === 'sqlite') {
       const dir = t.vault.database.config.dataDir;
       for (const file of [SQLITE_FILE, `${SQLITE_FILE}-wal`]) {
