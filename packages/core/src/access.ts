@@ -45,6 +45,7 @@ export const actions = [
   'case.open',
   'case.read',
   'entry.create',
+  'case.manage',
   'account.manage',
   'profile.manage',
   'settings.read',
@@ -103,7 +104,7 @@ export function can(actor: Actor, action: Action, resource: Resource): boolean {
       }
 
     case 'case':
-      if (action === 'case.read' || action === 'entry.create') {
+      if (action === 'case.read' || action === 'entry.create' || action === 'case.manage') {
         return has(actor, 'practitioner') && resource.practitionerId === actor.userId;
       }
       return false;

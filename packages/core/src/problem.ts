@@ -57,6 +57,17 @@ export const problemDocumentSchema = z.object({
   clauseText: z.string().optional(),
   duty: z.enum(['must', 'should', 'principle']).optional(),
   overridable: z.boolean().optional(),
+  /** A conflict at intake: who the new client matched, for the practitioner to decide on. */
+  matches: z
+    .array(
+      z.strictObject({
+        matchId: z.string(),
+        kind: z.enum(['connection', 'client']),
+        clause: z.string(),
+        overridable: z.boolean(),
+      }),
+    )
+    .optional(),
 });
 export type ProblemDocument = z.infer<typeof problemDocumentSchema>;
 
@@ -83,12 +94,16 @@ export class ClauseRefusalError extends AlcoveError {
   readonly duty: 'must' | 'should' | 'principle';
   readonly overridable: boolean;
 
+  readonly matches: ProblemDocument['matches'];
+
   constructor(refusal: {
     clause: { id: string; text: string; duty: 'must' | 'should' | 'principle' };
     overridable: boolean;
     detail: string;
+    matches?: ProblemDocument['matches'];
   }) {
     super('refused-by-code', `${refusal.clause.id}: ${refusal.detail}`);
+    this.matches = refusal.matches;
     this.clause = refusal.clause.id;
     this.clauseText = refusal.clause.text;
     this.duty = refusal.clause.duty;

@@ -3,6 +3,7 @@ import {
   addMembership,
   clientFacts,
   createClient,
+  createContractVersion,
   createUser,
   insertPractice,
   openCase,
@@ -32,6 +33,9 @@ interface World {
   client: Record<Target, string>;
   caseId: Record<Target, string>;
   participant: Record<Target, string>;
+  /** A second case per target, for writing new contract versions without disturbing the first. */
+  spareCase: Record<Target, string>;
+  contract: Record<Target, { id: string; textHash: string }>;
 }
 
 interface RouteRule {
@@ -178,6 +182,62 @@ const rules: Record<string, RouteRule> = {
     allowed: (who) => who === 'administrator',
     request: () => ({ url: '/api/v1/settings/cpd', payload: DEFAULT_CPD_REQUIREMENT }),
   },
+  'GET /api/v1/profile/connections': {
+    kind: 'records',
+    untargeted: true,
+    allowed: (who) => who === 'practitioner',
+    request: () => ({ url: '/api/v1/profile/connections' }),
+  },
+  'POST /api/v1/profile/connections': {
+    kind: 'records',
+    untargeted: true,
+    allowed: (who) => who === 'practitioner',
+    request: () => ({
+      url: '/api/v1/profile/connections',
+      payload: { relation: 'friend', name: 'Matrix Friend (fictional)' },
+    }),
+  },
+  'DELETE /api/v1/profile/connections/:connectionId': {
+    kind: 'records',
+    untargeted: true,
+    allowed: () => false,
+    request: () => ({ url: '/api/v1/profile/connections/6f1c2a4e-0000-4000-8000-000000000000' }),
+  },
+  'GET /api/v1/cases/:caseId': {
+    kind: 'records',
+    allowed: practitionerOwn,
+    request: (w, t) => ({ url: `/api/v1/cases/${w.caseId[t]}` }),
+  },
+  'POST /api/v1/cases/:caseId/contracts': {
+    kind: 'records',
+    allowed: practitionerOwn,
+    request: (w, t) => ({
+      url: `/api/v1/cases/${w.spareCase[t]}/contracts`,
+      payload: { text: 'A matrix contract of twenty characters or more (fictional).' },
+    }),
+  },
+  'POST /api/v1/cases/:caseId/contracts/:contractId/signatures': {
+    kind: 'records',
+    allowed: practitionerOwn,
+    request: (w, t) => ({
+      url: `/api/v1/cases/${w.caseId[t]}/contracts/${w.contract[t].id}/signatures`,
+      payload: { signer: { kind: 'practitioner' }, textHash: w.contract[t].textHash },
+    }),
+  },
+  'POST /api/v1/cases/:caseId/sessions': {
+    kind: 'records',
+    allowed: practitionerOwn,
+    request: (w, t) => ({
+      url: `/api/v1/cases/${w.caseId[t]}/sessions`,
+      payload: {
+        kind: 'assessment',
+        format: 'in-person',
+        startsAt: '2026-11-20T10:00:00Z',
+        minutes: 50,
+        attendance: 'attended',
+      },
+    }),
+  },
   'GET /api/v1/clients': {
     kind: 'records',
     untargeted: true,
@@ -265,21 +325,29 @@ describe('the authorisation matrix', () => {
 
     const make = async (practiceId: string, practitionerId: string, name: string) =>
       v.db.transaction().execute(async (trx) => {
+        const identity = new Confidential({ name });
         const client = await createClient(trx, v.keyring, {
           practiceId,
           createdBy: practitionerId,
-          identity: new Confidential({ name }),
+          identity,
         });
-        const opened = await openCase(trx, v.keyring, {
+        const cases = { practiceId, practitionerId, kind: 'individual' as const, clientIds: [client.id] };
+        const opened = await openCase(trx, v.keyring, cases);
+        const spare = await openCase(trx, v.keyring, cases);
+        const contract = await createContractVersion(trx, v.keyring, {
           practiceId,
-          practitionerId,
-          kind: 'individual',
-          clientIds: [client.id],
+          caseId: opened.caseId,
+          text: new Confidential('A matrix contract (fictional), long enough.'),
+          userId: practitionerId,
+          now: new Date().toISOString(),
         });
+        const participantId = opened.participants[0]?.id ?? '';
         return {
           clientId: client.id,
           caseId: opened.caseId,
-          participantId: opened.participants[0]?.id ?? '',
+          participantId,
+          spareCase: spare.caseId,
+          contract,
         };
       });
     const other = await v.db.transaction().execute(async (trx) => {
@@ -312,6 +380,8 @@ describe('the authorisation matrix', () => {
         colleague: theirs.participantId,
         'other-practice': elsewhere.participantId,
       },
+      spareCase: { own: own.spareCase, colleague: theirs.spareCase, 'other-practice': elsewhere.spareCase },
+      contract: { own: own.contract, colleague: theirs.contract, 'other-practice': elsewhere.contract },
     };
     expect(
       (await clientFacts(v.db, v.practice.id, [own.clientId])).get(own.clientId)?.treatingPractitionerIds,

@@ -6,8 +6,11 @@ import {
   ClauseRefusalError,
   type ClientIdentity,
   Confidential,
+  type ConflictDecision,
+  type ConnectionRelation,
   type CpdRequirement,
   can,
+  conflictMatches,
   cpdTotals,
   cpdYear,
   evaluateRules,
@@ -22,9 +25,13 @@ import {
   type ProfileDetails,
   type Resource,
   refusalsForDetails,
+  type SessionKind,
+  sessionGate,
+  unresolvedConflicts,
 } from '@alcove/core';
 import {
   type AuditEventInput,
+  addConnection,
   addEntry,
   allClientIds,
   appendAuditEvent,
@@ -33,19 +40,30 @@ import {
   type ClauseOverride,
   caseFacts,
   clientFacts,
+  contractExists,
   cpdRequirementOf,
   createClient,
+  createContractVersion,
+  currentContract,
   currentProfile,
   type Database,
+  knownPeopleFor,
+  listConnections,
+  listSessions,
+  matchKeysFor,
   openCase,
   overridesOf,
   type RecordCase,
   readClientCases,
   readClientIdentities,
   recordAuditEvent,
+  recordIntakeDecision,
   recordOverride,
+  recordSession,
+  removeConnection,
   saveProfile,
   setCpdRequirement,
+  signContract,
   userNames,
   type Vault,
 } from '@alcove/store';
@@ -177,17 +195,108 @@ export class RequestContext {
     });
   }
 
-  async createClient(identity: ClientIdentity): Promise<{ id: string }> {
+  /**
+   * Takes a client on, after the conflict check (GT-28, GT-32): a declared personal
+   * connection is refused; a match with one of the practitioner's clients needs a recorded
+   * decision; a false match is cleared with a recorded "different person" decision.
+   */
+  async createClient(
+    identity: ClientIdentity,
+    decisions: readonly { matchId: string; decision: ConflictDecision; reason: string }[] = [],
+  ): Promise<{ id: string }> {
     await this.#require('client.create', this.#practice(), 'practice', this.actor.practiceId);
+    const keys = await matchKeysFor(this.#vault.db, this.#vault.keyring, identity.name, identity.dateOfBirth);
+    const matches = conflictMatches(
+      keys,
+      await knownPeopleFor(this.#vault.db, this.actor.practiceId, this.actor.userId),
+    );
+    const decided = new Map(decisions.map((d) => [d.matchId, d.decision]));
+    const unresolved = unresolvedConflicts(matches, decided);
+    const first = unresolved[0];
+    if (first !== undefined) {
+      await recordAuditEvent(
+        this.#vault.db,
+        this.#event(`code.refused:${first.clause.id}`, 'practice', this.actor.practiceId, 'denied'),
+      );
+      throw new ClauseRefusalError({
+        clause: first.clause,
+        overridable: first.overridable,
+        detail:
+          first.kind === 'connection'
+            ? 'This person matches one of your declared personal connections. If they are a different person, record that; otherwise they cannot be your client.'
+            : 'This person matches one of your clients, current or past. Record whether they are a different person, or why you go ahead.',
+        matches: unresolved.map((m) => ({
+          matchId: m.matchId,
+          kind: m.kind,
+          clause: m.clause.id,
+          overridable: m.overridable,
+        })),
+      });
+    }
     return this.#vault.db.transaction().execute(async (trx) => {
+      const now = new Date().toISOString();
       const created = await createClient(trx, this.#vault.keyring, {
         practiceId: this.actor.practiceId,
         createdBy: this.actor.userId,
         identity: new Confidential(identity),
+        matchKeys: keys,
+        now,
       });
+      for (const match of matches) {
+        const decision = decisions.find((d) => d.matchId === match.matchId);
+        if (decision === undefined) continue;
+        await recordIntakeDecision(trx, this.#vault.keyring, {
+          practiceId: this.actor.practiceId,
+          userId: this.actor.userId,
+          clientId: created.id,
+          matchKind: match.kind,
+          matchId: match.matchId,
+          clause: match.clause.id,
+          decision: decision.decision,
+          reason: decision.reason,
+          now,
+        });
+        await appendAuditEvent(trx, this.#event(`intake.decision:${match.clause.id}`, 'client', created.id));
+      }
       await appendAuditEvent(trx, this.#event('client.create', 'client', created.id));
       return created;
     });
+  }
+
+  // ------------------------------------------------------------ personal connections (GT-28)
+
+  async listConnections() {
+    await this.#require('profile.manage', this.#own(), 'profile', this.actor.userId);
+    return listConnections(this.#vault.db, this.#vault.keyring, this.actor.practiceId, this.actor.userId);
+  }
+
+  async addConnection(input: {
+    relation: ConnectionRelation;
+    name: string;
+    dateOfBirth?: string | undefined;
+  }): Promise<{ id: string }> {
+    await this.#require('profile.manage', this.#own(), 'profile', this.actor.userId);
+    return this.#vault.db.transaction().execute(async (trx) => {
+      const created = await addConnection(trx, this.#vault.keyring, {
+        practiceId: this.actor.practiceId,
+        userId: this.actor.userId,
+        ...input,
+        now: new Date().toISOString(),
+      });
+      await appendAuditEvent(trx, this.#event('profile.add-connection', 'profile', this.actor.userId));
+      return created;
+    });
+  }
+
+  async removeConnection(id: string): Promise<void> {
+    await this.#require('profile.manage', this.#own(), 'profile', this.actor.userId);
+    const removed = await this.#vault.db.transaction().execute(async (trx) => {
+      const done = await removeConnection(trx, this.actor.practiceId, this.actor.userId, id);
+      if (done)
+        await appendAuditEvent(trx, this.#event('profile.remove-connection', 'profile', this.actor.userId));
+      return done;
+    });
+    if (!removed) throw new AlcoveError('not-found', 'You have no such connection.');
   }
 
   async readClientIdentity(clientId: string): Promise<Confidential<ClientIdentity>> {
@@ -422,6 +531,121 @@ export class RequestContext {
     await this.#vault.db.transaction().execute(async (trx) => {
       await setCpdRequirement(trx, this.actor.practiceId, value, this.actor.userId, new Date().toISOString());
       await appendAuditEvent(trx, this.#event('settings.cpd-requirement', 'practice', this.actor.practiceId));
+    });
+  }
+
+  // ------------------------------------------------------------ contracts and sessions
+
+  async #case(caseId: string, action: Action): Promise<CaseFacts> {
+    const facts = await caseFacts(this.#vault.db, this.actor.practiceId, caseId);
+    await this.#require(
+      action,
+      facts === undefined
+        ? undefined
+        : { type: 'case', practiceId: facts.practiceId, caseId, practitionerId: facts.practitionerId },
+      'case',
+      caseId,
+    );
+    if (facts === undefined) throw new AlcoveError('not-found');
+    return facts;
+  }
+
+  /** A case with its clients' names, its current contract and its sessions. */
+  async readCase(caseId: string) {
+    const facts = await this.#case(caseId, 'case.read');
+    const names = await readClientIdentities(
+      this.#vault,
+      this.actor.practiceId,
+      facts.participants.map((p) => p.clientId),
+    );
+    const contract = await currentContract(this.#vault.db, this.#vault.keyring, this.actor.practiceId, facts);
+    const sessions = await listSessions(this.#vault.db, this.#vault.keyring, this.actor.practiceId, caseId);
+    await recordAuditEvent(this.#vault.db, this.#event('case.read', 'case', caseId));
+    return { facts, names, contract, sessions };
+  }
+
+  async createContract(
+    caseId: string,
+    text: string,
+  ): Promise<{ id: string; version: number; textHash: string }> {
+    const facts = await this.#case(caseId, 'case.manage');
+    return this.#vault.db.transaction().execute(async (trx) => {
+      const created = await createContractVersion(trx, this.#vault.keyring, {
+        practiceId: this.actor.practiceId,
+        caseId: facts.caseId,
+        text: new Confidential(text),
+        userId: this.actor.userId,
+        now: new Date().toISOString(),
+      });
+      await appendAuditEvent(trx, this.#event('contract.create', 'case', caseId));
+      return created;
+    });
+  }
+
+  /** A signature given in person, on the signing screen the practitioner hands over. */
+  async signContractInPerson(
+    caseId: string,
+    contractId: string,
+    signer: { kind: 'practitioner' } | { kind: 'client'; clientId: string },
+    textHash: string,
+  ): Promise<void> {
+    const facts = await this.#case(caseId, 'case.manage');
+    await this.#vault.db.transaction().execute(async (trx) => {
+      await signContract(trx, {
+        theCase: facts,
+        contractId,
+        signer,
+        mode: 'in-person',
+        textHash,
+        recordedBy: this.actor.userId,
+        now: new Date().toISOString(),
+      });
+      await appendAuditEvent(trx, this.#event('contract.sign', 'case', caseId));
+    });
+  }
+
+  /** Records a session, through the contract gate (GT-36, GT-36a). */
+  async recordSession(
+    caseId: string,
+    input: { kind: SessionKind; format: string; startsAt: string; minutes: number; attendance: string },
+    override: { clause: string; reason: string } | undefined,
+  ): Promise<{ id: string }> {
+    const facts = await this.#case(caseId, 'case.manage');
+    if (override !== undefined && !isClauseId(override.clause)) {
+      throw new AlcoveError('validation-failed', 'There is no such clause.', [
+        { location: 'body', pointer: '/override/clause', detail: 'Not a clause of the Code' },
+      ]);
+    }
+    const contract = await currentContract(this.#vault.db, this.#vault.keyring, this.actor.practiceId, facts);
+    const state = {
+      exists: await contractExists(this.#vault.db, caseId),
+      signedByAll: contract?.signedByAll ?? false,
+    };
+    const refusals = sessionGate(input.kind, state, new Set(override === undefined ? [] : [override.clause]));
+    const first = refusals[0];
+    if (first !== undefined) {
+      await recordAuditEvent(
+        this.#vault.db,
+        this.#event(`code.refused:${first.clause.id}`, 'case', caseId, 'denied'),
+      );
+      throw new ClauseRefusalError(first);
+    }
+    const overridden =
+      override !== undefined &&
+      sessionGate(input.kind, state, new Set()).some((r) => r.clause.id === override.clause);
+    return this.#vault.db.transaction().execute(async (trx) => {
+      const created = await recordSession(trx, this.#vault.keyring, {
+        practiceId: this.actor.practiceId,
+        caseId,
+        ...input,
+        ...(overridden ? { overrideReason: new Confidential(override.reason) } : {}),
+        userId: this.actor.userId,
+        now: new Date().toISOString(),
+      });
+      if (overridden)
+        await appendAuditEvent(trx, this.#event(`code.override:${override.clause}`, 'case', caseId));
+      await appendAuditEvent(trx, this.#event('session.record', 'case', caseId));
+      return created;
     });
   }
 

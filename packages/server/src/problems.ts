@@ -23,6 +23,7 @@ export function registerProblemHandling(app: FastifyInstance): void {
         clauseText: error.clauseText,
         duty: error.duty,
         overridable: error.overridable,
+        ...(error.matches === undefined ? {} : { matches: error.matches }),
       });
     }
     if (error instanceof AlcoveError) {
@@ -103,7 +104,7 @@ export function sendProblem(
   detail: string,
   errors?: readonly FieldIssue[],
   errorId?: string,
-  refusal?: Pick<ProblemDocument, 'clause' | 'clauseText' | 'duty' | 'overridable'>,
+  refusal?: Pick<ProblemDocument, 'clause' | 'clauseText' | 'duty' | 'overridable' | 'matches'>,
 ): FastifyReply {
   const { status, title } = problemCodes[code];
   const document: ProblemDocument = {

@@ -44,7 +44,14 @@ function clientBinding(practiceId: string, clientId: string, keyId: string): Bin
 export async function createClient(
   trx: Transaction<Database>,
   keyring: Keyring,
-  input: { practiceId: string; createdBy: string; identity: Confidential<ClientIdentity>; now?: string },
+  input: {
+    practiceId: string;
+    createdBy: string;
+    identity: Confidential<ClientIdentity>;
+    now?: string;
+    /** The blind match indexes of the intake check, when it ran. */
+    matchKeys?: { nameIndex: string; dobIndex?: string | undefined };
+  },
 ): Promise<{ id: string }> {
   const now = input.now ?? new Date().toISOString();
   const id = newId();
@@ -62,6 +69,8 @@ export async function createClient(
       ),
       created_by: input.createdBy,
       created_at: now,
+      name_index: input.matchKeys?.nameIndex ?? null,
+      dob_index: input.matchKeys?.dobIndex ?? null,
     })
     .execute();
   return { id };

@@ -110,6 +110,9 @@ export interface ClientTable {
   practice_id: string;
   key_id: string;
   identity_sealed: string;
+  /** Keyed blind indexes of the normalised name, and of name + date of birth (intake checks). */
+  name_index: string | null;
+  dob_index: string | null;
   created_by: string;
   created_at: string;
 }
@@ -214,6 +217,65 @@ export interface PracticeSettingTable {
   updated_by: string | null;
 }
 
+export interface PersonalConnectionTable {
+  id: string;
+  practice_id: string;
+  user_id: string;
+  relation: string;
+  name_sealed: string;
+  name_index: string;
+  dob_index: string | null;
+  created_at: string;
+}
+
+export interface IntakeDecisionTable {
+  id: string;
+  practice_id: string;
+  user_id: string;
+  client_id: string;
+  match_kind: string;
+  match_id: string;
+  clause: string;
+  decision: string;
+  reason: string;
+  created_at: string;
+}
+
+export interface ContractTable {
+  id: string;
+  case_id: string;
+  version: number;
+  text_sealed: string;
+  text_hash: string;
+  created_by: string;
+  created_at: string;
+  superseded_at: string | null;
+}
+
+export interface ContractSignatureTable {
+  id: string;
+  contract_id: string;
+  signer_kind: string;
+  signer_id: string;
+  mode: string;
+  text_hash: string;
+  recorded_by: string;
+  signed_at: string;
+}
+
+export interface TherapySessionTable {
+  id: string;
+  case_id: string;
+  kind: string;
+  format: string;
+  starts_at: string;
+  minutes: number;
+  attendance: string;
+  override_reason_sealed: string | null;
+  created_by: string;
+  created_at: string;
+}
+
 export interface Database {
   practice: PracticeTable;
   keyring_unlock: KeyringUnlockTable;
@@ -237,4 +299,9 @@ export interface Database {
   profile_version: ProfileVersionTable;
   clause_override: ClauseOverrideTable;
   practice_setting: PracticeSettingTable;
+  personal_connection: PersonalConnectionTable;
+  intake_decision: IntakeDecisionTable;
+  contract: ContractTable;
+  contract_signature: ContractSignatureTable;
+  therapy_session: TherapySessionTable;
 }

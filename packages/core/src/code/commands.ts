@@ -7,6 +7,15 @@ import { type CatalogueEntry, clause } from './catalogue.ts';
  * (Alcove's own confidentiality safeguards are never overridable, whatever the wording:
  * they are enforced by access.ts, not here.)
  */
+/** Every rule that refuses a command, by id (the catalogue names them; a test checks it). */
+export const commandRuleIds = [
+  'refuse-pending-accreditation',
+  'refuse-online-without-training',
+  'conflict-check',
+  'contract-before-therapy',
+  'contract-signed-by-all',
+] as const;
+
 export interface Refusal {
   readonly rule: string;
   readonly clause: CatalogueEntry;

@@ -172,6 +172,69 @@ export const profileRoutes: FastifyPluginAsyncZod = async (app) => {
   );
 
   app.get(
+    '/profile/connections',
+    {
+      schema: {
+        summary: 'Your declared personal connections, checked at every intake (GT-28)',
+        tags: ['profile'],
+        response: {
+          200: z.strictObject({
+            connections: z.array(
+              z.strictObject({
+                id: z.string(),
+                relation: z.string(),
+                name: z.string(),
+                createdAt: z.iso.datetime(),
+              }),
+            ),
+          }),
+        },
+      },
+    },
+    async (request) => ({
+      connections: (await contextOf(request).listConnections()).map((c) => ({
+        id: c.id,
+        relation: c.relation,
+        name: c.name.reveal(),
+        createdAt: c.createdAt,
+      })),
+    }),
+  );
+
+  app.post(
+    '/profile/connections',
+    {
+      schema: {
+        summary: 'Declare a partner, relative, friend or associate',
+        tags: ['profile'],
+        body: z.strictObject({
+          relation: z.enum(['partner', 'relative', 'friend', 'associate']),
+          name: z.string().trim().min(1).max(200),
+          dateOfBirth: z.iso.date().optional(),
+        }),
+        response: { 201: z.strictObject({ id: z.string() }) },
+      },
+    },
+    async (request, reply) => reply.code(201).send(await contextOf(request).addConnection(request.body)),
+  );
+
+  app.delete(
+    '/profile/connections/:connectionId',
+    {
+      schema: {
+        summary: 'Remove a declared connection',
+        tags: ['profile'],
+        params: z.strictObject({ connectionId: z.uuid() }),
+        response: { 204: z.null() },
+      },
+    },
+    async (request, reply) => {
+      await contextOf(request).removeConnection(request.params.connectionId);
+      return reply.code(204).send(null);
+    },
+  );
+
+  app.get(
     '/compliance',
     {
       schema: {

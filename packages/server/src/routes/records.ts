@@ -1,8 +1,9 @@
-import { clientIdentitySchema, newCaseSchema, newClientSchema, newEntrySchema } from '@alcove/core';
+import { clientIdentitySchema, newCaseSchema, newEntrySchema } from '@alcove/core';
 import type { RecordCase } from '@alcove/store';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { contextOf } from '../auth/plugin.ts';
+import { newClientWithDecisionsSchema } from './cases.ts';
 
 const clientParams = z.strictObject({ clientId: z.uuid() });
 const caseParams = z.strictObject({ caseId: z.uuid() });
@@ -99,14 +100,18 @@ export const recordRoutes: FastifyPluginAsyncZod = async (app) => {
     '/clients',
     {
       schema: {
-        summary: 'Take on a client',
+        summary: 'Take on a client, after the conflict check (GT-28, GT-32)',
         tags: ['clients'],
-        body: newClientSchema,
+        body: newClientWithDecisionsSchema,
         response: { 201: z.strictObject({ id: z.string() }) },
       },
     },
     async (request, reply) =>
-      reply.code(201).send(await contextOf(request).createClient(request.body.identity)),
+      reply
+        .code(201)
+        .send(
+          await contextOf(request).createClient(request.body.identity, request.body.conflictDecisions ?? []),
+        ),
   );
 
   app.get(

@@ -2,6 +2,7 @@ import type { Migration } from 'kysely/migration';
 import * as m0001 from './0001-practice.ts';
 import * as m0002 from './0002-keys-and-records.ts';
 import * as m0003 from './0003-practitioner-profile.ts';
+import * as m0004 from './0004-intake-and-contracts.ts';
 
 /**
  * The one migration set, for both engines, in order. Names sort in the order they run;
@@ -11,4 +12,5 @@ export const migrations: Record<string, Migration> = {
   '0001-practice': m0001,
   '0002-keys-and-records': m0002,
   '0003-practitioner-profile': m0003,
+  '0004-intake-and-contracts': m0004,
 };

@@ -1,0 +1,24 @@
+import { describe, expect, it } from 'vitest';
+import { sessionGate } from './sessions.ts';
+
+describe('the contract gate', () => {
+  it('refuses therapy with no contract under GT-36, with no override', () => {
+    expect(
+      sessionGate('therapy', { exists: false, signedByAll: false }, new Set(['GT-36', 'GT-36a'])),
+    ).toMatchObject([
+      { rule: 'contract-before-therapy', overridable: false, clause: { id: 'GT-36', duty: 'must' } },
+    ]);
+  });
+
+  it('refuses therapy on a contract not yet signed by all under GT-36a, unless overridden', () => {
+    expect(sessionGate('therapy', { exists: true, signedByAll: false }, new Set())).toMatchObject([
+      { rule: 'contract-signed-by-all', overridable: true, clause: { id: 'GT-36a', duty: 'should' } },
+    ]);
+    expect(sessionGate('therapy', { exists: true, signedByAll: false }, new Set(['GT-36a']))).toEqual([]);
+  });
+
+  it('lets therapy go ahead on a contract signed by all, and assessments always', () => {
+    expect(sessionGate('therapy', { exists: true, signedByAll: true }, new Set())).toEqual([]);
+    expect(sessionGate('assessment', { exists: false, signedByAll: false }, new Set())).toEqual([]);
+  });
+});

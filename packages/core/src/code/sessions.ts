@@ -1,0 +1,60 @@
+import { type CatalogueEntry, clause } from './catalogue.ts';
+
+/**
+ * The contract gate (GT-36): no therapy session on a case without an agreed contract
+ * ("must", never overridable); a contract not yet signed by every party refuses it too
+ * ("should", GT-36a: overridable with a recorded reason, such as agreement by phone).
+ * Assessment sessions pass: GT-36 speaks of "before starting therapy".
+ */
+export type SessionKind = 'assessment' | 'therapy';
+
+export interface ContractState {
+  /** Any contract version exists for the case. */
+  readonly exists: boolean;
+  /** The current version is signed by every client of the case and the practitioner. */
+  readonly signedByAll: boolean;
+}
+
+export interface GateRefusal {
+  readonly rule: string;
+  readonly clause: CatalogueEntry;
+  readonly overridable: boolean;
+  readonly detail: string;
+}
+
+function entry(id: string): CatalogueEntry {
+  const found = clause(id);
+  if (found === undefined) throw new Error(`unknown clause ${id}`);
+  return found;
+}
+
+export function sessionGate(
+  kind: SessionKind,
+  contract: ContractState,
+  overrides: ReadonlySet<string>,
+): GateRefusal[] {
+  if (kind === 'assessment') return [];
+  if (!contract.exists) {
+    return [
+      {
+        rule: 'contract-before-therapy',
+        clause: entry('GT-36'),
+        overridable: false,
+        detail:
+          'Agree a contract with the client before therapy starts. An assessment session can be recorded now.',
+      },
+    ];
+  }
+  if (!contract.signedByAll && !overrides.has('GT-36a')) {
+    return [
+      {
+        rule: 'contract-signed-by-all',
+        clause: entry('GT-36a'),
+        overridable: true,
+        detail:
+          'The contract is not yet signed by every party. Wait for the signatures, or record why therapy goes ahead now.',
+      },
+    ];
+  }
+  return [];
+}

@@ -1,0 +1,185 @@
+import { clientIdentitySchema, overrideSchema } from '@alcove/core';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { contextOf } from '../auth/plugin.ts';
+
+const caseParams = z.strictObject({ caseId: z.uuid() });
+const contractParams = z.strictObject({ caseId: z.uuid(), contractId: z.uuid() });
+
+const caseDetailSchema = z.strictObject({
+  id: z.string(),
+  kind: z.string(),
+  participants: z.array(
+    z.strictObject({ id: z.string(), clientId: z.string(), label: z.string(), name: z.string().nullable() }),
+  ),
+  contract: z
+    .strictObject({
+      id: z.string(),
+      version: z.number().int(),
+      text: z.string(),
+      textHash: z.string(),
+      createdAt: z.iso.datetime(),
+      signedByAll: z.boolean(),
+      signatures: z.array(
+        z.strictObject({
+          signerKind: z.enum(['client', 'practitioner']),
+          signerId: z.string(),
+          mode: z.string(),
+          signedAt: z.iso.datetime(),
+        }),
+      ),
+    })
+    .nullable(),
+  sessions: z.array(
+    z.strictObject({
+      id: z.string(),
+      kind: z.enum(['assessment', 'therapy']),
+      format: z.string(),
+      startsAt: z.iso.datetime(),
+      minutes: z.number().int(),
+      attendance: z.string(),
+      overrideReason: z.string().nullable(),
+    }),
+  ),
+});
+
+export const newSessionSchema = z.strictObject({
+  kind: z.enum(['assessment', 'therapy']),
+  format: z.enum(['in-person', 'online', 'phone']),
+  startsAt: z.iso.datetime({ offset: true }),
+  minutes: z.number().int().min(5).max(480),
+  attendance: z.enum(['attended', 'did-not-attend', 'cancelled-by-client', 'cancelled-by-practitioner']),
+  override: overrideSchema.optional(),
+});
+
+export const caseRoutes: FastifyPluginAsyncZod = async (app) => {
+  app.get(
+    '/cases/:caseId',
+    {
+      schema: {
+        summary: 'A case: its clients, current contract and sessions',
+        tags: ['cases'],
+        params: caseParams,
+        response: { 200: caseDetailSchema },
+      },
+    },
+    async (request) => {
+      const { facts, names, contract, sessions } = await contextOf(request).readCase(request.params.caseId);
+      return {
+        id: facts.caseId,
+        kind: facts.kind,
+        participants: facts.participants.map((p) => ({
+          id: p.id,
+          clientId: p.clientId,
+          label: p.label,
+          name: names.get(p.clientId)?.reveal().name ?? null,
+        })),
+        contract:
+          contract === undefined
+            ? null
+            : {
+                id: contract.id,
+                version: contract.version,
+                text: contract.text.reveal(),
+                textHash: contract.textHash,
+                createdAt: contract.createdAt,
+                signedByAll: contract.signedByAll,
+                signatures: contract.signatures.map((s) => ({
+                  signerKind: s.signerKind,
+                  signerId: s.signerId,
+                  mode: s.mode,
+                  signedAt: s.signedAt,
+                })),
+              },
+        sessions: sessions.map((s) => ({
+          id: s.id,
+          kind: s.kind,
+          format: s.format,
+          startsAt: s.startsAt,
+          minutes: s.minutes,
+          attendance: s.attendance,
+          overrideReason: s.overrideReason?.reveal() ?? null,
+        })),
+      };
+    },
+  );
+
+  app.post(
+    '/cases/:caseId/contracts',
+    {
+      schema: {
+        summary: 'Write a new version of the case’s contract (earlier versions are superseded, never edited)',
+        tags: ['cases'],
+        params: caseParams,
+        body: z.strictObject({ text: z.string().trim().min(20).max(50_000) }),
+        response: {
+          201: z.strictObject({ id: z.string(), version: z.number().int(), textHash: z.string() }),
+        },
+      },
+    },
+    async (request, reply) =>
+      reply.code(201).send(await contextOf(request).createContract(request.params.caseId, request.body.text)),
+  );
+
+  app.post(
+    '/cases/:caseId/contracts/:contractId/signatures',
+    {
+      schema: {
+        summary: 'Record a signature given in person, on the text whose hash it names',
+        tags: ['cases'],
+        params: contractParams,
+        body: z.strictObject({
+          signer: z.union([
+            z.strictObject({ kind: z.literal('practitioner') }),
+            z.strictObject({ kind: z.literal('client'), clientId: z.uuid() }),
+          ]),
+          textHash: z.string().regex(/^[0-9a-f]{64}$/, 'The SHA-256 of the text shown'),
+        }),
+        response: { 201: z.null() },
+      },
+    },
+    async (request, reply) => {
+      await contextOf(request).signContractInPerson(
+        request.params.caseId,
+        request.params.contractId,
+        request.body.signer,
+        request.body.textHash,
+      );
+      return reply.code(201).send(null);
+    },
+  );
+
+  app.post(
+    '/cases/:caseId/sessions',
+    {
+      schema: {
+        summary:
+          'Record a session; therapy needs an agreed contract (GT-36) signed by all (GT-36a, overridable)',
+        tags: ['cases'],
+        params: caseParams,
+        body: newSessionSchema,
+        response: { 201: z.strictObject({ id: z.string() }) },
+      },
+    },
+    async (request, reply) => {
+      const { override, ...session } = request.body;
+      return reply
+        .code(201)
+        .send(await contextOf(request).recordSession(request.params.caseId, session, override));
+    },
+  );
+};
+
+export const newClientWithDecisionsSchema = z.strictObject({
+  identity: clientIdentitySchema,
+  conflictDecisions: z
+    .array(
+      z.strictObject({
+        matchId: z.uuid(),
+        decision: z.enum(['different-person', 'proceed']),
+        reason: z.string().trim().min(3).max(2000),
+      }),
+    )
+    .max(20)
+    .optional(),
+});
