@@ -97,7 +97,7 @@ export class ClauseRefusalError extends AlcoveError {
   readonly matches: ProblemDocument['matches'];
 
   constructor(refusal: {
-    clause: { id: string; text: string; duty: 'must' | 'should' | 'principle' };
+    clause: { id: string; text: string; quote?: string; duty: 'must' | 'should' | 'principle' };
     overridable: boolean;
     detail: string;
     matches?: ProblemDocument['matches'];
@@ -105,7 +105,7 @@ export class ClauseRefusalError extends AlcoveError {
     super('refused-by-code', `${refusal.clause.id}: ${refusal.detail}`);
     this.matches = refusal.matches;
     this.clause = refusal.clause.id;
-    this.clauseText = refusal.clause.text;
+    this.clauseText = refusal.clause.quote ?? refusal.clause.text;
     this.duty = refusal.clause.duty;
     this.overridable = refusal.overridable;
   }

@@ -1,5 +1,6 @@
 import type { RouteObject } from 'react-router';
 import { AccountPage } from './pages/account.tsx';
+import { CasePage } from './pages/case.tsx';
 import { ClientPage } from './pages/client.tsx';
 import { ClientsPage } from './pages/clients.tsx';
 import { CompliancePage } from './pages/compliance.tsx';
@@ -19,6 +20,7 @@ export const routes: RouteObject[] = [
       { path: '/', element: <OverviewPage /> },
       { path: '/clients', element: <ClientsPage /> },
       { path: '/clients/:clientId', element: <ClientPage /> },
+      { path: '/cases/:caseId', element: <CasePage /> },
       { path: '/account', element: <AccountPage /> },
       { path: '/obligations', element: <CompliancePage /> },
       { path: '/profile', element: <ProfilePage /> },

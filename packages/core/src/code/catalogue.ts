@@ -14,6 +14,8 @@ import type { ClauseText, Duty } from './seed-parser.ts';
 export type ClauseStatus = 'enforced' | 'checked' | 'recorded' | 'planned' | 'out-of-scope';
 
 export interface CatalogueEntry extends ClauseText {
+  /** The clause as a reader needs it: a lettered sub-clause with its lead-in. */
+  readonly quote: string;
   readonly status: ClauseStatus;
   /** enforced/checked: the rule ids (rules.ts, commands.ts, access.ts) */
   readonly rules?: readonly string[];
@@ -23,7 +25,7 @@ export interface CatalogueEntry extends ClauseText {
   readonly note?: string;
 }
 
-type Status = Omit<CatalogueEntry, keyof ClauseText>;
+type Status = Omit<CatalogueEntry, keyof ClauseText | 'quote'>;
 
 const conduct = (
   note = 'A matter of personal and professional conduct that software cannot observe.',
@@ -341,10 +343,14 @@ const statuses: Record<string, Status> = {
   },
 };
 
+const textsById = new Map(clauseTexts.map((text) => [text.id, text]));
+
 export const catalogue: readonly CatalogueEntry[] = clauseTexts.map((text) => {
   const status = statuses[text.id] ?? planned('Not yet assessed.');
   const reading = dutyReadings[text.id];
-  return { ...text, ...(reading === undefined ? {} : { duty: reading.duty }), ...status };
+  const parent = text.parent === undefined ? undefined : textsById.get(text.parent);
+  const quote = parent === undefined ? text.text : `${parent.text} … ${text.text}`;
+  return { ...text, quote, ...(reading === undefined ? {} : { duty: reading.duty }), ...status };
 });
 
 const byId = new Map(catalogue.map((entry) => [entry.id, entry]));

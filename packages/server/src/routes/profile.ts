@@ -249,7 +249,7 @@ export const profileRoutes: FastifyPluginAsyncZod = async (app) => {
         ...result,
         findings: result.findings.map((f) => {
           const entry = catalogue.find((c) => c.id === f.clause);
-          return { ...f, clauseText: entry?.text ?? '', duty: entry?.duty ?? 'must' };
+          return { ...f, clauseText: entry?.quote ?? '', duty: entry?.duty ?? 'must' };
         }),
       };
     },

@@ -1,8 +1,22 @@
 import { formatDate, formatDateTime } from '@alcove/core';
-import { Badge, Card, Group, Stack, Table, Text, Title } from '@mantine/core';
-import { useParams } from 'react-router';
+import {
+  Alert,
+  Anchor,
+  Badge,
+  Button,
+  Card,
+  Group,
+  MultiSelect,
+  Select,
+  Stack,
+  Table,
+  Text,
+  Title,
+} from '@mantine/core';
+import { useState } from 'react';
+import { Link, useNavigate, useParams } from 'react-router';
 import { z } from 'zod';
-import { ApiProblem } from '../api.ts';
+import { ApiProblem, api } from '../api.ts';
 import { useSession } from '../session.tsx';
 import { Failure, Loading } from '../shell/status.tsx';
 import { useApi } from '../use-api.ts';
@@ -129,6 +143,7 @@ export function ClientPage() {
           </Table.Tbody>
         </Table>
       </Card>
+      {treats && <OpenCase clientId={clientId} />}
       {treats && <ClinicalRecord clientId={clientId} />}
       {treats && <AccessHistory clientId={clientId} />}
     </Stack>
@@ -233,6 +248,77 @@ function AccessHistory({ clientId }: { clientId: string }) {
             ))}
           </Table.Tbody>
         </Table>
+      )}
+    </Card>
+  );
+}
+
+const clientsSchema = z.object({ clients: z.array(z.object({ id: z.string(), name: z.string() })) });
+
+/** Opens a case for this client, alone or with others (a couple, a family, a group). */
+function OpenCase({ clientId }: { clientId: string }) {
+  const navigate = useNavigate();
+  const clients = useApi('/clients', clientsSchema);
+  const [kind, setKind] = useState('individual');
+  const [others, setOthers] = useState<string[]>([]);
+  const [error, setError] = useState<string | undefined>(undefined);
+  const choices =
+    clients.state === 'ready'
+      ? clients.data.clients.filter((c) => c.id !== clientId).map((c) => ({ value: c.id, label: c.name }))
+      : [];
+  return (
+    <Card withBorder padding="lg" component="section" aria-labelledby="open-case">
+      <Title order={3} size="h4" id="open-case" mb="sm">
+        Open a case
+      </Title>
+      <Group align="flex-end">
+        <Select
+          label="Kind"
+          data={[
+            { value: 'individual', label: 'Individual' },
+            { value: 'couple', label: 'Couple' },
+            { value: 'family', label: 'Family' },
+            { value: 'group', label: 'Group' },
+          ]}
+          value={kind}
+          onChange={(k) => setKind(k ?? 'individual')}
+          allowDeselect={false}
+        />
+        {kind !== 'individual' && (
+          <MultiSelect
+            label="With"
+            data={choices}
+            value={others}
+            onChange={setOthers}
+            placeholder="Choose clients"
+            miw={260}
+            searchable
+          />
+        )}
+        <Button
+          onClick={async () => {
+            setError(undefined);
+            try {
+              const opened = await api('POST', '/cases', z.object({ id: z.string() }), {
+                body: { kind, clientIds: [clientId, ...(kind === 'individual' ? [] : others)] },
+              });
+              await navigate(`/cases/${opened.id}`);
+            } catch (e) {
+              setError(
+                e instanceof ApiProblem
+                  ? [e.problem.detail, ...(e.problem.errors ?? []).map((x) => x.detail)].join(' ')
+                  : 'Alcove could not be reached.',
+              );
+            }
+          }}
+        >
+          Open case
+        </Button>
+      </Group>
+      {error !== undefined && (
+        <Alert color="red" role="alert" mt="sm">
+          {error}
+        </Alert>
       )}
     </Card>
   );

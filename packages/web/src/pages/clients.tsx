@@ -1,3 +1,4 @@
+import type { ProblemDocument } from '@alcove/core';
 import { formatDate } from '@alcove/core';
 import {
   Alert,
@@ -5,6 +6,7 @@ import {
   Button,
   Card,
   Group,
+  Select,
   SimpleGrid,
   Stack,
   Table,
@@ -75,6 +77,8 @@ function NewClient() {
   });
   const [error, setError] = useState<string | undefined>(undefined);
   const [busy, setBusy] = useState(false);
+  const [conflict, setConflict] = useState<ProblemDocument | undefined>(undefined);
+  const [decisions, setDecisions] = useState<Record<string, { decision: string; reason: string }>>({});
   const set = (key: keyof typeof fields) => (e: React.ChangeEvent<HTMLInputElement>) =>
     setFields({ ...fields, [key]: e.currentTarget.value });
 
@@ -85,9 +89,18 @@ function NewClient() {
     // Only what was filled in is sent: an empty optional field is not a value.
     const identity = Object.fromEntries(Object.entries(fields).filter(([, v]) => v.trim() !== ''));
     try {
-      const created = await api('POST', '/clients', z.object({ id: z.string() }), { body: { identity } });
+      const conflictDecisions = Object.entries(decisions)
+        .filter(([, d]) => d.decision !== '' && d.reason.trim() !== '')
+        .map(([matchId, d]) => ({ matchId, decision: d.decision, reason: d.reason }));
+      const created = await api('POST', '/clients', z.object({ id: z.string() }), {
+        body: { identity, ...(conflictDecisions.length === 0 ? {} : { conflictDecisions }) },
+      });
       await navigate(`/clients/${created.id}`);
     } catch (problem) {
+      if (problem instanceof ApiProblem && problem.problem.code === 'refused-by-code') {
+        setConflict(problem.problem);
+        return;
+      }
       setError(
         problem instanceof ApiProblem
           ? [
@@ -126,9 +139,69 @@ function NewClient() {
             <TextInput label="E-mail address" type="email" value={fields.email} onChange={set('email')} />
             <TextInput label="Phone" type="tel" value={fields.phone} onChange={set('phone')} />
           </SimpleGrid>
+          {conflict !== undefined && (
+            <Alert
+              color={conflict.overridable === true ? 'caution' : 'red'}
+              title={`Conflict check: ${conflict.clause} (${conflict.duty})`}
+              role="alert"
+            >
+              <Text size="sm">{conflict.detail}</Text>
+              <Text size="sm" fs="italic" mt="xs">
+                “{conflict.clauseText}”
+              </Text>
+              <Stack gap="sm" mt="sm">
+                {(conflict.matches ?? []).map((match, index) => (
+                  <Card key={match.matchId} withBorder padding="sm">
+                    <Text size="sm" fw={600} mb={4}>
+                      Match {index + 1}:{' '}
+                      {match.kind === 'connection'
+                        ? 'one of your declared personal connections'
+                        : 'one of your clients, current or past'}{' '}
+                      ({match.clause})
+                    </Text>
+                    <SimpleGrid cols={{ base: 1, sm: 2 }}>
+                      <Select
+                        label="Your decision"
+                        placeholder="Choose"
+                        data={[
+                          { value: 'different-person', label: 'A different person' },
+                          ...(match.overridable
+                            ? [{ value: 'proceed', label: 'The same person: go ahead, with my reason' }]
+                            : []),
+                        ]}
+                        value={decisions[match.matchId]?.decision ?? null}
+                        onChange={(decision) =>
+                          setDecisions({
+                            ...decisions,
+                            [match.matchId]: {
+                              decision: decision ?? '',
+                              reason: decisions[match.matchId]?.reason ?? '',
+                            },
+                          })
+                        }
+                      />
+                      <TextInput
+                        label="Reason (recorded)"
+                        value={decisions[match.matchId]?.reason ?? ''}
+                        onChange={(e) =>
+                          setDecisions({
+                            ...decisions,
+                            [match.matchId]: {
+                              decision: decisions[match.matchId]?.decision ?? '',
+                              reason: e.currentTarget.value,
+                            },
+                          })
+                        }
+                      />
+                    </SimpleGrid>
+                  </Card>
+                ))}
+              </Stack>
+            </Alert>
+          )}
           <Group>
             <Button type="submit" loading={busy}>
-              Add client
+              {conflict === undefined ? 'Add client' : 'Add client with these decisions'}
             </Button>
           </Group>
         </Stack>

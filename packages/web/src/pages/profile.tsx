@@ -79,6 +79,7 @@ export function ProfilePage() {
           </Table>
         </Card>
       )}
+      <Connections />
       <ItemSection
         id="insurance"
         title="Insurance or indemnity cover (GT-45)"
@@ -716,7 +717,7 @@ function Details({ details, onSaved }: { details: ProfileDetails; onSaved: () =>
           </SimpleGrid>
           {refusal !== undefined && (
             <Alert
-              color={refusal.overridable === true ? 'orange' : 'red'}
+              color={refusal.overridable === true ? 'caution' : 'red'}
               title={`Refused under ${refusal.clause ?? 'the Code'} (${refusal.duty ?? ''})`}
               role="alert"
             >
@@ -734,7 +735,7 @@ function Details({ details, onSaved }: { details: ProfileDetails; onSaved: () =>
                   />
                   <Group>
                     <Button
-                      color="orange"
+                      color="caution.8"
                       disabled={reason.trim() === ''}
                       onClick={() => save({ clause: refusal.clause ?? '', reason })}
                     >
@@ -767,3 +768,107 @@ function Details({ details, onSaved }: { details: ProfileDetails; onSaved: () =>
 }
 
 export type { Profile };
+
+const connectionsSchema = z.object({
+  connections: z.array(z.object({ id: z.string(), relation: z.string(), name: z.string() })),
+});
+
+/** The people you must never take on as clients (GT-28): checked at every intake, by keyed index. */
+function Connections() {
+  const connections = useApi('/profile/connections', connectionsSchema);
+  const [form, setForm] = useState({ relation: 'relative', name: '', dateOfBirth: '' });
+  const [error, setError] = useState<string | undefined>(undefined);
+  const add = async (event: FormEvent) => {
+    event.preventDefault();
+    setError(undefined);
+    try {
+      await api('POST', '/profile/connections', z.object({ id: z.string() }), {
+        body: {
+          relation: form.relation,
+          name: form.name,
+          ...(form.dateOfBirth === '' ? {} : { dateOfBirth: form.dateOfBirth }),
+        },
+      });
+      setForm({ relation: 'relative', name: '', dateOfBirth: '' });
+      connections.reload();
+    } catch (e) {
+      setError(describe(e));
+    }
+  };
+  return (
+    <Card withBorder padding="lg" component="section" aria-labelledby="connections-title" id="connections">
+      <Title order={3} size="h4" id="connections-title" mb="xs">
+        Personal connections (GT-28)
+      </Title>
+      <Text size="sm" c="dimmed" mb="sm">
+        Partners, relatives, close friends and associates. Every new client is checked against them; their
+        names are kept encrypted.
+      </Text>
+      {connections.state === 'loading' && <Loading what="your connections" />}
+      {connections.state === 'failed' && <Failure error={connections.error} />}
+      {connections.state === 'ready' && connections.data.connections.length > 0 && (
+        <Table withTableBorder mb="sm">
+          <Table.Tbody>
+            {connections.data.connections.map((c) => (
+              <Table.Tr key={c.id}>
+                <Table.Td>{c.name}</Table.Td>
+                <Table.Td>{c.relation}</Table.Td>
+                <Table.Td w={100}>
+                  <Button
+                    size="compact-xs"
+                    variant="subtle"
+                    color="red"
+                    onClick={async () => {
+                      await api('DELETE', `/profile/connections/${c.id}`, z.null()).catch((e: unknown) =>
+                        setError(describe(e)),
+                      );
+                      connections.reload();
+                    }}
+                  >
+                    Remove
+                  </Button>
+                </Table.Td>
+              </Table.Tr>
+            ))}
+          </Table.Tbody>
+        </Table>
+      )}
+      {error !== undefined && (
+        <Alert color="red" role="alert" mb="sm">
+          {error}
+        </Alert>
+      )}
+      <form onSubmit={add}>
+        <SimpleGrid cols={{ base: 1, sm: 3 }}>
+          <Select
+            label="Relation"
+            data={[
+              { value: 'partner', label: 'Partner' },
+              { value: 'relative', label: 'Relative' },
+              { value: 'friend', label: 'Close friend' },
+              { value: 'associate', label: 'Associate' },
+            ]}
+            value={form.relation}
+            onChange={(relation) => setForm({ ...form, relation: relation ?? 'relative' })}
+            allowDeselect={false}
+          />
+          <TextInput
+            label="Full name"
+            required
+            value={form.name}
+            onChange={(e) => setForm({ ...form, name: e.currentTarget.value })}
+          />
+          {dateInput(
+            'Date of birth, if known',
+            form.dateOfBirth,
+            (dateOfBirth) => setForm({ ...form, dateOfBirth }),
+            false,
+          )}
+        </SimpleGrid>
+        <Button type="submit" mt="sm">
+          Declare connection
+        </Button>
+      </form>
+    </Card>
+  );
+}
