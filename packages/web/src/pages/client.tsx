@@ -1,7 +1,6 @@
 import { formatDate, formatDateTime } from '@alcove/core';
 import {
   Alert,
-  Anchor,
   Badge,
   Button,
   Card,
@@ -14,7 +13,7 @@ import {
   Title,
 } from '@mantine/core';
 import { useState } from 'react';
-import { Link, useNavigate, useParams } from 'react-router';
+import { useNavigate, useParams } from 'react-router';
 import { z } from 'zod';
 import { ApiProblem, api } from '../api.ts';
 import { useSession } from '../session.tsx';
