@@ -46,6 +46,7 @@ export const actions = [
   'case.read',
   'entry.create',
   'case.manage',
+  'consent.record',
   'account.manage',
   'profile.manage',
   'settings.read',
@@ -98,6 +99,7 @@ export function can(actor: Actor, action: Action, resource: Resource): boolean {
         case 'client.read-access-history':
           return treats(actor, resource);
         case 'case.open':
+        case 'consent.record':
           return treats(actor, resource);
         default:
           return false;

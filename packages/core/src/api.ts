@@ -86,3 +86,38 @@ export const apiTokenSummarySchema = z.strictObject({
 });
 export const newApiTokenSchema = z.strictObject({ name: z.string().trim().min(1).max(80) });
 export const createdApiTokenSchema = z.strictObject({ id: z.string(), name: z.string(), token: z.string() });
+
+// ---------------------------------------------------------------- consents
+
+/** Every kind of consent, each a person's own (one partner's never covers the other). */
+export const consentTypes = [
+  'team-sharing', // PG5-3
+  'explicit-material', // GT-37
+  'publication', // PG5-4
+  'training', // PG5-4
+  'research', // PG5-4, GT-113–GT-115
+  'third-party-release', // PG5-1
+  'joint-material-release', // PG5-1: the couple's joint material to the other partner
+  'appropriate-adult', // GT-27
+  'physical-examination', // GT-25
+] as const;
+export const consentTypeSchema = z.enum(consentTypes);
+
+export const newConsentSchema = z.strictObject({
+  type: consentTypeSchema,
+  caseId: z.uuid().optional(),
+  /** Who it releases to, where the type names someone (third-party release). */
+  recipient: z.string().trim().min(1).max(300).optional(),
+  givenOn: z.iso.date(),
+  givenBy: z.enum(['client', 'appropriate-adult']),
+  mode: z.enum(['written-in-person', 'written-by-post', 'portal']),
+});
+
+export const withdrawConsentSchema = z.strictObject({ withdrawnOn: z.iso.date() });
+
+export const newGillickAssessmentSchema = z.strictObject({
+  caseId: z.uuid(),
+  assessedOn: z.iso.date(),
+  competent: z.boolean(),
+  notes: z.string().trim().min(1).max(5000),
+});

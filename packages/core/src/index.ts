@@ -6,6 +6,7 @@ export * from './code/intake.ts';
 export * from './code/rules.ts';
 export type { ClauseText, Duty, SeedSource } from './code/seed-parser.ts';
 export * from './code/sessions.ts';
+export * from './code/young-people.ts';
 export * from './confidential.ts';
 export * from './dates.ts';
 export * from './ids.ts';

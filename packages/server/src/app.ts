@@ -26,7 +26,7 @@ import { AuthService, DEFAULT_SESSION_POLICY, type SessionPolicy } from './auth/
 import { registerProblemHandling, sendProblem } from './problems.ts';
 import { accountRoutes } from './routes/account.ts';
 import { authRoutes } from './routes/auth.ts';
-import { caseRoutes } from './routes/cases.ts';
+import { caseRoutes, consentRoutes } from './routes/cases.ts';
 import { healthRoutes } from './routes/health.ts';
 import { openapiRoutes } from './routes/openapi.ts';
 import { practiceRoutes } from './routes/practices.ts';
@@ -198,6 +198,7 @@ export async function buildApp(options: AppOptions): Promise<AlcoveApp> {
       await api.register(recordRoutes);
       await api.register(profileRoutes);
       await api.register(caseRoutes);
+      await api.register(consentRoutes);
     },
     { prefix: API_PREFIX },
   );

@@ -238,6 +238,41 @@ const rules: Record<string, RouteRule> = {
       },
     }),
   },
+  'GET /api/v1/clients/:clientId/consents': {
+    kind: 'records',
+    allowed: practitionerOwn,
+    request: (w, t) => ({ url: `/api/v1/clients/${w.client[t]}/consents` }),
+  },
+  'POST /api/v1/clients/:clientId/consents': {
+    kind: 'records',
+    allowed: practitionerOwn,
+    request: (w, t) => ({
+      url: `/api/v1/clients/${w.client[t]}/consents`,
+      payload: { type: 'research', givenOn: '2026-11-01', givenBy: 'client', mode: 'written-in-person' },
+    }),
+  },
+  'POST /api/v1/clients/:clientId/consents/:consentId/withdraw': {
+    kind: 'records',
+    // A random consent id is nobody's.
+    allowed: () => false,
+    request: (w, t) => ({
+      url: `/api/v1/clients/${w.client[t]}/consents/6f1c2a4e-0000-4000-8000-000000000000/withdraw`,
+      payload: { withdrawnOn: '2026-11-02' },
+    }),
+  },
+  'POST /api/v1/clients/:clientId/gillick-assessments': {
+    kind: 'records',
+    allowed: practitionerOwn,
+    request: (w, t) => ({
+      url: `/api/v1/clients/${w.client[t]}/gillick-assessments`,
+      payload: {
+        caseId: w.caseId[t],
+        assessedOn: '2026-11-01',
+        competent: true,
+        notes: 'Matrix assessment (fictional)',
+      },
+    }),
+  },
   'GET /api/v1/clients': {
     kind: 'records',
     untargeted: true,

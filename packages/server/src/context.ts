@@ -1,7 +1,9 @@
 import {
   type Action,
   type Actor,
+  AGE_OF_MAJORITY,
   AlcoveError,
+  ageOn,
   type CaseKind,
   ClauseRefusalError,
   type ClientIdentity,
@@ -13,6 +15,7 @@ import {
   conflictMatches,
   cpdTotals,
   cpdYear,
+  DBS_CURRENT_YEARS,
   evaluateRules,
   type FieldIssue,
   isClauseId,
@@ -20,6 +23,8 @@ import {
   type NewEntry,
   type NewProfileItem,
   NOTIFICATION_DAYS,
+  type newConsentSchema,
+  type newGillickAssessmentSchema,
   newId,
   type Profile,
   type ProfileDetails,
@@ -28,6 +33,7 @@ import {
   type SessionKind,
   sessionGate,
   unresolvedConflicts,
+  youngPersonGate,
 } from '@alcove/core';
 import {
   type AuditEventInput,
@@ -38,8 +44,10 @@ import {
   auditEventsForRecords,
   type CaseFacts,
   type ClauseOverride,
+  type ConsentView,
   caseFacts,
   clientFacts,
+  consentsOf,
   contractExists,
   cpdRequirementOf,
   createClient,
@@ -47,6 +55,8 @@ import {
   currentContract,
   currentProfile,
   type Database,
+  gillickCompetentOn,
+  giveConsent,
   knownPeopleFor,
   listConnections,
   listSessions,
@@ -57,6 +67,7 @@ import {
   readClientCases,
   readClientIdentities,
   recordAuditEvent,
+  recordGillickAssessment,
   recordIntakeDecision,
   recordOverride,
   recordSession,
@@ -66,9 +77,11 @@ import {
   signContract,
   userNames,
   type Vault,
+  withdrawConsent,
 } from '@alcove/store';
 import { addDays, parseISO } from 'date-fns';
 import type { Transaction } from 'kysely';
+import type { z } from 'zod';
 
 const addDaysIso = (day: string, days: number): string =>
   addDays(parseISO(day), days).toISOString().slice(0, 10);
@@ -534,6 +547,130 @@ export class RequestContext {
     });
   }
 
+  // ------------------------------------------------------------ consents and Gillick assessments
+
+  async #treatedClient(clientId: string, action: Action): Promise<void> {
+    await this.#require(action, await this.#client(clientId), 'client', clientId);
+  }
+
+  async consents(clientId: string, day: string | undefined): Promise<ConsentView[]> {
+    await this.#treatedClient(clientId, 'client.read-clinical');
+    const consents = await consentsOf(
+      this.#vault.db,
+      this.#vault.keyring,
+      this.actor.practiceId,
+      clientId,
+      day,
+    );
+    await recordAuditEvent(this.#vault.db, this.#event('consent.read', 'client', clientId));
+    return consents;
+  }
+
+  async giveConsent(clientId: string, input: z.infer<typeof newConsentSchema>): Promise<{ id: string }> {
+    await this.#treatedClient(clientId, 'consent.record');
+    if (input.givenOn > this.#today()) {
+      throw new AlcoveError('validation-failed', 'A consent is recorded once it has been given.', [
+        { location: 'body', pointer: '/givenOn', detail: 'This day has not come yet' },
+      ]);
+    }
+    if (input.type === 'third-party-release' && input.recipient === undefined) {
+      throw new AlcoveError('validation-failed', 'A release to a third party names them.', [
+        { location: 'body', pointer: '/recipient', detail: 'Required for a third-party release' },
+      ]);
+    }
+    return this.#vault.db.transaction().execute(async (trx) => {
+      const created = await giveConsent(trx, this.#vault.keyring, {
+        practiceId: this.actor.practiceId,
+        clientId,
+        caseId: input.caseId,
+        type: input.type,
+        recipient: input.recipient === undefined ? undefined : new Confidential(input.recipient),
+        givenOn: input.givenOn,
+        givenBy: input.givenBy,
+        mode: input.mode,
+        recordedBy: this.actor.userId,
+        now: new Date().toISOString(),
+      });
+      await appendAuditEvent(trx, this.#event(`consent.give:${input.type}`, 'client', clientId));
+      return created;
+    });
+  }
+
+  async withdrawConsent(clientId: string, consentId: string, withdrawnOn: string): Promise<void> {
+    await this.#treatedClient(clientId, 'consent.record');
+    if (withdrawnOn > this.#today()) {
+      throw new AlcoveError('validation-failed', 'A withdrawal is recorded once it has been made.', [
+        { location: 'body', pointer: '/withdrawnOn', detail: 'This day has not come yet' },
+      ]);
+    }
+    await this.#vault.db.transaction().execute(async (trx) => {
+      await withdrawConsent(trx, { practiceId: this.actor.practiceId, clientId, consentId, withdrawnOn });
+      await appendAuditEvent(trx, this.#event('consent.withdraw', 'client', clientId));
+    });
+  }
+
+  async recordGillick(
+    clientId: string,
+    input: z.infer<typeof newGillickAssessmentSchema>,
+  ): Promise<{ id: string }> {
+    await this.#treatedClient(clientId, 'consent.record');
+    if (input.assessedOn > this.#today()) {
+      throw new AlcoveError('validation-failed', 'An assessment is recorded once it has been made.', [
+        { location: 'body', pointer: '/assessedOn', detail: 'This day has not come yet' },
+      ]);
+    }
+    return this.#vault.db.transaction().execute(async (trx) => {
+      const created = await recordGillickAssessment(trx, this.#vault.keyring, {
+        practiceId: this.actor.practiceId,
+        clientId,
+        caseId: input.caseId,
+        assessedOn: input.assessedOn,
+        competent: input.competent,
+        notes: new Confidential(input.notes),
+        recordedBy: this.actor.userId,
+        now: new Date().toISOString(),
+      });
+      await appendAuditEvent(trx, this.#event('gillick.record', 'client', clientId));
+      return created;
+    });
+  }
+
+  /** GT-26, GT-27, GT-65 for a therapy session on `day` with these clients. */
+  async #youngPersonRefusals(facts: CaseFacts, day: string) {
+    const identities = await readClientIdentities(
+      this.#vault,
+      this.actor.practiceId,
+      facts.participants.map((p) => p.clientId),
+    );
+    const clients = [];
+    for (const p of facts.participants) {
+      const dob = identities.get(p.clientId)?.reveal().dateOfBirth;
+      const consents = await consentsOf(
+        this.#vault.db,
+        this.#vault.keyring,
+        this.actor.practiceId,
+        p.clientId,
+        day,
+      );
+      clients.push({
+        clientId: p.clientId,
+        age: dob === undefined ? undefined : ageOn(dob, day),
+        appropriateAdultConsent: consents.some(
+          (c) => c.type === 'appropriate-adult' && (c.caseId === null || c.caseId === facts.caseId),
+        ),
+        gillickCompetent: await gillickCompetentOn(this.#vault.db, p.clientId, facts.caseId, day),
+      });
+    }
+    if (!clients.some((c) => c.age !== undefined && c.age < AGE_OF_MAJORITY)) return [];
+    const profile = await currentProfile(this.#vault.db, this.actor.practiceId, this.actor.userId);
+    const cutoff = addDaysIso(day, -Math.round(DBS_CURRENT_YEARS * 365.25));
+    return youngPersonGate(clients, {
+      dbsCurrent: profile.dbs.some((d) => d.fullDisclosure && d.issuedOn > cutoff && d.issuedOn <= day),
+      trainedForUnder18s: profile.training.some((t) => t.kind === 'under-18s'),
+      supervisorExperienced: profile.details.supervisor?.experiencedWithYoungOrVulnerable === true,
+    });
+  }
+
   // ------------------------------------------------------------ contracts and sessions
 
   async #case(caseId: string, action: Action): Promise<CaseFacts> {
@@ -621,7 +758,12 @@ export class RequestContext {
       exists: await contractExists(this.#vault.db, caseId),
       signedByAll: contract?.signedByAll ?? false,
     };
-    const refusals = sessionGate(input.kind, state, new Set(override === undefined ? [] : [override.clause]));
+    const young =
+      input.kind === 'therapy' ? await this.#youngPersonRefusals(facts, londonDay(input.startsAt)) : [];
+    const refusals = [
+      ...young,
+      ...sessionGate(input.kind, state, new Set(override === undefined ? [] : [override.clause])),
+    ];
     const first = refusals[0];
     if (first !== undefined) {
       await recordAuditEvent(

@@ -48,6 +48,8 @@ export const BACKUP_TABLES = [
   'contract',
   'contract_signature',
   'therapy_session',
+  'consent',
+  'gillick_assessment',
   'audit_event',
   'audit_head',
   'audit_checkpoint',

@@ -2,6 +2,7 @@ export * from './accounts.ts';
 export * from './audit.ts';
 export * from './backup.ts';
 export * from './config.ts';
+export * from './consents.ts';
 export * from './contracts.ts';
 export { type Binding, newKey, openText, sealText, TamperedError } from './crypto/aead.ts';
 export * from './errors.ts';

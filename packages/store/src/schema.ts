@@ -276,6 +276,33 @@ export interface TherapySessionTable {
   created_at: string;
 }
 
+export interface ConsentTable {
+  id: string;
+  practice_id: string;
+  client_id: string;
+  case_id: string | null;
+  type: string;
+  recipient_sealed: string | null;
+  given_on: string;
+  given_by: string;
+  mode: string;
+  withdrawn_on: string | null;
+  recorded_by: string;
+  created_at: string;
+}
+
+export interface GillickAssessmentTable {
+  id: string;
+  practice_id: string;
+  client_id: string;
+  case_id: string;
+  assessed_on: string;
+  competent: number;
+  notes_sealed: string;
+  recorded_by: string;
+  created_at: string;
+}
+
 export interface Database {
   practice: PracticeTable;
   keyring_unlock: KeyringUnlockTable;
@@ -304,4 +331,6 @@ export interface Database {
   contract: ContractTable;
   contract_signature: ContractSignatureTable;
   therapy_session: TherapySessionTable;
+  consent: ConsentTable;
+  gillick_assessment: GillickAssessmentTable;
 }

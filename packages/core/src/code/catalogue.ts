@@ -76,13 +76,13 @@ const statuses: Record<string, Status> = {
   'GT-24': conduct(),
   'GT-25': planned('Consents: physical examination needs written consent.'),
   'GT-26': {
-    status: 'checked',
-    rules: ['dbs-current', 'training-for-groups'],
+    status: 'enforced',
+    rules: ['dbs-and-training-for-under-18s', 'dbs-current', 'training-for-groups'],
     tests: [
+      'needs DBS and training (GT-26) and an experienced supervisor (GT-65) for under-18s',
       'dbs-current: a certificate under three years old is current',
       'training-for-groups: work with under-18s needs its training',
     ],
-    note: 'Refusing such a case without them comes with clients and cases.',
   },
   'GT-27': planned(
     'Clients and cases: the appropriate adult’s consent or a Gillick assessment before therapy.',
@@ -190,9 +190,12 @@ const statuses: Record<string, Status> = {
     tests: ['supervisor-in-place: no supervisor is a finding'],
   },
   'GT-65': {
-    status: 'checked',
-    rules: ['supervisor-experience'],
-    tests: ['supervisor-experience: young or vulnerable clients need an experienced supervisor'],
+    status: 'enforced',
+    rules: ['supervisor-for-under-18s', 'supervisor-experience'],
+    tests: [
+      'needs DBS and training (GT-26) and an experienced supervisor (GT-65) for under-18s',
+      'supervisor-experience: young or vulnerable clients need an experienced supervisor',
+    ],
   },
   'GT-66': {
     status: 'checked',

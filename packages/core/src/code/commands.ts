@@ -14,6 +14,9 @@ export const commandRuleIds = [
   'conflict-check',
   'contract-before-therapy',
   'contract-signed-by-all',
+  'appropriate-adult-consent',
+  'dbs-and-training-for-under-18s',
+  'supervisor-for-under-18s',
 ] as const;
 
 export interface Refusal {

@@ -3,6 +3,7 @@ import * as m0001 from './0001-practice.ts';
 import * as m0002 from './0002-keys-and-records.ts';
 import * as m0003 from './0003-practitioner-profile.ts';
 import * as m0004 from './0004-intake-and-contracts.ts';
+import * as m0005 from './0005-consents.ts';
 
 /**
  * The one migration set, for both engines, in order. Names sort in the order they run;
@@ -13,4 +14,5 @@ export const migrations: Record<string, Migration> = {
   '0002-keys-and-records': m0002,
   '0003-practitioner-profile': m0003,
   '0004-intake-and-contracts': m0004,
+  '0005-consents': m0005,
 };

@@ -1,0 +1,88 @@
+import { type CatalogueEntry, clause } from './catalogue.ts';
+
+/**
+ * Therapy with under-18s (GT-26, GT-27, GT-65): the appropriate adult's written consent
+ * unless a recorded Gillick assessment finds the young person competent; a current
+ * full-disclosure DBS certificate and training; a supervisor experienced with young people.
+ * Age is taken on the day of the session.
+ */
+export const AGE_OF_MAJORITY = 18;
+
+/** Whole years from a date of birth (yyyy-MM-dd) to a day (yyyy-MM-dd). */
+export function ageOn(dateOfBirth: string, day: string): number {
+  const [by, bm, bd] = dateOfBirth.split('-').map(Number);
+  const [y, m, d] = day.split('-').map(Number);
+  if ([by, bm, bd, y, m, d].some((n) => n === undefined || Number.isNaN(n)))
+    throw new RangeError('Not a date');
+  let age = (y as number) - (by as number);
+  if ((m as number) < (bm as number) || ((m as number) === (bm as number) && (d as number) < (bd as number)))
+    age -= 1;
+  return age;
+}
+
+export interface YoungPersonFacts {
+  readonly clientId: string;
+  readonly age: number | undefined;
+  readonly appropriateAdultConsent: boolean;
+  readonly gillickCompetent: boolean;
+}
+
+export interface PractitionerFacts {
+  readonly dbsCurrent: boolean;
+  readonly trainedForUnder18s: boolean;
+  readonly supervisorExperienced: boolean;
+}
+
+export interface YoungPersonRefusal {
+  readonly rule: string;
+  readonly clause: CatalogueEntry;
+  readonly overridable: false;
+  readonly detail: string;
+  readonly clientId?: string;
+}
+
+function entry(id: string): CatalogueEntry {
+  const found = clause(id);
+  if (found === undefined) throw new Error(`unknown clause ${id}`);
+  return found;
+}
+
+/** What stands in the way of a therapy session with these clients on that day. All are "must". */
+export function youngPersonGate(
+  clients: readonly YoungPersonFacts[],
+  practitioner: PractitionerFacts,
+): YoungPersonRefusal[] {
+  const young = clients.filter((c) => c.age !== undefined && c.age < AGE_OF_MAJORITY);
+  if (young.length === 0) return [];
+  const refusals: YoungPersonRefusal[] = [];
+  for (const c of young) {
+    if (!c.appropriateAdultConsent && !c.gillickCompetent) {
+      refusals.push({
+        rule: 'appropriate-adult-consent',
+        clause: entry('GT-27'),
+        overridable: false,
+        detail: `A client is ${c.age} on the day of the session: record the appropriate adult’s written consent, or a Gillick assessment that finds them competent to consent.`,
+        clientId: c.clientId,
+      });
+    }
+  }
+  if (!practitioner.dbsCurrent || !practitioner.trainedForUnder18s) {
+    refusals.push({
+      rule: 'dbs-and-training-for-under-18s',
+      clause: entry('GT-26'),
+      overridable: false,
+      detail:
+        'Working with under-18s needs a current full-disclosure DBS certificate and evidenced training in your professional record.',
+    });
+  }
+  if (!practitioner.supervisorExperienced) {
+    refusals.push({
+      rule: 'supervisor-for-under-18s',
+      clause: entry('GT-65'),
+      overridable: false,
+      detail:
+        'Working with under-18s needs a supervisor experienced with young people, recorded in your professional record.',
+    });
+  }
+  return refusals;
+}
