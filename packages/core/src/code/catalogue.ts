@@ -74,7 +74,10 @@ const statuses: Record<string, Status> = {
   'GT-22g': planned('The clinical record: other treatments and their compatibility in the assessment.'),
   'GT-23': conduct(),
   'GT-24': conduct(),
-  'GT-25': planned('Consents: physical examination needs written consent.'),
+  'GT-25': {
+    status: 'recorded',
+    note: 'Written consent to a physical examination is recorded as a consent of its own (consent type physical-examination); checking it at the examination comes with the clinical record.',
+  },
   'GT-26': {
     status: 'enforced',
     rules: ['dbs-and-training-for-under-18s', 'dbs-current', 'training-for-groups'],
@@ -118,7 +121,10 @@ const statuses: Record<string, Status> = {
   'GT-36b': planned('The therapy contract: its template sections.'),
   'GT-36c': planned('The therapy contract: its template sections.'),
   'GT-36d': planned('The therapy contract: the organisation’s conditions acknowledged.'),
-  'GT-37': planned('Consents: explicit material.'),
+  'GT-37': {
+    status: 'recorded',
+    note: 'Written consent to explicit material is recorded as a consent of its own (consent type explicit-material); checking it at use comes with the clinical record.',
+  },
   'GT-38': {
     status: 'recorded',
     note: 'Every entry keeps when it happened and when it was written (entry.occurred_at, entry.written_at); late entries are marked with the clinical record.',

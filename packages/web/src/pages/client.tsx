@@ -19,6 +19,7 @@ import { ApiProblem, api } from '../api.ts';
 import { useSession } from '../session.tsx';
 import { Failure, Loading } from '../shell/status.tsx';
 import { useApi } from '../use-api.ts';
+import { Consents } from './consents.tsx';
 
 const identitySchema = z.object({
   id: z.string(),
@@ -143,6 +144,7 @@ export function ClientPage() {
         </Table>
       </Card>
       {treats && <OpenCase clientId={clientId} />}
+      {treats && <Consents clientId={clientId} />}
       {treats && <ClinicalRecord clientId={clientId} />}
       {treats && <AccessHistory clientId={clientId} />}
     </Stack>
