@@ -1,6 +1,7 @@
 import { formatDate, formatDateTime } from '@alcove/core';
 import {
   Alert,
+  Anchor,
   Badge,
   Button,
   Card,
@@ -13,7 +14,7 @@ import {
   Title,
 } from '@mantine/core';
 import { useState } from 'react';
-import { useNavigate, useParams } from 'react-router';
+import { Link, useNavigate, useParams } from 'react-router';
 import { z } from 'zod';
 import { ApiProblem, api } from '../api.ts';
 import { useSession } from '../session.tsx';
@@ -69,7 +70,22 @@ const accessSchema = z.object({
   ),
 });
 
+/** What an audit action means to a person; a clause in the action (code.override:GT-36a) is kept. */
+function describeAction(action: string): string {
+  const [verb, clause] = action.split(':');
+  const named = actionNames[verb ?? ''];
+  if (named === undefined) return action;
+  return clause === undefined ? named : `${named} (${clause})`;
+}
+
 const actionNames: Record<string, string> = {
+  'consent.read': 'Read consents',
+  'consent.give': 'Recorded a consent',
+  'consent.withdraw': 'Recorded a withdrawal of consent',
+  'gillick.record': 'Recorded a Gillick assessment',
+  'intake.decision': 'Recorded an intake decision',
+  'code.refused': 'Refused by the Code',
+  'code.override': 'Went ahead with a recorded reason',
   'client.create': 'Took on the client',
   'client.read-identity': 'Read contact details',
   'client.read-record': 'Read the clinical record',
@@ -167,13 +183,13 @@ function ClinicalRecord({ clientId }: { clientId: string }) {
         record.data.cases.map((c) => (
           <Stack key={c.id} gap="sm" mb="md">
             <Group gap="xs">
-              <Text fw={600}>
+              <Anchor component={Link} to={`/cases/${c.id}`} fw={600}>
                 {c.kind === 'couple'
                   ? 'Couple case'
                   : c.kind === 'individual'
                     ? 'Individual case'
                     : `${c.kind} case`}
-              </Text>
+              </Anchor>
               <Badge variant="light">{c.status}</Badge>
               <Text size="sm" c="dimmed">
                 opened {formatDate(c.openedAt)} · {c.participants.map((p) => p.label).join(', ')}
@@ -237,7 +253,7 @@ function AccessHistory({ clientId }: { clientId: string }) {
                 <Table.Td>{formatDateTime(e.at)}</Table.Td>
                 <Table.Td>{e.actorName ?? 'Unknown'}</Table.Td>
                 <Table.Td>
-                  {actionNames[e.action] ?? e.action}
+                  {describeAction(e.action)}
                   {e.outcome === 'denied' && (
                     <Badge color="red" variant="light" ml="xs">
                       refused
