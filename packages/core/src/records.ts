@@ -12,6 +12,8 @@ export type FieldClass = (typeof fieldClasses)[number];
 
 const text = (max: number) => z.string().trim().min(1).max(max);
 
+const contactChannels = ['email', 'phone', 'text-message', 'post'] as const;
+
 export const clientIdentitySchema = z.strictObject({
   name: text(200),
   preferredName: text(200).optional(),
@@ -19,6 +21,32 @@ export const clientIdentitySchema = z.strictObject({
   pronouns: text(60).optional(),
   email: z.email().max(320).optional(),
   phone: text(40).optional(),
+  address: text(500).optional(),
+  /** How the client may be contacted, and which of those are safe (a shared inbox or phone is not). */
+  contactChannels: z
+    .array(z.strictObject({ channel: z.enum(contactChannels), safe: z.boolean() }))
+    .max(4)
+    .optional(),
+  /** GT-58: language and communication needs. */
+  languageNeeds: text(1000).optional(),
+  /** GT-82: reasonable adjustments. */
+  accessNeeds: text(1000).optional(),
+  gp: text(500).optional(),
+  emergencyContact: text(500).optional(),
+  /** UK GDPR: the lawful basis and the special-category condition for holding the client's data, apart from any clinical consent. */
+  lawfulBasis: z
+    .enum([
+      'contract',
+      'legitimate-interests',
+      'consent',
+      'legal-obligation',
+      'vital-interests',
+      'public-task',
+    ])
+    .optional(),
+  specialCategoryCondition: z
+    .enum(['health-or-social-care', 'explicit-consent', 'vital-interests', 'legal-claims'])
+    .optional(),
 });
 export type ClientIdentity = z.infer<typeof clientIdentitySchema>;
 

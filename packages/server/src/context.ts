@@ -191,9 +191,23 @@ export class RequestContext {
   // ------------------------------------------------------------ clients
 
   /** The clients the actor may see the identity of: their own, or all for an administrator. */
-  async listClients(): Promise<{ id: string; identity: Confidential<ClientIdentity>; createdAt: string }[]> {
+  async listClients(
+    name?: string,
+  ): Promise<{ id: string; identity: Confidential<ClientIdentity>; createdAt: string }[]> {
     await this.#require('client.list', this.#practice(), 'practice', this.actor.practiceId);
-    const ids = await allClientIds(this.#vault.db, this.actor.practiceId);
+    let ids = await allClientIds(this.#vault.db, this.actor.practiceId);
+    if (name !== undefined) {
+      // Found through the keyed blind index: no name is stored, or searched, in clear.
+      const { nameIndex } = await matchKeysFor(this.#vault.db, this.#vault.keyring, name, undefined);
+      const rows = await this.#vault.db
+        .selectFrom('client')
+        .select('id')
+        .where('practice_id', '=', this.actor.practiceId)
+        .where('name_index', '=', nameIndex)
+        .execute();
+      const matching = new Set(rows.map((r) => r.id));
+      ids = ids.filter((id) => matching.has(id));
+    }
     const facts = await clientFacts(this.#vault.db, this.actor.practiceId, ids);
     const visible = ids.filter((id) => {
       const f = facts.get(id);
@@ -218,6 +232,11 @@ export class RequestContext {
     decisions: readonly { matchId: string; decision: ConflictDecision; reason: string }[] = [],
   ): Promise<{ id: string }> {
     await this.#require('client.create', this.#practice(), 'practice', this.actor.practiceId);
+    if (identity.dateOfBirth !== undefined && identity.dateOfBirth > this.#today()) {
+      throw new AlcoveError('validation-failed', 'A date of birth cannot be in the future.', [
+        { location: 'body', pointer: '/identity/dateOfBirth', detail: 'This day has not come yet' },
+      ]);
+    }
     const keys = await matchKeysFor(this.#vault.db, this.#vault.keyring, identity.name, identity.dateOfBirth);
     const matches = conflictMatches(
       keys,

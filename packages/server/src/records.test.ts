@@ -100,6 +100,18 @@ describe.each(testEngines)('records through the API on $name', (engine) => {
     ]);
   });
 
+  it('finds a client by name through the keyed index, whatever the case or accents', async () => {
+    const found = await call(
+      'GET',
+      `/clients?name=${encodeURIComponent('QUILLON  vantreese marchbank')}`,
+      me,
+    );
+    expect(found.statusCode).toBe(200);
+    expect(found.json().clients.map((c: { id: string }) => c.id)).toEqual([clientA]);
+    expect((await call('GET', '/clients?name=Nobody%20Here', me)).json().clients).toEqual([]);
+    expect((await call('GET', '/clients?colour=blue', me)).statusCode).toBe(400);
+  });
+
   it('shows an administrator the identity but never the record', async () => {
     expect((await call('GET', `/clients/${clientA}`, admin)).json().identity.name).toBe(CANARY_NAME);
     expect((await call('GET', `/clients/${clientA}/record`, admin)).statusCode).toBe(404);
@@ -154,6 +166,13 @@ describe.each(testEngines)('records through the API on $name', (engine) => {
         'POST',
         '/clients',
         { identity: { name: 'X (fictional)', shoeSize: 9 } },
+        400,
+      ],
+      [
+        'a date of birth in the future',
+        'POST',
+        '/clients',
+        { identity: { name: 'X (fictional)', dateOfBirth: '2099-01-01' } },
         400,
       ],
       ['no clients in a case', 'POST', '/cases', { kind: 'couple', clientIds: [] }, 400],

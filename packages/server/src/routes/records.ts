@@ -85,11 +85,20 @@ export const recordRoutes: FastifyPluginAsyncZod = async (app) => {
       schema: {
         summary: 'Clients you may see (yours; all for an administrator)',
         tags: ['clients'],
+        querystring: z.strictObject({
+          name: z
+            .string()
+            .trim()
+            .min(1)
+            .max(200)
+            .optional()
+            .describe('Find by full name (compared through a keyed index)'),
+        }),
         response: { 200: z.strictObject({ clients: z.array(clientSummarySchema) }) },
       },
     },
     async (request) => {
-      const clients = await contextOf(request).listClients();
+      const clients = await contextOf(request).listClients(request.query.name);
       return {
         clients: clients.map((c) => ({ id: c.id, name: c.identity.reveal().name, createdAt: c.createdAt })),
       };

@@ -31,6 +31,14 @@ const identitySchema = z.object({
     pronouns: z.string().optional(),
     email: z.string().optional(),
     phone: z.string().optional(),
+    address: z.string().optional(),
+    contactChannels: z.array(z.object({ channel: z.string(), safe: z.boolean() })).optional(),
+    languageNeeds: z.string().optional(),
+    accessNeeds: z.string().optional(),
+    gp: z.string().optional(),
+    emergencyContact: z.string().optional(),
+    lawfulBasis: z.string().optional(),
+    specialCategoryCondition: z.string().optional(),
   }),
 });
 const participantSchema = z.object({ id: z.string(), clientId: z.string(), label: z.string() });
@@ -143,10 +151,29 @@ export function ClientPage() {
                 ],
                 ['E-mail', who.email],
                 ['Phone', who.phone],
+                ['Address', who.address],
+                [
+                  'Contact by',
+                  who.contactChannels === undefined
+                    ? undefined
+                    : who.contactChannels
+                        .map((c) => `${c.channel.replace('-', ' ')}${c.safe ? '' : ' (not safe)'}`)
+                        .join(', '),
+                ],
+                ['Language and communication (GT-58)', who.languageNeeds],
+                ['Adjustments (GT-82)', who.accessNeeds],
+                ['GP', who.gp],
+                ['Emergency contact', who.emergencyContact],
+                [
+                  'Lawful basis (UK GDPR)',
+                  who.lawfulBasis === undefined
+                    ? undefined
+                    : `${who.lawfulBasis.replaceAll('-', ' ')}${who.specialCategoryCondition === undefined ? '' : `; ${who.specialCategoryCondition.replaceAll('-', ' ')}`}`,
+                ],
               ] as const
             ).map(([label, value]) => (
               <Table.Tr key={label}>
-                <Table.Th w={180}>{label}</Table.Th>
+                <Table.Th w={260}>{label}</Table.Th>
                 <Table.Td>
                   {value ?? (
                     <Text c="dimmed" span>

@@ -28,11 +28,44 @@ const clientsSchema = z.object({
 
 export function ClientsPage() {
   const { session } = useSession();
-  const clients = useApi('/clients', clientsSchema);
+  const [search, setSearch] = useState('');
+  const [query, setQuery] = useState('');
+  const clients = useApi(
+    query === '' ? '/clients' : `/clients?name=${encodeURIComponent(query)}`,
+    clientsSchema,
+  );
   const isPractitioner = session?.roles.includes('practitioner') ?? false;
   return (
     <Stack gap="lg" maw={960}>
       <Title order={2}>Clients</Title>
+      <form
+        onSubmit={(event) => {
+          event.preventDefault();
+          setQuery(search.trim());
+        }}
+      >
+        <Group align="flex-end">
+          <TextInput
+            label="Find by full name"
+            value={search}
+            onChange={(e) => setSearch(e.currentTarget.value)}
+          />
+          <Button type="submit" variant="default">
+            Find
+          </Button>
+          {query !== '' && (
+            <Button
+              variant="subtle"
+              onClick={() => {
+                setSearch('');
+                setQuery('');
+              }}
+            >
+              Show all
+            </Button>
+          )}
+        </Group>
+      </form>
       {clients.state === 'loading' && <Loading what="clients" />}
       {clients.state === 'failed' && <Failure error={clients.error} />}
       {clients.state === 'ready' &&
@@ -74,6 +107,10 @@ function NewClient() {
     dateOfBirth: '',
     email: '',
     phone: '',
+    languageNeeds: '',
+    accessNeeds: '',
+    lawfulBasis: 'contract',
+    specialCategoryCondition: 'health-or-social-care',
   });
   const [error, setError] = useState<string | undefined>(undefined);
   const [busy, setBusy] = useState(false);
@@ -138,6 +175,35 @@ function NewClient() {
             />
             <TextInput label="E-mail address" type="email" value={fields.email} onChange={set('email')} />
             <TextInput label="Phone" type="tel" value={fields.phone} onChange={set('phone')} />
+            <TextInput
+              label="Language and communication needs (GT-58)"
+              value={fields.languageNeeds}
+              onChange={set('languageNeeds')}
+            />
+            <TextInput label="Adjustments (GT-82)" value={fields.accessNeeds} onChange={set('accessNeeds')} />
+            <Select
+              label="Lawful basis for holding their data (UK GDPR)"
+              data={[
+                { value: 'contract', label: 'Contract' },
+                { value: 'legitimate-interests', label: 'Legitimate interests' },
+                { value: 'consent', label: 'Consent' },
+              ]}
+              value={fields.lawfulBasis}
+              onChange={(lawfulBasis) => setFields({ ...fields, lawfulBasis: lawfulBasis ?? 'contract' })}
+              allowDeselect={false}
+            />
+            <Select
+              label="Special-category condition"
+              data={[
+                { value: 'health-or-social-care', label: 'Health or social care' },
+                { value: 'explicit-consent', label: 'Explicit consent' },
+              ]}
+              value={fields.specialCategoryCondition}
+              onChange={(c) =>
+                setFields({ ...fields, specialCategoryCondition: c ?? 'health-or-social-care' })
+              }
+              allowDeselect={false}
+            />
           </SimpleGrid>
           {conflict !== undefined && (
             <Alert
