@@ -60,12 +60,14 @@ describe.each(testEngines)('records and their keys on $name', (engine) => {
         practitionerId,
         kind: 'couple',
         clientIds: [clientA, clientB],
+        now: '2026-11-01T09:00:00.000Z',
       });
       solo = await openCase(trx, v.keyring, {
         practiceId,
         practitionerId,
         kind: 'individual',
         clientIds: [clientA],
+        now: '2026-11-02T09:00:00.000Z',
       });
     });
     const [a, b] = couple.participants;

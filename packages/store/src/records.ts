@@ -116,6 +116,7 @@ export async function allClientIds(db: Kysely<Database>, practiceId: string): Pr
     .select('id')
     .where('practice_id', '=', practiceId)
     .orderBy('created_at')
+    .orderBy('id')
     .execute();
   return rows.map((r) => r.id);
 }
@@ -422,6 +423,7 @@ export async function readClientCases(
     .where('care_case.practice_id', '=', practiceId)
     .where('participant.client_id', '=', clientId)
     .orderBy('care_case.opened_at')
+    .orderBy('care_case.id')
     .execute();
   if (cases.length === 0) return [];
   const caseIds = cases.map((c) => c.id);
