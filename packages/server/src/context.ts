@@ -779,9 +779,13 @@ export class RequestContext {
     };
     const young =
       input.kind === 'therapy' ? await this.#youngPersonRefusals(facts, londonDay(input.startsAt)) : [];
+    const trained = (
+      await currentProfile(this.#vault.db, this.actor.practiceId, this.actor.userId)
+    ).training.some((t) => t.kind === 'online-work');
+    const format = { online: input.format === 'online', onlineTrained: trained };
     const refusals = [
       ...young,
-      ...sessionGate(input.kind, state, new Set(override === undefined ? [] : [override.clause])),
+      ...sessionGate(input.kind, state, new Set(override === undefined ? [] : [override.clause]), format),
     ];
     const first = refusals[0];
     if (first !== undefined) {
@@ -793,7 +797,7 @@ export class RequestContext {
     }
     const overridden =
       override !== undefined &&
-      sessionGate(input.kind, state, new Set()).some((r) => r.clause.id === override.clause);
+      sessionGate(input.kind, state, new Set(), format).some((r) => r.clause.id === override.clause);
     return this.#vault.db.transaction().execute(async (trx) => {
       const created = await recordSession(trx, this.#vault.keyring, {
         practiceId: this.actor.practiceId,

@@ -270,9 +270,10 @@ const statuses: Record<string, Status> = {
   'GT-91j': planned('Advertising check: the title Professor.'),
   'GT-92': {
     status: 'enforced',
-    rules: ['refuse-online-without-training', 'online-training'],
+    rules: ['refuse-online-without-training', 'online-session-without-training', 'online-training'],
     tests: [
       'refuses online work without training unless overridden with a reason (GT-92)',
+      'refuses an online session without online-work training under GT-92, unless overridden',
       'online-training: online work needs its training',
     ],
   },

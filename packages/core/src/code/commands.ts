@@ -17,6 +17,7 @@ export const commandRuleIds = [
   'appropriate-adult-consent',
   'dbs-and-training-for-under-18s',
   'supervisor-for-under-18s',
+  'online-session-without-training',
 ] as const;
 
 export interface Refusal {

@@ -21,4 +21,17 @@ describe('the contract gate', () => {
     expect(sessionGate('therapy', { exists: true, signedByAll: true }, new Set())).toEqual([]);
     expect(sessionGate('assessment', { exists: false, signedByAll: false }, new Set())).toEqual([]);
   });
+
+  it('refuses an online session without online-work training under GT-92, unless overridden', () => {
+    const signed = { exists: true, signedByAll: true };
+    expect(
+      sessionGate('assessment', signed, new Set(), { online: true, onlineTrained: false }),
+    ).toMatchObject([
+      { rule: 'online-session-without-training', overridable: true, clause: { id: 'GT-92', duty: 'should' } },
+    ]);
+    expect(
+      sessionGate('therapy', signed, new Set(['GT-92']), { online: true, onlineTrained: false }),
+    ).toEqual([]);
+    expect(sessionGate('therapy', signed, new Set(), { online: true, onlineTrained: true })).toEqual([]);
+  });
 });

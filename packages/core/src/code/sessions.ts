@@ -28,11 +28,30 @@ function entry(id: string): CatalogueEntry {
   return found;
 }
 
+export interface SessionFormat {
+  readonly online: boolean;
+  /** The practitioner's record holds training for online work (GT-92). */
+  readonly onlineTrained: boolean;
+}
+
 export function sessionGate(
   kind: SessionKind,
   contract: ContractState,
   overrides: ReadonlySet<string>,
+  format: SessionFormat = { online: false, onlineTrained: true },
 ): GateRefusal[] {
+  // GT-92 is a "should": online work without training goes ahead only with a recorded reason.
+  if (format.online && !format.onlineTrained && !overrides.has('GT-92')) {
+    return [
+      {
+        rule: 'online-session-without-training',
+        clause: entry('GT-92'),
+        overridable: true,
+        detail:
+          'Your professional record holds no training for online work. Record it, or give your reason for going ahead.',
+      },
+    ];
+  }
   if (kind === 'assessment') return [];
   if (!contract.exists) {
     return [
