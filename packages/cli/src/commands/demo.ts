@@ -3,14 +3,17 @@ import path from 'node:path';
 import { Confidential, emptyProfile, newId, type Profile } from '@alcove/core';
 import { currentTotp, hashPassword, newTotpSecret } from '@alcove/server';
 import {
+  addConnection,
   addEntry,
   addMembership,
   appendAuditEvent,
   createClient,
+  createContractVersion,
   createUser,
   describeStore,
   enableTotp,
   findUserByEmail,
+  giveConsent,
   type Keyring,
   listPractices,
   migrateToLatest,
@@ -18,11 +21,13 @@ import {
   openAccountField,
   openCase,
   openStore,
+  recordSession,
   type Store,
   type StoreConfig,
   saveProfile,
   sealAccountField,
   setPendingTotp,
+  signContract,
   unlockKeyring,
 } from '@alcove/store';
 import { CliError, type CliIo, storeConfigFor } from '../context.ts';
@@ -242,6 +247,115 @@ async function seedDemo(store: Store, key: Buffer): Promise<void> {
       ],
     });
     for (const c of [couple, solo]) await audit('case.open', 'case', c.caseId);
+
+    // Contracts at two stages: the couple's signed by the practitioner and Alex, not yet by Jordan;
+    // Casey's signed by everyone, with an assessment and a therapy session recorded.
+    const now = new Date().toISOString();
+    const contractText = (who: string) =>
+      `Therapy contract for ${who} (demo, fictional).\n\nWe meet weekly for 60 minutes. What you tell me stays confidential, except where someone is at serious risk of harm or the law requires otherwise. Sessions cancelled with less than 48 hours' notice are charged. Either of us may end therapy; we plan the ending together.`;
+    const coupleContract = await createContractVersion(trx, keyring, {
+      practiceId,
+      caseId: couple.caseId,
+      text: new Confidential(contractText('Alex and Jordan')),
+      userId: practitionerId,
+      now,
+    });
+    for (const signer of [
+      { kind: 'practitioner' } as const,
+      { kind: 'client', clientId: alex.id } as const,
+    ]) {
+      await signContract(trx, {
+        theCase: couple,
+        contractId: coupleContract.id,
+        signer,
+        mode: 'in-person',
+        textHash: coupleContract.textHash,
+        recordedBy: practitionerId,
+        now,
+      });
+    }
+    const soloContract = await createContractVersion(trx, keyring, {
+      practiceId,
+      caseId: solo.caseId,
+      text: new Confidential(contractText('Casey')),
+      userId: practitionerId,
+      now,
+    });
+    for (const signer of [
+      { kind: 'practitioner' } as const,
+      { kind: 'client', clientId: casey.id } as const,
+    ]) {
+      await signContract(trx, {
+        theCase: solo,
+        contractId: soloContract.id,
+        signer,
+        mode: 'in-person',
+        textHash: soloContract.textHash,
+        recordedBy: practitionerId,
+        now,
+      });
+    }
+    await recordSession(trx, keyring, {
+      practiceId,
+      caseId: solo.caseId,
+      kind: 'assessment',
+      format: 'in-person',
+      startsAt: '2026-11-12T14:00:00Z',
+      minutes: 60,
+      attendance: 'attended',
+      userId: practitionerId,
+      now,
+    });
+    await recordSession(trx, keyring, {
+      practiceId,
+      caseId: solo.caseId,
+      kind: 'therapy',
+      format: 'in-person',
+      startsAt: '2026-11-19T14:00:00Z',
+      minutes: 60,
+      attendance: 'attended',
+      userId: practitionerId,
+      now,
+    });
+    await recordSession(trx, keyring, {
+      practiceId,
+      caseId: couple.caseId,
+      kind: 'assessment',
+      format: 'in-person',
+      startsAt: '2026-11-03T10:00:00Z',
+      minutes: 90,
+      attendance: 'attended',
+      userId: practitionerId,
+      now,
+    });
+    await giveConsent(trx, keyring, {
+      practiceId,
+      clientId: alex.id,
+      type: 'team-sharing',
+      givenOn: '2026-11-03',
+      givenBy: 'client',
+      mode: 'written-in-person',
+      recordedBy: practitionerId,
+      now,
+    });
+    await giveConsent(trx, keyring, {
+      practiceId,
+      clientId: casey.id,
+      type: 'research',
+      givenOn: '2026-11-12',
+      givenBy: 'client',
+      mode: 'written-in-person',
+      recordedBy: practitionerId,
+      now,
+    });
+    await addConnection(trx, keyring, {
+      practiceId,
+      userId: practitionerId,
+      relation: 'partner',
+      name: 'Morgan Demo-Hartley (fictional)',
+      dateOfBirth: '1980-02-14',
+      now,
+    });
     for (const c of [alex, jordan, casey]) await audit('entry.create', 'client', c.id);
   });
 }
