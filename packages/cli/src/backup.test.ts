@@ -39,7 +39,9 @@ describe('alcove backup and restore', () => {
 
     const damaged = `${out}.damaged`;
     const lines = fs.readFileSync(out, 'utf8').split('\n');
-    lines[1] = `${lines[1]?.slice(0, 10)}x${lines[1]?.slice(11)}`;
+    // Change one character for certain: to a different one than is there.
+    const part = lines[1] ?? '';
+    lines[1] = `${part.slice(0, 10)}${part[10] === 'A' ? 'B' : 'A'}${part.slice(11)}`;
     fs.writeFileSync(damaged, lines.join('\n'));
     const target = path.join(tempDir('alcove-restore-'), 'never');
     const refused = captureIo(env);
