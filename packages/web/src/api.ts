@@ -82,3 +82,11 @@ export function getJson<T extends z.ZodType>(
 ): Promise<z.output<T>> {
   return api('GET', path, schema, signal === undefined ? {} : { signal });
 }
+
+/** What to tell a person about a failed request: the problem's detail and each field's issue. */
+export function describeProblem(error: unknown): string {
+  if (!(error instanceof ApiProblem)) return 'Alcove could not be reached.';
+  return [error.problem.detail ?? error.problem.title, ...(error.problem.errors ?? []).map((e) => e.detail)]
+    .filter((part) => part !== '')
+    .join(' ');
+}

@@ -21,16 +21,10 @@ import {
 } from '@mantine/core';
 import { type FormEvent, useState } from 'react';
 import { z } from 'zod';
-import { ApiProblem, api } from '../api.ts';
+import { api, describeProblem } from '../api.ts';
 import { useSession } from '../session.tsx';
 import { Failure, Loading } from '../shell/status.tsx';
 import { useApi } from '../use-api.ts';
-
-function problemText(error: unknown): string {
-  return error instanceof ApiProblem
-    ? (error.problem.detail ?? error.problem.title)
-    : 'Alcove could not be reached.';
-}
 
 export function AccountPage() {
   const { session } = useSession();
@@ -65,7 +59,7 @@ function ChangePassword() {
       setCurrent('');
       setNext('');
     } catch (error) {
-      setMessage({ ok: false, text: problemText(error) });
+      setMessage({ ok: false, text: describeProblem(error) });
     } finally {
       setBusy(false);
     }
@@ -144,7 +138,7 @@ function RecoveryCodesCard({ left }: { left: number }) {
                 );
                 await refresh();
               } catch (e) {
-                setError(problemText(e));
+                setError(describeProblem(e));
               }
             }}
           >
@@ -172,7 +166,7 @@ function ApiTokens() {
       setName('');
       tokens.reload();
     } catch (e) {
-      setError(problemText(e));
+      setError(describeProblem(e));
     }
   }
   return (
@@ -223,7 +217,7 @@ function ApiTokens() {
                       aria-label={`Revoke ${token.name}`}
                       onClick={async () => {
                         await api('DELETE', `/account/tokens/${token.id}`, z.null()).catch((e: unknown) =>
-                          setError(problemText(e)),
+                          setError(describeProblem(e)),
                         );
                         tokens.reload();
                       }}

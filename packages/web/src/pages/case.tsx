@@ -17,7 +17,8 @@ import {
 import { type FormEvent, useState } from 'react';
 import { useParams } from 'react-router';
 import { z } from 'zod';
-import { ApiProblem, api } from '../api.ts';
+import { ApiProblem, api, describeProblem } from '../api.ts';
+import { RefusalAlert } from '../shell/refusal.tsx';
 import { Failure, Loading } from '../shell/status.tsx';
 import { useApi } from '../use-api.ts';
 
@@ -52,14 +53,6 @@ const caseSchema = z.object({
     }),
   ),
 });
-
-function describe(error: unknown): string {
-  if (!(error instanceof ApiProblem)) return 'Alcove could not be reached.';
-  return [
-    error.problem.detail ?? error.problem.title,
-    ...(error.problem.errors ?? []).map((e) => e.detail),
-  ].join(' ');
-}
 
 export function CasePage() {
   const { caseId = '' } = useParams();
@@ -111,7 +104,7 @@ function Contract({
       });
       onChanged();
     } catch (e) {
-      setError(describe(e));
+      setError(describeProblem(e));
     }
   };
   const write = async (event: FormEvent) => {
@@ -122,7 +115,7 @@ function Contract({
       setText('');
       onChanged();
     } catch (e) {
-      setError(describe(e));
+      setError(describeProblem(e));
     }
   };
   const parties = [
@@ -232,7 +225,6 @@ function Sessions({
     attendance: 'attended',
   });
   const [refusal, setRefusal] = useState<ProblemDocument | undefined>(undefined);
-  const [reason, setReason] = useState('');
   const [error, setError] = useState<string | undefined>(undefined);
 
   const save = async (override?: { clause: string; reason: string }) => {
@@ -249,11 +241,10 @@ function Sessions({
         },
       });
       setRefusal(undefined);
-      setReason('');
       onChanged();
     } catch (e) {
       if (e instanceof ApiProblem && e.problem.code === 'refused-by-code') setRefusal(e.problem);
-      else setError(describe(e));
+      else setError(describeProblem(e));
     }
   };
 
@@ -340,35 +331,14 @@ function Sessions({
           />
         </SimpleGrid>
         {refusal !== undefined && (
-          <Alert
-            color={refusal.overridable === true ? 'caution' : 'red'}
-            title={`Refused under ${refusal.clause} (${refusal.duty})`}
-            role="alert"
-            mt="sm"
-          >
-            <Text size="sm">{refusal.detail}</Text>
-            <Text size="sm" fs="italic" mt="xs">
-              “{refusal.clauseText}”
-            </Text>
-            {refusal.overridable === true && (
-              <Stack gap="xs" mt="sm">
-                <Textarea
-                  label="Why therapy goes ahead now (kept on the case and audited)"
-                  value={reason}
-                  onChange={(e) => setReason(e.currentTarget.value)}
-                />
-                <Group>
-                  <Button
-                    color="caution.8"
-                    disabled={reason.trim() === ''}
-                    onClick={() => save({ clause: refusal.clause ?? '', reason })}
-                  >
-                    Record it, with my reason
-                  </Button>
-                </Group>
-              </Stack>
-            )}
-          </Alert>
+          <Stack mt="sm">
+            <RefusalAlert
+              refusal={refusal}
+              reasonLabel="Why therapy goes ahead now (kept on the case and audited)"
+              confirmLabel="Record it, with my reason"
+              onOverride={(clause, reason) => save({ clause, reason })}
+            />
+          </Stack>
         )}
         {error !== undefined && (
           <Alert color="red" role="alert" mt="sm">

@@ -17,18 +17,12 @@ import {
 import { type FormEvent, useState } from 'react';
 import { Navigate, useNavigate } from 'react-router';
 import { z } from 'zod';
-import { ApiProblem, api, setCsrfToken } from '../api.ts';
+import { api, describeProblem, setCsrfToken } from '../api.ts';
 import { useSession } from '../session.tsx';
 import { Failure, Loading } from '../shell/status.tsx';
 import { useApi } from '../use-api.ts';
 
 const enrolResultSchema = recoveryCodesSchema.extend({ csrfToken: z.string() });
-
-function problemText(error: unknown): string {
-  return error instanceof ApiProblem
-    ? (error.problem.detail ?? error.problem.title)
-    : 'Alcove could not be reached.';
-}
 
 function Frame({ title, children }: { title: string; children: React.ReactNode }) {
   return (
@@ -74,7 +68,7 @@ function CodeForm({
     try {
       await onSubmit(code.trim());
     } catch (problem) {
-      setError(problemText(problem));
+      setError(describeProblem(problem));
       setCode('');
     } finally {
       setBusy(false);

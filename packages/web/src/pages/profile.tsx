@@ -17,13 +17,13 @@ import {
   Stack,
   Table,
   Text,
-  Textarea,
   TextInput,
   Title,
 } from '@mantine/core';
 import { type FormEvent, type ReactNode, useEffect, useState } from 'react';
 import { z } from 'zod';
-import { ApiProblem, api } from '../api.ts';
+import { ApiProblem, api, describeProblem } from '../api.ts';
+import { RefusalAlert } from '../shell/refusal.tsx';
 import { Failure, Loading } from '../shell/status.tsx';
 import { useApi } from '../use-api.ts';
 
@@ -34,12 +34,6 @@ const responseSchema = z.object({
   ),
 });
 const dayOf = (day: string) => formatDate(`${day}T12:00:00Z`);
-
-function describe(error: unknown): string {
-  if (!(error instanceof ApiProblem)) return 'Alcove could not be reached.';
-  const fields = (error.problem.errors ?? []).map((e) => e.detail).join('; ');
-  return [error.problem.detail ?? error.problem.title, fields].filter((x) => x !== '').join(' ');
-}
 
 export function ProfilePage() {
   const data = useApi('/profile', responseSchema);
@@ -193,7 +187,7 @@ function ItemSection(props: {
       await api('POST', '/profile/items', z.object({ id: z.string() }), { body });
       props.onChanged();
     } catch (e) {
-      setError(describe(e));
+      setError(describeProblem(e));
       throw e;
     }
   };
@@ -224,7 +218,7 @@ function ItemSection(props: {
                       color="red"
                       onClick={async () => {
                         await api('DELETE', `/profile/items/${row.id}`, z.null()).catch((e: unknown) =>
-                          setError(describe(e)),
+                          setError(describeProblem(e)),
                         );
                         props.onChanged();
                       }}
@@ -548,7 +542,6 @@ function Details({ details, onSaved }: { details: ProfileDetails; onSaved: () =>
   const [value, setValue] = useState<ProfileDetails>(details);
   const [refusal, setRefusal] = useState<ProblemDocument | undefined>(undefined);
   const [error, setError] = useState<string | undefined>(undefined);
-  const [reason, setReason] = useState('');
   const [saved, setSaved] = useState(false);
   const [busy, setBusy] = useState(false);
 
@@ -561,12 +554,11 @@ function Details({ details, onSaved }: { details: ProfileDetails; onSaved: () =>
         body: { details: value, ...(override === undefined ? {} : { override }) },
       });
       setRefusal(undefined);
-      setReason('');
       setSaved(true);
       onSaved();
     } catch (e) {
       if (e instanceof ApiProblem && e.problem.code === 'refused-by-code') setRefusal(e.problem);
-      else setError(describe(e));
+      else setError(describeProblem(e));
     } finally {
       setBusy(false);
     }
@@ -716,35 +708,12 @@ function Details({ details, onSaved }: { details: ProfileDetails; onSaved: () =>
             />
           </SimpleGrid>
           {refusal !== undefined && (
-            <Alert
-              color={refusal.overridable === true ? 'caution' : 'red'}
-              title={`Refused under ${refusal.clause ?? 'the Code'} (${refusal.duty ?? ''})`}
-              role="alert"
-            >
-              <Text size="sm">{refusal.detail}</Text>
-              <Text size="sm" fs="italic" mt="xs">
-                “{refusal.clauseText}”
-              </Text>
-              {refusal.overridable === true && (
-                <Stack mt="sm" gap="xs">
-                  <Textarea
-                    label="Your reason for going ahead (kept on your record and audited)"
-                    value={reason}
-                    onChange={(e) => setReason(e.currentTarget.value)}
-                    minRows={2}
-                  />
-                  <Group>
-                    <Button
-                      color="caution.8"
-                      disabled={reason.trim() === ''}
-                      onClick={() => save({ clause: refusal.clause ?? '', reason })}
-                    >
-                      Go ahead, with my reason
-                    </Button>
-                  </Group>
-                </Stack>
-              )}
-            </Alert>
+            <RefusalAlert
+              refusal={refusal}
+              reasonLabel="Your reason for going ahead (kept on your record and audited)"
+              confirmLabel="Go ahead, with my reason"
+              onOverride={(clause, reason) => save({ clause, reason })}
+            />
           )}
           {error !== undefined && (
             <Alert color="red" role="alert">
@@ -792,7 +761,7 @@ function Connections() {
       setForm({ relation: 'relative', name: '', dateOfBirth: '' });
       connections.reload();
     } catch (e) {
-      setError(describe(e));
+      setError(describeProblem(e));
     }
   };
   return (
@@ -820,7 +789,7 @@ function Connections() {
                     color="red"
                     onClick={async () => {
                       await api('DELETE', `/profile/connections/${c.id}`, z.null()).catch((e: unknown) =>
-                        setError(describe(e)),
+                        setError(describeProblem(e)),
                       );
                       connections.reload();
                     }}
