@@ -253,48 +253,36 @@ async function seedDemo(store: Store, key: Buffer): Promise<void> {
     const now = new Date().toISOString();
     const contractText = (who: string) =>
       `Therapy contract for ${who} (demo, fictional).\n\nWe meet weekly for 60 minutes. What you tell me stays confidential, except where someone is at serious risk of harm or the law requires otherwise. Sessions cancelled with less than 48 hours' notice are charged. Either of us may end therapy; we plan the ending together.`;
-    const coupleContract = await createContractVersion(trx, keyring, {
-      practiceId,
-      caseId: couple.caseId,
-      text: new Confidential(contractText('Alex and Jordan')),
-      userId: practitionerId,
-      now,
-    });
-    for (const signer of [
-      { kind: 'practitioner' } as const,
-      { kind: 'client', clientId: alex.id } as const,
-    ]) {
-      await signContract(trx, {
-        theCase: couple,
-        contractId: coupleContract.id,
-        signer,
-        mode: 'in-person',
-        textHash: coupleContract.textHash,
-        recordedBy: practitionerId,
+    // A contract for the case, signed in person by the parties named.
+    const contractSignedBy = async (
+      theCase: typeof couple,
+      who: string,
+      signers: readonly ({ kind: 'practitioner' } | { kind: 'client'; clientId: string })[],
+    ) => {
+      const contract = await createContractVersion(trx, keyring, {
+        practiceId,
+        caseId: theCase.caseId,
+        text: new Confidential(contractText(who)),
+        userId: practitionerId,
         now,
       });
-    }
-    const soloContract = await createContractVersion(trx, keyring, {
-      practiceId,
-      caseId: solo.caseId,
-      text: new Confidential(contractText('Casey')),
-      userId: practitionerId,
-      now,
-    });
-    for (const signer of [
-      { kind: 'practitioner' } as const,
-      { kind: 'client', clientId: casey.id } as const,
-    ]) {
-      await signContract(trx, {
-        theCase: solo,
-        contractId: soloContract.id,
-        signer,
-        mode: 'in-person',
-        textHash: soloContract.textHash,
-        recordedBy: practitionerId,
-        now,
-      });
-    }
+      for (const signer of signers) {
+        await signContract(trx, {
+          theCase,
+          contractId: contract.id,
+          signer,
+          mode: 'in-person',
+          textHash: contract.textHash,
+          recordedBy: practitionerId,
+          now,
+        });
+      }
+    };
+    await contractSignedBy(couple, 'Alex and Jordan', [
+      { kind: 'practitioner' },
+      { kind: 'client', clientId: alex.id },
+    ]);
+    await contractSignedBy(solo, 'Casey', [{ kind: 'practitioner' }, { kind: 'client', clientId: casey.id }]);
     await recordSession(trx, keyring, {
       practiceId,
       caseId: solo.caseId,
