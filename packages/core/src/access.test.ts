@@ -22,8 +22,21 @@ const otherPracticeClient: Resource = {
   clientId: 'c3',
   treatingPractitionerIds: [me],
 };
-const myCase: Resource = { type: 'case', practiceId, caseId: 'k1', practitionerId: me };
-const colleaguesCase: Resource = { type: 'case', practiceId, caseId: 'k2', practitionerId: colleague };
+const myCase: Resource = {
+  type: 'case',
+  practiceId,
+  caseId: 'k1',
+  practitionerId: me,
+  clientIds: ['c1', 'c4'],
+};
+const colleaguesCase: Resource = {
+  type: 'case',
+  practiceId,
+  caseId: 'k2',
+  practitionerId: colleague,
+  clientIds: ['c2'],
+};
+const partnerB: Resource = { type: 'client', practiceId, clientId: 'c4', treatingPractitionerIds: [me] };
 
 // A truth table: every row is an allow or a refusal that must hold.
 const table: ReadonlyArray<readonly [string, Actor, Action, Resource, boolean]> = [
@@ -201,6 +214,64 @@ const table: ReadonlyArray<readonly [string, Actor, Action, Resource, boolean]> 
     'practitioner reads but does not set it',
     actor(['practitioner']),
     'settings.write',
+    { type: 'practice', practiceId },
+    false,
+  ],
+  [
+    'a client uses the portal for their own record',
+    actor(['client'], { clientId: 'c1' }),
+    'portal.use',
+    myClient,
+    true,
+  ],
+  [
+    'partner A’s portal account never reaches partner B’s record',
+    actor(['client'], { clientId: 'c1' }),
+    'portal.use',
+    partnerB,
+    false,
+  ],
+  [
+    'partner A may not read partner B’s identity',
+    actor(['client'], { clientId: 'c1' }),
+    'client.read-identity',
+    partnerB,
+    false,
+  ],
+  ['a practitioner does not use a client’s portal', actor(['practitioner']), 'portal.use', myClient, false],
+  [
+    'a client signs the contract of a case they are in',
+    actor(['client'], { clientId: 'c4' }),
+    'contract.sign-own',
+    myCase,
+    true,
+  ],
+  [
+    'a client does not sign the contract of a case they are not in',
+    actor(['client'], { clientId: 'c1' }),
+    'contract.sign-own',
+    colleaguesCase,
+    false,
+  ],
+  [
+    'a client may not read the case itself',
+    actor(['client'], { clientId: 'c1' }),
+    'case.read',
+    myCase,
+    false,
+  ],
+  [
+    'the practitioner invites their own client to the portal',
+    actor(['practitioner']),
+    'client.invite',
+    myClient,
+    true,
+  ],
+  ['an administrator does not invite clients', actor(['administrator']), 'client.invite', myClient, false],
+  [
+    'a supervisor does not read the outbox',
+    actor(['supervisor']),
+    'outbox.read',
     { type: 'practice', practiceId },
     false,
   ],

@@ -32,6 +32,8 @@ export type Resource =
       readonly practiceId: string;
       readonly caseId: string;
       readonly practitionerId: string;
+      /** The clients of the case. */
+      readonly clientIds: readonly string[];
     }
   | { readonly type: 'account'; readonly userId: string };
 
@@ -47,6 +49,13 @@ export const actions = [
   'entry.create',
   'case.manage',
   'consent.record',
+  'client.invite',
+  'client.update-contact',
+  'portal.use',
+  'contract.sign-own',
+  'outbox.read',
+  'outbox.retry',
+  'template.write',
   'account.manage',
   'profile.manage',
   'settings.read',
@@ -81,6 +90,11 @@ export function can(actor: Actor, action: Action, resource: Resource): boolean {
       if (action === 'case.open') return has(actor, 'practitioner');
       if (action === 'settings.read') return has(actor, 'practitioner') || has(actor, 'administrator');
       if (action === 'settings.write') return has(actor, 'administrator');
+      // Messages carry no clinical content: the practitioner sees those to their own
+      // clients, an administrator all (the context filters by client).
+      if (action === 'outbox.read' || action === 'outbox.retry')
+        return has(actor, 'practitioner') || has(actor, 'administrator');
+      if (action === 'template.write') return has(actor, 'practitioner') || has(actor, 'administrator');
       return false;
 
     case 'client':
@@ -100,7 +114,13 @@ export function can(actor: Actor, action: Action, resource: Resource): boolean {
           return treats(actor, resource);
         case 'case.open':
         case 'consent.record':
+        case 'client.invite':
+        case 'client.update-contact':
           return treats(actor, resource);
+        // The client portal: a client acts for themself, and only for themself. One
+        // partner's account never reaches the other partner's record.
+        case 'portal.use':
+          return has(actor, 'client') && actor.clientId === resource.clientId;
         default:
           return false;
       }
@@ -108,6 +128,11 @@ export function can(actor: Actor, action: Action, resource: Resource): boolean {
     case 'case':
       if (action === 'case.read' || action === 'entry.create' || action === 'case.manage') {
         return has(actor, 'practitioner') && resource.practitionerId === actor.userId;
+      }
+      if (action === 'contract.sign-own') {
+        return (
+          has(actor, 'client') && actor.clientId !== undefined && resource.clientIds.includes(actor.clientId)
+        );
       }
       return false;
   }

@@ -121,3 +121,31 @@ export const newGillickAssessmentSchema = z.strictObject({
   competent: z.boolean(),
   notes: z.string().trim().min(1).max(5000),
 });
+
+// ---------------------------------------------------------------- e-mail
+
+const mailCommon = {
+  /** The sender address messages come from. */
+  from: z.email().max(320),
+  /** This Alcove's address as clients reach it; links in messages start with it (never taken from a request). */
+  siteUrl: z.url({ protocol: /^https?$/ }).max(500),
+};
+
+/**
+ * How e-mail leaves Alcove: through the practice's SMTP server, or captured (kept in the
+ * outbox and shown there, never sent), for the demo and for trying Alcove out.
+ */
+export const mailSettingsSchema = z.discriminatedUnion('mode', [
+  z.strictObject({ mode: z.literal('capture'), ...mailCommon }),
+  z.strictObject({
+    mode: z.literal('smtp'),
+    ...mailCommon,
+    host: z.string().trim().min(1).max(255),
+    port: z.number().int().min(1).max(65_535),
+    /** true: TLS from the start (port 465); false: STARTTLS, required unless the host is this machine. */
+    secure: z.boolean(),
+    username: z.string().max(320).optional(),
+    password: z.string().max(1024).optional(),
+  }),
+]);
+export type MailSettings = z.infer<typeof mailSettingsSchema>;

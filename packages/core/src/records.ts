@@ -47,6 +47,11 @@ export const clientIdentitySchema = z.strictObject({
   specialCategoryCondition: z
     .enum(['health-or-social-care', 'explicit-consent', 'vital-interests', 'legal-claims'])
     .optional(),
+  /**
+   * Raised by the practitioner where there is coercive control or abuse: Alcove then uses
+   * no channel the client shares with anyone else in their cases, and none not marked safe.
+   */
+  safetyFlag: z.boolean().optional(),
 });
 export type ClientIdentity = z.infer<typeof clientIdentitySchema>;
 
@@ -79,9 +84,29 @@ export type NewEntry = z.infer<typeof newEntrySchema>;
 
 export const newClientSchema = z.strictObject({ identity: clientIdentitySchema });
 
+export const caseFormats = ['in-person', 'online', 'phone'] as const;
+export const caseFormatSchema = z.enum(caseFormats);
+export type CaseFormat = z.infer<typeof caseFormatSchema>;
+
+/** A case's life, in order. */
+export const caseStatuses = ['enquiry', 'assessment', 'contracted', 'active', 'ending', 'closed'] as const;
+export const caseStatusSchema = z.enum(caseStatuses);
+export type CaseStatus = z.infer<typeof caseStatusSchema>;
+
+/**
+ * Where a case may go from `from`: forward only, one or more steps (an enquiry may go
+ * straight to contracted), and to closed from anywhere. Closed is final.
+ */
+export function caseStatusMoves(from: CaseStatus): CaseStatus[] {
+  if (from === 'closed') return [];
+  const at = caseStatuses.indexOf(from);
+  return caseStatuses.filter((_, i) => i > at);
+}
+
 export const newCaseSchema = z.strictObject({
   kind: caseKindSchema,
   clientIds: z.array(z.uuid()).min(1).max(20),
+  format: caseFormatSchema.optional(),
 });
 
 /** Which key a passage is sealed under (PRODUCT.md, the key model). */

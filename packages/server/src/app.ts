@@ -23,15 +23,18 @@ import {
 import { z } from 'zod';
 import { authPlugin } from './auth/plugin.ts';
 import { AuthService, DEFAULT_SESSION_POLICY, type SessionPolicy } from './auth/service.ts';
+import { createMailer, type Mailer } from './mail.ts';
 import { registerProblemHandling, sendProblem } from './problems.ts';
 import { accountRoutes } from './routes/account.ts';
 import { authRoutes } from './routes/auth.ts';
 import { caseRoutes, consentRoutes } from './routes/cases.ts';
 import { healthRoutes } from './routes/health.ts';
 import { openapiRoutes } from './routes/openapi.ts';
+import { portalRoutes } from './routes/portal.ts';
 import { practiceRoutes } from './routes/practices.ts';
 import { profileRoutes } from './routes/profile.ts';
 import { recordRoutes } from './routes/records.ts';
+import { settingsRoutes } from './routes/settings.ts';
 import { findNonStrictObjects } from './strict-schemas.ts';
 import { ALCOVE_VERSION } from './version.ts';
 
@@ -43,6 +46,8 @@ declare module 'fastify' {
       schemaVersion: () => Promise<string>;
       /** Every route registered, for the authorisation matrix test. */
       routes: { method: string; url: string }[];
+      /** Sends what the outbox holds. */
+      mailer: Mailer;
     };
   }
 }
@@ -82,6 +87,8 @@ export interface AppOptions {
   readonly webRoot?: string | undefined;
   readonly logger?: FastifyServerOptions['logger'];
   readonly bodyLimit?: number;
+  /** Send the outbox every so many milliseconds; undefined leaves sending to `app.alcove.mailer.drain()`. */
+  readonly mailIntervalMs?: number;
 }
 
 export type AlcoveApp = FastifyInstance;
@@ -105,6 +112,15 @@ export async function buildApp(options: AppOptions): Promise<AlcoveApp> {
     engine: options.store.engine,
     schemaVersion: async () => (await currentMigration(options.store.db)) ?? 'none',
     routes: [],
+    mailer: createMailer(
+      options.store,
+      options.keyring,
+      options.now === undefined ? {} : { now: options.now },
+    ),
+  });
+  if (options.mailIntervalMs !== undefined) app.alcove.mailer.start(options.mailIntervalMs);
+  app.addHook('onClose', async () => {
+    await app.alcove.mailer.stop();
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -199,6 +215,8 @@ export async function buildApp(options: AppOptions): Promise<AlcoveApp> {
       await api.register(profileRoutes);
       await api.register(caseRoutes);
       await api.register(consentRoutes);
+      await api.register(portalRoutes, { vault, joinRateLimit: options.signInRateLimit ?? 10 });
+      await api.register(settingsRoutes);
     },
     { prefix: API_PREFIX },
   );

@@ -1,4 +1,10 @@
-import { Confidential, DEFAULT_CPD_REQUIREMENT, emptyProfile, type Role } from '@alcove/core';
+import {
+  Confidential,
+  DEFAULT_CPD_REQUIREMENT,
+  emptyProfile,
+  type Role,
+  STANDARD_TEMPLATE,
+} from '@alcove/core';
 import {
   addMembership,
   clientFacts,
@@ -7,6 +13,7 @@ import {
   createUser,
   insertPractice,
   openCase,
+  setMailSettings,
 } from '@alcove/store';
 import { testEngines } from '@alcove/store/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -48,6 +55,11 @@ interface RouteRule {
 }
 
 const everyone = () => true;
+const captureMail = {
+  mode: 'capture',
+  from: 'practice@example.test',
+  siteUrl: 'https://alcove.example.test',
+} as const;
 const practitionerOwn = (who: Role, target: Target) => who === 'practitioner' && target === 'own';
 
 const rules: Record<string, RouteRule> = {
@@ -273,6 +285,151 @@ const rules: Record<string, RouteRule> = {
       },
     }),
   },
+  'GET /api/v1/cases/:caseId/contract-draft': {
+    kind: 'records',
+    allowed: practitionerOwn,
+    request: (w, t) => ({ url: `/api/v1/cases/${w.caseId[t]}/contract-draft?templateId=standard` }),
+  },
+  'POST /api/v1/cases/:caseId/send-contract': {
+    kind: 'records',
+    allowed: practitionerOwn,
+    request: (w, t) => ({ url: `/api/v1/cases/${w.caseId[t]}/send-contract`, payload: {} }),
+  },
+  'GET /api/v1/cases/:caseId/contracts/:contractId/pdf': {
+    kind: 'records',
+    allowed: practitionerOwn,
+    request: (w, t) => ({ url: `/api/v1/cases/${w.caseId[t]}/contracts/${w.contract[t].id}/pdf` }),
+  },
+  'POST /api/v1/cases/:caseId/status': {
+    kind: 'records',
+    allowed: practitionerOwn,
+    request: (w, t) => ({ url: `/api/v1/cases/${w.spareCase[t]}/status`, payload: { status: 'assessment' } }),
+  },
+  'POST /api/v1/portal/join': {
+    kind: 'public',
+    request: () => ({
+      url: '/api/v1/portal/join',
+      payload: { token: 'not-a-real-invitation-token-at-all', password: 'whatever long enough' },
+    }),
+  },
+  'GET /api/v1/portal': {
+    kind: 'records',
+    untargeted: true,
+    allowed: (who) => who === 'client',
+    request: () => ({ url: '/api/v1/portal' }),
+  },
+  'POST /api/v1/portal/cases/:caseId/signatures': {
+    kind: 'records',
+    // A client signs only in a case they are in.
+    allowed: (who, target) => who === 'client' && target === 'own',
+    request: (w, t) => ({
+      url: `/api/v1/portal/cases/${w.caseId[t]}/signatures`,
+      payload: {
+        contractId: w.contract[t].id,
+        textHash: w.contract[t].textHash,
+        acknowledgedConditions: false,
+      },
+    }),
+  },
+  'GET /api/v1/portal/cases/:caseId/contract.pdf': {
+    kind: 'records',
+    allowed: (who, target) => who === 'client' && target === 'own',
+    request: (w, t) => ({ url: `/api/v1/portal/cases/${w.caseId[t]}/contract.pdf` }),
+  },
+  'GET /api/v1/portal/consents': {
+    kind: 'records',
+    untargeted: true,
+    allowed: (who) => who === 'client',
+    request: () => ({ url: '/api/v1/portal/consents' }),
+  },
+  'POST /api/v1/portal/consents': {
+    kind: 'records',
+    untargeted: true,
+    allowed: (who) => who === 'client',
+    request: () => ({ url: '/api/v1/portal/consents', payload: { type: 'research' } }),
+  },
+  'POST /api/v1/portal/consents/:consentId/withdraw': {
+    kind: 'records',
+    untargeted: true,
+    allowed: () => false,
+    request: () => ({
+      url: '/api/v1/portal/consents/6f1c2a4e-0000-4000-8000-000000000000/withdraw',
+      payload: {},
+    }),
+  },
+  'PUT /api/v1/portal/contact-channels': {
+    kind: 'records',
+    untargeted: true,
+    allowed: (who) => who === 'client',
+    request: () => ({
+      url: '/api/v1/portal/contact-channels',
+      payload: { contactChannels: [{ channel: 'email', safe: true }] },
+    }),
+  },
+  'GET /api/v1/settings/mail': {
+    kind: 'records',
+    untargeted: true,
+    allowed: (who) => who === 'practitioner' || who === 'administrator',
+    request: () => ({ url: '/api/v1/settings/mail' }),
+  },
+  'PUT /api/v1/settings/mail': {
+    kind: 'records',
+    untargeted: true,
+    allowed: (who) => who === 'administrator',
+    request: () => ({ url: '/api/v1/settings/mail', payload: captureMail }),
+  },
+  'GET /api/v1/settings/organisation-conditions': {
+    kind: 'records',
+    untargeted: true,
+    allowed: (who) => who === 'practitioner' || who === 'administrator',
+    request: () => ({ url: '/api/v1/settings/organisation-conditions' }),
+  },
+  'PUT /api/v1/settings/organisation-conditions': {
+    kind: 'records',
+    untargeted: true,
+    allowed: (who) => who === 'administrator',
+    request: () => ({ url: '/api/v1/settings/organisation-conditions', payload: { conditions: null } }),
+  },
+  'GET /api/v1/settings/contract-templates': {
+    kind: 'records',
+    untargeted: true,
+    allowed: (who) => who === 'practitioner' || who === 'administrator',
+    request: () => ({ url: '/api/v1/settings/contract-templates' }),
+  },
+  'POST /api/v1/settings/contract-templates': {
+    kind: 'records',
+    untargeted: true,
+    allowed: (who) => who === 'practitioner' || who === 'administrator',
+    request: () => ({
+      url: '/api/v1/settings/contract-templates',
+      payload: { name: 'Matrix template (fictional)', body: STANDARD_TEMPLATE },
+    }),
+  },
+  'GET /api/v1/outbox': {
+    kind: 'records',
+    untargeted: true,
+    allowed: (who) => who === 'practitioner' || who === 'administrator',
+    request: () => ({ url: '/api/v1/outbox' }),
+  },
+  'POST /api/v1/outbox/:messageId/retry': {
+    kind: 'records',
+    untargeted: true,
+    allowed: () => false,
+    request: () => ({ url: '/api/v1/outbox/6f1c2a4e-0000-4000-8000-000000000000/retry', payload: {} }),
+  },
+  'GET /api/v1/clients/:clientId/portal': {
+    kind: 'records',
+    allowed: practitionerOwn,
+    request: (w, t) => ({ url: `/api/v1/clients/${w.client[t]}/portal` }),
+  },
+  'PUT /api/v1/clients/:clientId/contact-safety': {
+    kind: 'records',
+    allowed: practitionerOwn,
+    request: (w, t) => ({
+      url: `/api/v1/clients/${w.client[t]}/contact-safety`,
+      payload: { contactChannels: [{ channel: 'email', safe: true }], safetyFlag: false },
+    }),
+  },
   'GET /api/v1/clients': {
     kind: 'records',
     untargeted: true,
@@ -395,6 +552,14 @@ describe('the authorisation matrix', () => {
       await addMembership(trx, { userId: id, practiceId: practice.id, role: 'practitioner' });
       return { practiceId: practice.id, userId: id };
     });
+    await v.db.transaction().execute((trx) =>
+      setMailSettings(trx, v.keyring, {
+        practiceId: v.practice.id,
+        settings: captureMail,
+        userId: me.userId,
+        now: new Date().toISOString(),
+      }),
+    );
     const own = await make(v.practice.id, me.userId, 'Own Client (fictional)');
     const theirs = await make(v.practice.id, colleague.userId, 'Colleague Client (fictional)');
     const elsewhere = await make(other.practiceId, other.userId, 'Elsewhere Client (fictional)');

@@ -1,9 +1,9 @@
 import {
   type Action,
-  type Actor,
   AGE_OF_MAJORITY,
   AlcoveError,
   ageOn,
+  type CaseFormat,
   type CaseKind,
   ClauseRefusalError,
   type ClientIdentity,
@@ -32,11 +32,11 @@ import {
   refusalsForDetails,
   type SessionKind,
   sessionGate,
+  signatureGate,
   unresolvedConflicts,
   youngPersonGate,
 } from '@alcove/core';
 import {
-  type AuditEventInput,
   addConnection,
   addEntry,
   allClientIds,
@@ -45,7 +45,6 @@ import {
   type CaseFacts,
   type ClauseOverride,
   type ConsentView,
-  caseFacts,
   clientFacts,
   consentsOf,
   contractExists,
@@ -62,6 +61,7 @@ import {
   listSessions,
   matchKeysFor,
   openCase,
+  organisationConditionsOf,
   overridesOf,
   type RecordCase,
   readClientCases,
@@ -73,15 +73,17 @@ import {
   recordSession,
   removeConnection,
   saveProfile,
+  setCaseStatus,
   setCpdRequirement,
   signContract,
+  templateById,
   userNames,
-  type Vault,
   withdrawConsent,
 } from '@alcove/store';
 import { addDays, parseISO } from 'date-fns';
 import type { Transaction } from 'kysely';
 import type { z } from 'zod';
+import { ContextBase } from './context-base.ts';
 
 const addDaysIso = (day: string, days: number): string =>
   addDays(parseISO(day), days).toISOString().slice(0, 10);
@@ -133,73 +135,19 @@ function itemProblems(input: NewProfileItem, today: string): FieldIssue[] {
  * actor may not see is "not found", exactly as if it did not exist, and the refusal is
  * audited. Every read and write is audited in the same transaction as the act.
  */
-export class RequestContext {
-  readonly actor: Actor;
-  readonly #vault: Vault;
-
-  constructor(vault: Vault, actor: Actor) {
-    this.#vault = vault;
-    this.actor = actor;
-  }
-
-  /** Why the actor is looking: care for practitioners, administration for administrators. */
-  get purpose(): string {
-    return this.actor.roles.includes('practitioner')
-      ? 'care'
-      : this.actor.roles[0] === 'administrator'
-        ? 'administration'
-        : (this.actor.roles[0] ?? 'none');
-  }
-
-  #event(
-    action: string,
-    recordType: string | null,
-    recordId: string | null,
-    outcome: AuditEventInput['outcome'] = 'ok',
-  ): AuditEventInput {
-    return {
-      actorId: this.actor.userId,
-      practiceId: this.actor.practiceId,
-      action,
-      outcome,
-      recordType,
-      recordId,
-      purpose: this.purpose,
-    };
-  }
-
-  async #require(
-    action: Action,
-    resource: Resource | undefined,
-    recordType: string,
-    recordId: string,
-  ): Promise<void> {
-    if (resource !== undefined && can(this.actor, action, resource)) return;
-    await recordAuditEvent(this.#vault.db, this.#event(action, recordType, recordId, 'denied'));
-    throw new AlcoveError('not-found', 'There is no such record, or it is not yours to see.');
-  }
-
-  async #client(clientId: string): Promise<Resource | undefined> {
-    const facts = (await clientFacts(this.#vault.db, this.actor.practiceId, [clientId])).get(clientId);
-    return facts === undefined ? undefined : { type: 'client', ...facts };
-  }
-
-  #practice(): Resource {
-    return { type: 'practice', practiceId: this.actor.practiceId };
-  }
-
+export class RequestContext extends ContextBase {
   // ------------------------------------------------------------ clients
 
   /** The clients the actor may see the identity of: their own, or all for an administrator. */
   async listClients(
     name?: string,
   ): Promise<{ id: string; identity: Confidential<ClientIdentity>; createdAt: string }[]> {
-    await this.#require('client.list', this.#practice(), 'practice', this.actor.practiceId);
-    let ids = await allClientIds(this.#vault.db, this.actor.practiceId);
+    await this.require('client.list', this.practiceResource(), 'practice', this.actor.practiceId);
+    let ids = await allClientIds(this.vault.db, this.actor.practiceId);
     if (name !== undefined) {
       // Found through the keyed blind index: no name is stored, or searched, in clear.
-      const { nameIndex } = await matchKeysFor(this.#vault.db, this.#vault.keyring, name, undefined);
-      const rows = await this.#vault.db
+      const { nameIndex } = await matchKeysFor(this.vault.db, this.vault.keyring, name, undefined);
+      const rows = await this.vault.db
         .selectFrom('client')
         .select('id')
         .where('practice_id', '=', this.actor.practiceId)
@@ -208,13 +156,13 @@ export class RequestContext {
       const matching = new Set(rows.map((r) => r.id));
       ids = ids.filter((id) => matching.has(id));
     }
-    const facts = await clientFacts(this.#vault.db, this.actor.practiceId, ids);
+    const facts = await clientFacts(this.vault.db, this.actor.practiceId, ids);
     const visible = ids.filter((id) => {
       const f = facts.get(id);
       return f !== undefined && can(this.actor, 'client.read-identity', { type: 'client', ...f });
     });
-    const identities = await readClientIdentities(this.#vault, this.actor.practiceId, visible);
-    await recordAuditEvent(this.#vault.db, this.#event('client.list', 'practice', this.actor.practiceId));
+    const identities = await readClientIdentities(this.vault, this.actor.practiceId, visible);
+    await recordAuditEvent(this.vault.db, this.event('client.list', 'practice', this.actor.practiceId));
     return visible.flatMap((id) => {
       const identity = identities.get(id);
       const f = facts.get(id);
@@ -231,24 +179,24 @@ export class RequestContext {
     identity: ClientIdentity,
     decisions: readonly { matchId: string; decision: ConflictDecision; reason: string }[] = [],
   ): Promise<{ id: string }> {
-    await this.#require('client.create', this.#practice(), 'practice', this.actor.practiceId);
-    if (identity.dateOfBirth !== undefined && identity.dateOfBirth > this.#today()) {
+    await this.require('client.create', this.practiceResource(), 'practice', this.actor.practiceId);
+    if (identity.dateOfBirth !== undefined && identity.dateOfBirth > this.today()) {
       throw new AlcoveError('validation-failed', 'A date of birth cannot be in the future.', [
         { location: 'body', pointer: '/identity/dateOfBirth', detail: 'This day has not come yet' },
       ]);
     }
-    const keys = await matchKeysFor(this.#vault.db, this.#vault.keyring, identity.name, identity.dateOfBirth);
+    const keys = await matchKeysFor(this.vault.db, this.vault.keyring, identity.name, identity.dateOfBirth);
     const matches = conflictMatches(
       keys,
-      await knownPeopleFor(this.#vault.db, this.actor.practiceId, this.actor.userId),
+      await knownPeopleFor(this.vault.db, this.actor.practiceId, this.actor.userId),
     );
     const decided = new Map(decisions.map((d) => [d.matchId, d.decision]));
     const unresolved = unresolvedConflicts(matches, decided);
     const first = unresolved[0];
     if (first !== undefined) {
       await recordAuditEvent(
-        this.#vault.db,
-        this.#event(`code.refused:${first.clause.id}`, 'practice', this.actor.practiceId, 'denied'),
+        this.vault.db,
+        this.event(`code.refused:${first.clause.id}`, 'practice', this.actor.practiceId, 'denied'),
       );
       throw new ClauseRefusalError({
         clause: first.clause,
@@ -265,9 +213,9 @@ export class RequestContext {
         })),
       });
     }
-    return this.#vault.db.transaction().execute(async (trx) => {
+    return this.vault.db.transaction().execute(async (trx) => {
       const now = new Date().toISOString();
-      const created = await createClient(trx, this.#vault.keyring, {
+      const created = await createClient(trx, this.vault.keyring, {
         practiceId: this.actor.practiceId,
         createdBy: this.actor.userId,
         identity: new Confidential(identity),
@@ -277,7 +225,7 @@ export class RequestContext {
       for (const match of matches) {
         const decision = decisions.find((d) => d.matchId === match.matchId);
         if (decision === undefined) continue;
-        await recordIntakeDecision(trx, this.#vault.keyring, {
+        await recordIntakeDecision(trx, this.vault.keyring, {
           practiceId: this.actor.practiceId,
           userId: this.actor.userId,
           clientId: created.id,
@@ -288,9 +236,9 @@ export class RequestContext {
           reason: decision.reason,
           now,
         });
-        await appendAuditEvent(trx, this.#event(`intake.decision:${match.clause.id}`, 'client', created.id));
+        await appendAuditEvent(trx, this.event(`intake.decision:${match.clause.id}`, 'client', created.id));
       }
-      await appendAuditEvent(trx, this.#event('client.create', 'client', created.id));
+      await appendAuditEvent(trx, this.event('client.create', 'client', created.id));
       return created;
     });
   }
@@ -298,8 +246,8 @@ export class RequestContext {
   // ------------------------------------------------------------ personal connections (GT-28)
 
   async listConnections() {
-    await this.#require('profile.manage', this.#own(), 'profile', this.actor.userId);
-    return listConnections(this.#vault.db, this.#vault.keyring, this.actor.practiceId, this.actor.userId);
+    await this.require('profile.manage', this.#own(), 'profile', this.actor.userId);
+    return listConnections(this.vault.db, this.vault.keyring, this.actor.practiceId, this.actor.userId);
   }
 
   async addConnection(input: {
@@ -307,39 +255,39 @@ export class RequestContext {
     name: string;
     dateOfBirth?: string | undefined;
   }): Promise<{ id: string }> {
-    await this.#require('profile.manage', this.#own(), 'profile', this.actor.userId);
-    return this.#vault.db.transaction().execute(async (trx) => {
-      const created = await addConnection(trx, this.#vault.keyring, {
+    await this.require('profile.manage', this.#own(), 'profile', this.actor.userId);
+    return this.vault.db.transaction().execute(async (trx) => {
+      const created = await addConnection(trx, this.vault.keyring, {
         practiceId: this.actor.practiceId,
         userId: this.actor.userId,
         ...input,
         now: new Date().toISOString(),
       });
-      await appendAuditEvent(trx, this.#event('profile.add-connection', 'profile', this.actor.userId));
+      await appendAuditEvent(trx, this.event('profile.add-connection', 'profile', this.actor.userId));
       return created;
     });
   }
 
   async removeConnection(id: string): Promise<void> {
-    await this.#require('profile.manage', this.#own(), 'profile', this.actor.userId);
-    const removed = await this.#vault.db.transaction().execute(async (trx) => {
+    await this.require('profile.manage', this.#own(), 'profile', this.actor.userId);
+    const removed = await this.vault.db.transaction().execute(async (trx) => {
       const done = await removeConnection(trx, this.actor.practiceId, this.actor.userId, id);
       if (done)
-        await appendAuditEvent(trx, this.#event('profile.remove-connection', 'profile', this.actor.userId));
+        await appendAuditEvent(trx, this.event('profile.remove-connection', 'profile', this.actor.userId));
       return done;
     });
     if (!removed) throw new AlcoveError('not-found', 'You have no such connection.');
   }
 
   async readClientIdentity(clientId: string): Promise<Confidential<ClientIdentity>> {
-    await this.#require('client.read-identity', await this.#client(clientId), 'client', clientId);
-    return this.#vault.db.transaction().execute(async (trx) => {
+    await this.require('client.read-identity', await this.clientResource(clientId), 'client', clientId);
+    return this.vault.db.transaction().execute(async (trx) => {
       const identity = (
-        await readClientIdentities({ db: trx, keyring: this.#vault.keyring }, this.actor.practiceId, [
+        await readClientIdentities({ db: trx, keyring: this.vault.keyring }, this.actor.practiceId, [
           clientId,
         ])
       ).get(clientId);
-      await appendAuditEvent(trx, this.#event('client.read-identity', 'client', clientId));
+      await appendAuditEvent(trx, this.event('client.read-identity', 'client', clientId));
       if (identity === undefined)
         throw new AlcoveError('not-found', 'This client’s details have been destroyed.');
       return identity;
@@ -348,28 +296,28 @@ export class RequestContext {
 
   /** The clinical record: every case the client is in, with its entries. */
   async readClientRecord(clientId: string): Promise<RecordCase[]> {
-    await this.#require('client.read-clinical', await this.#client(clientId), 'client', clientId);
-    return this.#vault.db.transaction().execute(async (trx) => {
+    await this.require('client.read-clinical', await this.clientResource(clientId), 'client', clientId);
+    return this.vault.db.transaction().execute(async (trx) => {
       const cases = await readClientCases(
-        { db: trx, keyring: this.#vault.keyring },
+        { db: trx, keyring: this.vault.keyring },
         this.actor.practiceId,
         clientId,
       );
-      await appendAuditEvent(trx, this.#event('client.read-record', 'client', clientId));
+      await appendAuditEvent(trx, this.event('client.read-record', 'client', clientId));
       return cases;
     });
   }
 
   /** Who has read or changed this client's records, newest first. */
   async readAccessHistory(clientId: string) {
-    await this.#require('client.read-access-history', await this.#client(clientId), 'client', clientId);
-    const events = await auditEventsForRecords(this.#vault.db, this.actor.practiceId, [clientId]);
+    await this.require('client.read-access-history', await this.clientResource(clientId), 'client', clientId);
+    const events = await auditEventsForRecords(this.vault.db, this.actor.practiceId, [clientId]);
     const names = await userNames(
-      this.#vault.db,
-      this.#vault.keyring,
+      this.vault.db,
+      this.vault.keyring,
       events.flatMap((e) => (e.actor_id === null ? [] : [e.actor_id])),
     );
-    await recordAuditEvent(this.#vault.db, this.#event('client.read-access-history', 'client', clientId));
+    await recordAuditEvent(this.vault.db, this.event('client.read-access-history', 'client', clientId));
     return events.map((e) => ({
       seq: e.seq,
       at: e.at,
@@ -387,15 +335,11 @@ export class RequestContext {
     return { type: 'account', userId: this.actor.userId };
   }
 
-  #today(): string {
-    return londonDay(new Date());
-  }
-
   async readProfile(): Promise<{ profile: Profile; overrides: ClauseOverride[] }> {
-    await this.#require('profile.manage', this.#own(), 'profile', this.actor.userId);
+    await this.require('profile.manage', this.#own(), 'profile', this.actor.userId);
     return {
-      profile: await currentProfile(this.#vault.db, this.actor.practiceId, this.actor.userId),
-      overrides: await overridesOf(this.#vault.db, this.actor.practiceId, this.actor.userId),
+      profile: await currentProfile(this.vault.db, this.actor.practiceId, this.actor.userId),
+      overrides: await overridesOf(this.vault.db, this.actor.practiceId, this.actor.userId),
     };
   }
 
@@ -404,19 +348,19 @@ export class RequestContext {
     action: string,
     extra?: (trx: Transaction<Database>) => Promise<void>,
   ): Promise<Profile> {
-    await this.#require('profile.manage', this.#own(), 'profile', this.actor.userId);
-    return this.#vault.db.transaction().execute(async (trx) => {
+    await this.require('profile.manage', this.#own(), 'profile', this.actor.userId);
+    return this.vault.db.transaction().execute(async (trx) => {
       const next = change(await currentProfile(trx, this.actor.practiceId, this.actor.userId));
       const now = new Date().toISOString();
       await saveProfile(trx, this.actor.practiceId, this.actor.userId, next, now);
       await extra?.(trx);
-      await appendAuditEvent(trx, this.#event(action, 'profile', this.actor.userId));
+      await appendAuditEvent(trx, this.event(action, 'profile', this.actor.userId));
       return next;
     });
   }
 
   async addProfileItem(input: NewProfileItem): Promise<{ id: string }> {
-    const problems = itemProblems(input, this.#today());
+    const problems = itemProblems(input, this.today());
     if (problems.length > 0)
       throw new AlcoveError('validation-failed', 'Some dates do not fit together.', problems);
     const id = newId();
@@ -454,7 +398,7 @@ export class RequestContext {
         pointer: '/notifiedOn',
         detail: 'COSRT cannot have been told before it happened',
       });
-    if (notifiedOn > this.#today())
+    if (notifiedOn > this.today())
       problems.push({ location: 'body', pointer: '/notifiedOn', detail: 'This day has not come yet' });
     if (problems.length > 0) throw new AlcoveError('validation-failed', 'That date does not fit.', problems);
     await this.#saveProfile(
@@ -488,8 +432,8 @@ export class RequestContext {
     const first = refusals[0];
     if (first !== undefined) {
       await recordAuditEvent(
-        this.#vault.db,
-        this.#event(`code.refused:${first.clause.id}`, 'profile', this.actor.userId, 'denied'),
+        this.vault.db,
+        this.event(`code.refused:${first.clause.id}`, 'profile', this.actor.userId, 'denied'),
       );
       throw new ClauseRefusalError(first);
     }
@@ -513,7 +457,7 @@ export class RequestContext {
           });
           await appendAuditEvent(
             trx,
-            this.#event(`code.override:${refusal.clause.id}`, 'profile', this.actor.userId),
+            this.event(`code.override:${refusal.clause.id}`, 'profile', this.actor.userId),
           );
         }
       },
@@ -521,10 +465,10 @@ export class RequestContext {
   }
 
   /** Open findings, the CPD year at a glance, and what falls due next. */
-  async compliance(today = this.#today()) {
+  async compliance(today = this.today()) {
     const { profile, overrides } = await this.readProfile();
-    const cpd = await cpdRequirementOf(this.#vault.db, this.actor.practiceId);
-    const user = await this.#vault.db
+    const cpd = await cpdRequirementOf(this.vault.db, this.actor.practiceId);
+    const user = await this.vault.db
       .selectFrom('app_user')
       .select('created_at')
       .where('id', '=', this.actor.userId)
@@ -554,40 +498,40 @@ export class RequestContext {
   }
 
   async readCpdRequirement(): Promise<CpdRequirement> {
-    await this.#require('settings.read', this.#practice(), 'practice', this.actor.practiceId);
-    return cpdRequirementOf(this.#vault.db, this.actor.practiceId);
+    await this.require('settings.read', this.practiceResource(), 'practice', this.actor.practiceId);
+    return cpdRequirementOf(this.vault.db, this.actor.practiceId);
   }
 
   async setCpdRequirement(value: CpdRequirement): Promise<void> {
-    await this.#require('settings.write', this.#practice(), 'practice', this.actor.practiceId);
-    await this.#vault.db.transaction().execute(async (trx) => {
+    await this.require('settings.write', this.practiceResource(), 'practice', this.actor.practiceId);
+    await this.vault.db.transaction().execute(async (trx) => {
       await setCpdRequirement(trx, this.actor.practiceId, value, this.actor.userId, new Date().toISOString());
-      await appendAuditEvent(trx, this.#event('settings.cpd-requirement', 'practice', this.actor.practiceId));
+      await appendAuditEvent(trx, this.event('settings.cpd-requirement', 'practice', this.actor.practiceId));
     });
   }
 
   // ------------------------------------------------------------ consents and Gillick assessments
 
   async #treatedClient(clientId: string, action: Action): Promise<void> {
-    await this.#require(action, await this.#client(clientId), 'client', clientId);
+    await this.require(action, await this.clientResource(clientId), 'client', clientId);
   }
 
   async consents(clientId: string, day: string | undefined): Promise<ConsentView[]> {
     await this.#treatedClient(clientId, 'client.read-clinical');
     const consents = await consentsOf(
-      this.#vault.db,
-      this.#vault.keyring,
+      this.vault.db,
+      this.vault.keyring,
       this.actor.practiceId,
       clientId,
       day,
     );
-    await recordAuditEvent(this.#vault.db, this.#event('consent.read', 'client', clientId));
+    await recordAuditEvent(this.vault.db, this.event('consent.read', 'client', clientId));
     return consents;
   }
 
   async giveConsent(clientId: string, input: z.infer<typeof newConsentSchema>): Promise<{ id: string }> {
     await this.#treatedClient(clientId, 'consent.record');
-    if (input.givenOn > this.#today()) {
+    if (input.givenOn > this.today()) {
       throw new AlcoveError('validation-failed', 'A consent is recorded once it has been given.', [
         { location: 'body', pointer: '/givenOn', detail: 'This day has not come yet' },
       ]);
@@ -597,8 +541,8 @@ export class RequestContext {
         { location: 'body', pointer: '/recipient', detail: 'Required for a third-party release' },
       ]);
     }
-    return this.#vault.db.transaction().execute(async (trx) => {
-      const created = await giveConsent(trx, this.#vault.keyring, {
+    return this.vault.db.transaction().execute(async (trx) => {
+      const created = await giveConsent(trx, this.vault.keyring, {
         practiceId: this.actor.practiceId,
         clientId,
         caseId: input.caseId,
@@ -610,21 +554,21 @@ export class RequestContext {
         recordedBy: this.actor.userId,
         now: new Date().toISOString(),
       });
-      await appendAuditEvent(trx, this.#event(`consent.give:${input.type}`, 'client', clientId));
+      await appendAuditEvent(trx, this.event(`consent.give:${input.type}`, 'client', clientId));
       return created;
     });
   }
 
   async withdrawConsent(clientId: string, consentId: string, withdrawnOn: string): Promise<void> {
     await this.#treatedClient(clientId, 'consent.record');
-    if (withdrawnOn > this.#today()) {
+    if (withdrawnOn > this.today()) {
       throw new AlcoveError('validation-failed', 'A withdrawal is recorded once it has been made.', [
         { location: 'body', pointer: '/withdrawnOn', detail: 'This day has not come yet' },
       ]);
     }
-    await this.#vault.db.transaction().execute(async (trx) => {
+    await this.vault.db.transaction().execute(async (trx) => {
       await withdrawConsent(trx, { practiceId: this.actor.practiceId, clientId, consentId, withdrawnOn });
-      await appendAuditEvent(trx, this.#event('consent.withdraw', 'client', clientId));
+      await appendAuditEvent(trx, this.event('consent.withdraw', 'client', clientId));
     });
   }
 
@@ -633,13 +577,13 @@ export class RequestContext {
     input: z.infer<typeof newGillickAssessmentSchema>,
   ): Promise<{ id: string }> {
     await this.#treatedClient(clientId, 'consent.record');
-    if (input.assessedOn > this.#today()) {
+    if (input.assessedOn > this.today()) {
       throw new AlcoveError('validation-failed', 'An assessment is recorded once it has been made.', [
         { location: 'body', pointer: '/assessedOn', detail: 'This day has not come yet' },
       ]);
     }
-    return this.#vault.db.transaction().execute(async (trx) => {
-      const created = await recordGillickAssessment(trx, this.#vault.keyring, {
+    return this.vault.db.transaction().execute(async (trx) => {
+      const created = await recordGillickAssessment(trx, this.vault.keyring, {
         practiceId: this.actor.practiceId,
         clientId,
         caseId: input.caseId,
@@ -649,7 +593,7 @@ export class RequestContext {
         recordedBy: this.actor.userId,
         now: new Date().toISOString(),
       });
-      await appendAuditEvent(trx, this.#event('gillick.record', 'client', clientId));
+      await appendAuditEvent(trx, this.event('gillick.record', 'client', clientId));
       return created;
     });
   }
@@ -657,7 +601,7 @@ export class RequestContext {
   /** GT-26, GT-27, GT-65 for a therapy session on `day` with these clients. */
   async #youngPersonRefusals(facts: CaseFacts, day: string) {
     const identities = await readClientIdentities(
-      this.#vault,
+      this.vault,
       this.actor.practiceId,
       facts.participants.map((p) => p.clientId),
     );
@@ -665,8 +609,8 @@ export class RequestContext {
     for (const p of facts.participants) {
       const dob = identities.get(p.clientId)?.reveal().dateOfBirth;
       const consents = await consentsOf(
-        this.#vault.db,
-        this.#vault.keyring,
+        this.vault.db,
+        this.vault.keyring,
         this.actor.practiceId,
         p.clientId,
         day,
@@ -677,11 +621,11 @@ export class RequestContext {
         appropriateAdultConsent: consents.some(
           (c) => c.type === 'appropriate-adult' && (c.caseId === null || c.caseId === facts.caseId),
         ),
-        gillickCompetent: await gillickCompetentOn(this.#vault.db, p.clientId, facts.caseId, day),
+        gillickCompetent: await gillickCompetentOn(this.vault.db, p.clientId, facts.caseId, day),
       });
     }
     if (!clients.some((c) => c.age !== undefined && c.age < AGE_OF_MAJORITY)) return [];
-    const profile = await currentProfile(this.#vault.db, this.actor.practiceId, this.actor.userId);
+    const profile = await currentProfile(this.vault.db, this.actor.practiceId, this.actor.userId);
     const cutoff = addDaysIso(day, -Math.round(DBS_CURRENT_YEARS * 365.25));
     return youngPersonGate(clients, {
       dbsCurrent: profile.dbs.some((d) => d.fullDisclosure && d.issuedOn > cutoff && d.issuedOn <= day),
@@ -692,48 +636,48 @@ export class RequestContext {
 
   // ------------------------------------------------------------ contracts and sessions
 
-  async #case(caseId: string, action: Action): Promise<CaseFacts> {
-    const facts = await caseFacts(this.#vault.db, this.actor.practiceId, caseId);
-    await this.#require(
-      action,
-      facts === undefined
-        ? undefined
-        : { type: 'case', practiceId: facts.practiceId, caseId, practitionerId: facts.practitionerId },
-      'case',
-      caseId,
-    );
-    if (facts === undefined) throw new AlcoveError('not-found');
-    return facts;
-  }
-
   /** A case with its clients' names, its current contract and its sessions. */
   async readCase(caseId: string) {
-    const facts = await this.#case(caseId, 'case.read');
+    const facts = await this.requireCase(caseId, 'case.read');
     const names = await readClientIdentities(
-      this.#vault,
+      this.vault,
       this.actor.practiceId,
       facts.participants.map((p) => p.clientId),
     );
-    const contract = await currentContract(this.#vault.db, this.#vault.keyring, this.actor.practiceId, facts);
-    const sessions = await listSessions(this.#vault.db, this.#vault.keyring, this.actor.practiceId, caseId);
-    await recordAuditEvent(this.#vault.db, this.#event('case.read', 'case', caseId));
+    const contract = await currentContract(this.vault.db, this.vault.keyring, this.actor.practiceId, facts);
+    const sessions = await listSessions(this.vault.db, this.vault.keyring, this.actor.practiceId, caseId);
+    await recordAuditEvent(this.vault.db, this.event('case.read', 'case', caseId));
     return { facts, names, contract, sessions };
   }
 
   async createContract(
     caseId: string,
     text: string,
+    templateId?: string,
   ): Promise<{ id: string; version: number; textHash: string }> {
-    const facts = await this.#case(caseId, 'case.manage');
-    return this.#vault.db.transaction().execute(async (trx) => {
-      const created = await createContractVersion(trx, this.#vault.keyring, {
+    const facts = await this.requireCase(caseId, 'case.manage');
+    if (facts.status === 'closed') throw new AlcoveError('conflict', 'This case is closed.');
+    if (
+      templateId !== undefined &&
+      (await templateById(this.vault.db, this.actor.practiceId, templateId)) === undefined
+    ) {
+      throw new AlcoveError('validation-failed', 'There is no such template.', [
+        { location: 'body', pointer: '/templateId', detail: 'Not one of the practice’s templates' },
+      ]);
+    }
+    // Where the organisation holds the contract, its conditions go with every version (GT-36d).
+    const conditions = await organisationConditionsOf(this.vault.db, this.actor.practiceId);
+    return this.vault.db.transaction().execute(async (trx) => {
+      const created = await createContractVersion(trx, this.vault.keyring, {
         practiceId: this.actor.practiceId,
         caseId: facts.caseId,
         text: new Confidential(text),
+        conditions: conditions === null ? null : new Confidential(conditions),
+        templateId: templateId ?? null,
         userId: this.actor.userId,
         now: new Date().toISOString(),
       });
-      await appendAuditEvent(trx, this.#event('contract.create', 'case', caseId));
+      await appendAuditEvent(trx, this.event('contract.create', 'case', caseId));
       return created;
     });
   }
@@ -744,19 +688,38 @@ export class RequestContext {
     contractId: string,
     signer: { kind: 'practitioner' } | { kind: 'client'; clientId: string },
     textHash: string,
+    acknowledgedConditions = false,
   ): Promise<void> {
-    const facts = await this.#case(caseId, 'case.manage');
-    await this.#vault.db.transaction().execute(async (trx) => {
+    const facts = await this.requireCase(caseId, 'case.manage');
+    const contract = await currentContract(this.vault.db, this.vault.keyring, this.actor.practiceId, facts);
+    const refusal = signatureGate({
+      signerKind: signer.kind,
+      conditions: contract?.id === contractId && contract.conditions !== null,
+      acknowledged: acknowledgedConditions,
+    })[0];
+    if (refusal !== undefined) {
+      await recordAuditEvent(
+        this.vault.db,
+        this.event(`code.refused:${refusal.clause.id}`, 'case', caseId, 'denied'),
+      );
+      throw new ClauseRefusalError(refusal);
+    }
+    await this.vault.db.transaction().execute(async (trx) => {
+      const now = new Date().toISOString();
       await signContract(trx, {
         theCase: facts,
         contractId,
         signer,
         mode: 'in-person',
         textHash,
+        acknowledgedConditions: signer.kind === 'client' && acknowledgedConditions,
         recordedBy: this.actor.userId,
-        now: new Date().toISOString(),
+        now,
       });
-      await appendAuditEvent(trx, this.#event('contract.sign', 'case', caseId));
+      await appendAuditEvent(trx, this.event('contract.sign', 'case', caseId));
+      const after = await currentContract(trx, this.vault.keyring, this.actor.practiceId, facts);
+      if (after?.signedByAll === true)
+        await setCaseStatus(trx, { caseId, to: 'contracted', now, auto: true });
     });
   }
 
@@ -766,21 +729,24 @@ export class RequestContext {
     input: { kind: SessionKind; format: string; startsAt: string; minutes: number; attendance: string },
     override: { clause: string; reason: string } | undefined,
   ): Promise<{ id: string }> {
-    const facts = await this.#case(caseId, 'case.manage');
+    const facts = await this.requireCase(caseId, 'case.manage');
+    if (facts.status === 'closed') {
+      throw new AlcoveError('conflict', 'This case is closed: no more sessions are recorded on it.');
+    }
     if (override !== undefined && !isClauseId(override.clause)) {
       throw new AlcoveError('validation-failed', 'There is no such clause.', [
         { location: 'body', pointer: '/override/clause', detail: 'Not a clause of the Code' },
       ]);
     }
-    const contract = await currentContract(this.#vault.db, this.#vault.keyring, this.actor.practiceId, facts);
+    const contract = await currentContract(this.vault.db, this.vault.keyring, this.actor.practiceId, facts);
     const state = {
-      exists: await contractExists(this.#vault.db, caseId),
+      exists: await contractExists(this.vault.db, caseId),
       signedByAll: contract?.signedByAll ?? false,
     };
     const young =
       input.kind === 'therapy' ? await this.#youngPersonRefusals(facts, londonDay(input.startsAt)) : [];
     const trained = (
-      await currentProfile(this.#vault.db, this.actor.practiceId, this.actor.userId)
+      await currentProfile(this.vault.db, this.actor.practiceId, this.actor.userId)
     ).training.some((t) => t.kind === 'online-work');
     const format = { online: input.format === 'online', onlineTrained: trained };
     const refusals = [
@@ -790,16 +756,16 @@ export class RequestContext {
     const first = refusals[0];
     if (first !== undefined) {
       await recordAuditEvent(
-        this.#vault.db,
-        this.#event(`code.refused:${first.clause.id}`, 'case', caseId, 'denied'),
+        this.vault.db,
+        this.event(`code.refused:${first.clause.id}`, 'case', caseId, 'denied'),
       );
       throw new ClauseRefusalError(first);
     }
     const overridden =
       override !== undefined &&
       sessionGate(input.kind, state, new Set(), format).some((r) => r.clause.id === override.clause);
-    return this.#vault.db.transaction().execute(async (trx) => {
-      const created = await recordSession(trx, this.#vault.keyring, {
+    return this.vault.db.transaction().execute(async (trx) => {
+      const created = await recordSession(trx, this.vault.keyring, {
         practiceId: this.actor.practiceId,
         caseId,
         ...input,
@@ -808,46 +774,44 @@ export class RequestContext {
         now: new Date().toISOString(),
       });
       if (overridden)
-        await appendAuditEvent(trx, this.#event(`code.override:${override.clause}`, 'case', caseId));
-      await appendAuditEvent(trx, this.#event('session.record', 'case', caseId));
+        await appendAuditEvent(trx, this.event(`code.override:${override.clause}`, 'case', caseId));
+      await appendAuditEvent(trx, this.event('session.record', 'case', caseId));
+      // The case moves on by what happens in it: an assessment, then therapy.
+      if (input.attendance === 'attended') {
+        const to = input.kind === 'therapy' ? 'active' : 'assessment';
+        const moved = await setCaseStatus(trx, { caseId, to, now: new Date().toISOString(), auto: true });
+        if (moved !== undefined) await appendAuditEvent(trx, this.event(`case.status:${to}`, 'case', caseId));
+      }
       return created;
     });
   }
 
   // ------------------------------------------------------------ cases and entries
 
-  async openCase(kind: CaseKind, clientIds: readonly string[]): Promise<CaseFacts> {
-    await this.#require('case.open', this.#practice(), 'practice', this.actor.practiceId);
+  async openCase(kind: CaseKind, clientIds: readonly string[], format?: CaseFormat): Promise<CaseFacts> {
+    await this.require('case.open', this.practiceResource(), 'practice', this.actor.practiceId);
     for (const clientId of clientIds) {
-      await this.#require('case.open', await this.#client(clientId), 'client', clientId);
+      await this.require('case.open', await this.clientResource(clientId), 'client', clientId);
     }
-    return this.#vault.db.transaction().execute(async (trx) => {
-      const opened = await openCase(trx, this.#vault.keyring, {
+    return this.vault.db.transaction().execute(async (trx) => {
+      const opened = await openCase(trx, this.vault.keyring, {
         practiceId: this.actor.practiceId,
         practitionerId: this.actor.userId,
         kind,
         clientIds,
+        ...(format === undefined ? {} : { format }),
       });
-      await appendAuditEvent(trx, this.#event('case.open', 'case', opened.caseId));
+      await appendAuditEvent(trx, this.event('case.open', 'case', opened.caseId));
       for (const p of opened.participants)
-        await appendAuditEvent(trx, this.#event('case.join', 'client', p.clientId));
+        await appendAuditEvent(trx, this.event('case.join', 'client', p.clientId));
       return opened;
     });
   }
 
   async addEntry(caseId: string, entry: NewEntry): Promise<{ id: string }> {
-    const facts = await caseFacts(this.#vault.db, this.actor.practiceId, caseId);
-    await this.#require(
-      'entry.create',
-      facts === undefined
-        ? undefined
-        : { type: 'case', practiceId: facts.practiceId, caseId, practitionerId: facts.practitionerId },
-      'case',
-      caseId,
-    );
-    if (facts === undefined) throw new AlcoveError('not-found');
-    return this.#vault.db.transaction().execute(async (trx) => {
-      const created = await addEntry(trx, this.#vault.keyring, {
+    const facts = await this.requireCase(caseId, 'entry.create');
+    return this.vault.db.transaction().execute(async (trx) => {
+      const created = await addEntry(trx, this.vault.keyring, {
         practiceId: this.actor.practiceId,
         theCase: facts,
         authorId: this.actor.userId,
@@ -855,9 +819,9 @@ export class RequestContext {
         occurredAt: entry.occurredAt,
         passages: entry.passages.map((p) => ({ text: new Confidential(p.text), attribution: p.attribution })),
       });
-      await appendAuditEvent(trx, this.#event('entry.create', 'entry', created.id));
+      await appendAuditEvent(trx, this.event('entry.create', 'entry', created.id));
       for (const p of facts.participants)
-        await appendAuditEvent(trx, this.#event('entry.create', 'client', p.clientId));
+        await appendAuditEvent(trx, this.event('entry.create', 'client', p.clientId));
       return created;
     });
   }

@@ -28,7 +28,16 @@ async function caseKeyId(db: Kysely<Database>, caseId: string): Promise<string> 
 export async function createContractVersion(
   trx: Transaction<Database>,
   keyring: Keyring,
-  input: { practiceId: string; caseId: string; text: Confidential<string>; userId: string; now: string },
+  input: {
+    practiceId: string;
+    caseId: string;
+    text: Confidential<string>;
+    /** The organisation's conditions, where it holds the contract (GT-36d). */
+    conditions?: Confidential<string> | null | undefined;
+    templateId?: string | null | undefined;
+    userId: string;
+    now: string;
+  },
 ): Promise<{ id: string; version: number; textHash: string }> {
   const previous = await trx
     .selectFrom('contract')
@@ -59,6 +68,14 @@ export async function createContractVersion(
       created_by: input.userId,
       created_at: input.now,
       superseded_at: null,
+      template_id: input.templateId ?? null,
+      conditions_sealed:
+        input.conditions == null
+          ? null
+          : sealText(key, input.conditions.reveal(), {
+              ...contractBinding(input.practiceId, id, keyId),
+              field: 'conditions',
+            }),
     })
     .execute();
   return { id, version, textHash: contractHash(text) };
@@ -70,12 +87,15 @@ export interface ContractView {
   readonly text: Confidential<string>;
   readonly textHash: string;
   readonly createdAt: string;
+  /** The organisation's conditions shown with this version (GT-36d), or null. */
+  readonly conditions: Confidential<string> | null;
   readonly signatures: readonly {
     signerKind: 'client' | 'practitioner';
     signerId: string;
     mode: string;
     signedAt: string;
     textHash: string;
+    acknowledgedConditions: boolean;
   }[];
   /** Every client of the case and the practitioner have signed this version. */
   readonly signedByAll: boolean;
@@ -114,12 +134,22 @@ export async function currentContract(
     text: new Confidential(openText(key, row.text_sealed, contractBinding(practiceId, row.id, keyId))),
     textHash: row.text_hash,
     createdAt: row.created_at,
+    conditions:
+      row.conditions_sealed === null
+        ? null
+        : new Confidential(
+            openText(key, row.conditions_sealed, {
+              ...contractBinding(practiceId, row.id, keyId),
+              field: 'conditions',
+            }),
+          ),
     signatures: signatures.map((s) => ({
       signerKind: s.signer_kind as 'client' | 'practitioner',
       signerId: s.signer_id,
       mode: s.mode,
       signedAt: s.signed_at,
       textHash: s.text_hash,
+      acknowledgedConditions: s.acknowledged_conditions === 1,
     })),
     signedByAll: parties.every((p) => signed.has(p)),
   };
@@ -148,6 +178,8 @@ export async function signContract(
     signer: { kind: 'practitioner' } | { kind: 'client'; clientId: string };
     mode: 'in-person' | 'portal';
     textHash: string;
+    /** The signer acknowledged the organisation's conditions shown with the contract (GT-36d). */
+    acknowledgedConditions?: boolean;
     recordedBy: string;
     now: string;
   },
@@ -196,6 +228,7 @@ export async function signContract(
       text_hash: input.textHash,
       recorded_by: input.recordedBy,
       signed_at: input.now,
+      acknowledged_conditions: input.acknowledgedConditions === true ? 1 : 0,
     })
     .execute();
 }

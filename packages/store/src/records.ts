@@ -2,9 +2,12 @@ import { randomInt } from 'node:crypto';
 import {
   AlcoveError,
   type Attribution,
+  type CaseFormat,
   type CaseKind,
+  type CaseStatus,
   type ClientIdentity,
   Confidential,
+  caseStatusMoves,
   clientIdentitySchema,
   type EntryKind,
   newId,
@@ -74,6 +77,44 @@ export async function createClient(
     })
     .execute();
   return { id };
+}
+
+/**
+ * Replaces a client's identity and contact details (the name and date of birth are kept
+ * as they were: the match indexes of the intake check were made from them).
+ */
+export async function updateClientContact(
+  trx: Transaction<Database>,
+  keyring: Keyring,
+  input: {
+    practiceId: string;
+    clientId: string;
+    change: Pick<ClientIdentity, 'contactChannels' | 'safetyFlag'>;
+  },
+): Promise<void> {
+  const row = await trx
+    .selectFrom('client')
+    .select(['key_id', 'identity_sealed'])
+    .where('practice_id', '=', input.practiceId)
+    .where('id', '=', input.clientId)
+    .executeTakeFirstOrThrow();
+  const key = await keyring.dataKey(trx, input.practiceId, row.key_id);
+  const binding = clientBinding(input.practiceId, input.clientId, row.key_id);
+  const identity = clientIdentitySchema.parse(JSON.parse(openText(key, row.identity_sealed, binding)));
+  const next: ClientIdentity = { ...identity };
+  if ('contactChannels' in input.change) {
+    if (input.change.contactChannels === undefined) delete next.contactChannels;
+    else next.contactChannels = input.change.contactChannels;
+  }
+  if ('safetyFlag' in input.change) {
+    if (input.change.safetyFlag === true) next.safetyFlag = true;
+    else delete next.safetyFlag;
+  }
+  await trx
+    .updateTable('client')
+    .set({ identity_sealed: sealText(key, JSON.stringify(clientIdentitySchema.parse(next)), binding) })
+    .where('id', '=', input.clientId)
+    .execute();
 }
 
 export async function clientFacts(
@@ -156,6 +197,8 @@ export interface CaseFacts {
   readonly practiceId: string;
   readonly practitionerId: string;
   readonly kind: CaseKind;
+  readonly format: CaseFormat;
+  readonly status: CaseStatus;
   readonly participants: readonly { id: string; clientId: string; label: string }[];
 }
 
@@ -181,6 +224,7 @@ export async function openCase(
     practitionerId: string;
     kind: CaseKind;
     clientIds: readonly string[];
+    format?: CaseFormat;
     now?: string;
   },
 ): Promise<CaseFacts> {
@@ -215,7 +259,8 @@ export async function openCase(
       practice_id: input.practiceId,
       kind: input.kind,
       practitioner_id: input.practitionerId,
-      status: 'open',
+      status: 'enquiry',
+      format: input.format ?? 'in-person',
       key_id: caseKey.id,
       pseudonym: newPseudonym(),
       opened_at: now,
@@ -238,8 +283,42 @@ export async function openCase(
     practiceId: input.practiceId,
     practitionerId: input.practitionerId,
     kind: input.kind,
+    format: input.format ?? 'in-person',
+    status: 'enquiry',
     participants,
   };
+}
+
+/**
+ * Moves a case along its life (enquiry → … → closed): forward only, and never out of
+ * closed. `auto` moves (made by Alcove when a session or a signature shows the case has
+ * moved on) are silently skipped when the case is already there or beyond.
+ */
+export async function setCaseStatus(
+  trx: Transaction<Database>,
+  input: { caseId: string; to: CaseStatus; now: string; auto?: boolean },
+): Promise<{ from: CaseStatus; to: CaseStatus } | undefined> {
+  const row = await trx
+    .selectFrom('care_case')
+    .select('status')
+    .where('id', '=', input.caseId)
+    .executeTakeFirstOrThrow();
+  const from = row.status as CaseStatus;
+  if (!caseStatusMoves(from).includes(input.to)) {
+    if (input.auto === true) return undefined;
+    throw new AlcoveError(
+      'conflict',
+      from === 'closed'
+        ? 'This case is closed.'
+        : `A case moves forward only: from ${from} it may go to ${caseStatusMoves(from).join(', ')}.`,
+    );
+  }
+  await trx
+    .updateTable('care_case')
+    .set({ status: input.to, closed_at: input.to === 'closed' ? input.now : null })
+    .where('id', '=', input.caseId)
+    .execute();
+  return { from, to: input.to };
 }
 
 export async function caseFacts(
@@ -249,7 +328,7 @@ export async function caseFacts(
 ): Promise<CaseFacts | undefined> {
   const row = await db
     .selectFrom('care_case')
-    .select(['id', 'practitioner_id', 'kind'])
+    .select(['id', 'practitioner_id', 'kind', 'format', 'status'])
     .where('practice_id', '=', practiceId)
     .where('id', '=', caseId)
     .executeTakeFirst();
@@ -265,6 +344,8 @@ export async function caseFacts(
     practiceId,
     practitionerId: row.practitioner_id,
     kind: row.kind as CaseKind,
+    format: row.format as CaseFormat,
+    status: row.status as CaseStatus,
     participants: participants.map((p) => ({ id: p.id, clientId: p.client_id, label: p.label })),
   };
 }

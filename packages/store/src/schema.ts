@@ -133,6 +133,8 @@ export interface CareCaseTable {
   status: string;
   key_id: string;
   pseudonym: string;
+  /** 'in-person' | 'online' | 'phone' */
+  format: Generated<string>;
   opened_at: string;
   closed_at: string | null;
 }
@@ -250,6 +252,9 @@ export interface ContractTable {
   created_by: string;
   created_at: string;
   superseded_at: string | null;
+  template_id: string | null;
+  /** The organisation's conditions shown with this version (GT-36d), sealed under the case key. */
+  conditions_sealed: string | null;
 }
 
 export interface ContractSignatureTable {
@@ -261,6 +266,7 @@ export interface ContractSignatureTable {
   text_hash: string;
   recorded_by: string;
   signed_at: string;
+  acknowledged_conditions: Generated<number>;
 }
 
 export interface TherapySessionTable {
@@ -303,6 +309,45 @@ export interface GillickAssessmentTable {
   created_at: string;
 }
 
+export interface ContractTemplateTable {
+  id: string;
+  practice_id: string;
+  name: string;
+  version: number;
+  body: string;
+  created_by: string;
+  created_at: string;
+}
+
+export interface PortalInvitationTable {
+  id: string;
+  practice_id: string;
+  client_id: string;
+  token_hash: string;
+  created_by: string;
+  created_at: string;
+  expires_at: string;
+  accepted_at: string | null;
+}
+
+export interface OutboxMessageTable {
+  id: string;
+  practice_id: string;
+  client_id: string | null;
+  purpose: string;
+  /** Recipient, subject and text, sealed: they hold an address and sometimes a sign-in link. */
+  envelope_sealed: string;
+  /** 'queued' | 'sent' | 'captured' | 'failed' | 'withheld' */
+  status: string;
+  withheld_reason: string | null;
+  attempts: Generated<number>;
+  next_attempt_at: string | null;
+  last_error: string | null;
+  created_by: string | null;
+  created_at: string;
+  sent_at: string | null;
+}
+
 export interface Database {
   practice: PracticeTable;
   keyring_unlock: KeyringUnlockTable;
@@ -333,4 +378,7 @@ export interface Database {
   therapy_session: TherapySessionTable;
   consent: ConsentTable;
   gillick_assessment: GillickAssessmentTable;
+  contract_template: ContractTemplateTable;
+  portal_invitation: PortalInvitationTable;
+  outbox_message: OutboxMessageTable;
 }

@@ -19,6 +19,8 @@ export interface ServeOptions extends UnlockOptions {
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 /** How often the audit log's head is signed while Alcove runs (and once more when it stops). */
 export const CHECKPOINT_INTERVAL_MS = 10_000;
+/** How often the outbox is sent; anything queued by a request is sent at once as well. */
+export const MAIL_INTERVAL_MS = 15_000;
 
 export async function serveCommand(io: CliIo, options: ServeOptions): Promise<void> {
   const host = options.host ?? io.env.HOST?.trim() ?? '127.0.0.1';
@@ -45,6 +47,7 @@ export async function serveCommand(io: CliIo, options: ServeOptions): Promise<vo
       logger: { level: io.env.LOG_LEVEL?.trim() || 'warn' },
       ...(tls === undefined ? {} : { https: tls }),
       behindProxy: options.behindProxy === true || io.env.ALCOVE_BEHIND_PROXY === '1',
+      mailIntervalMs: MAIL_INTERVAL_MS,
     });
     const address = await app.listen({ host, port });
     timer = setInterval(() => {

@@ -18,6 +18,8 @@ export const commandRuleIds = [
   'dbs-and-training-for-under-18s',
   'supervisor-for-under-18s',
   'online-session-without-training',
+  'organisation-conditions-acknowledged',
+  'contract-template-sections',
 ] as const;
 
 export interface Refusal {

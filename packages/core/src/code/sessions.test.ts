@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { sessionGate } from './sessions.ts';
+import { missingSections, STANDARD_TEMPLATE } from '../contract-template.ts';
+import { sessionGate, signatureGate, templateGate } from './sessions.ts';
 
 describe('the contract gate', () => {
   it('refuses therapy with no contract under GT-36, with no override', () => {
@@ -33,5 +34,29 @@ describe('the contract gate', () => {
       sessionGate('therapy', signed, new Set(['GT-92']), { online: true, onlineTrained: false }),
     ).toEqual([]);
     expect(sessionGate('therapy', signed, new Set(), { online: true, onlineTrained: true })).toEqual([]);
+  });
+});
+
+describe('signing a contract the organisation holds (GT-36d)', () => {
+  it('refuses a client signature without acknowledging the organisation’s conditions under GT-36d', () => {
+    const [refusal] = signatureGate({ signerKind: 'client', conditions: true, acknowledged: false });
+    expect(refusal?.clause.id).toBe('GT-36d');
+    expect(refusal?.overridable).toBe(false);
+    expect(signatureGate({ signerKind: 'client', conditions: true, acknowledged: true })).toEqual([]);
+    expect(signatureGate({ signerKind: 'client', conditions: false, acknowledged: false })).toEqual([]);
+    expect(signatureGate({ signerKind: 'practitioner', conditions: true, acknowledged: false })).toEqual([]);
+  });
+});
+
+describe('contract templates (GT-36b, GT-36c)', () => {
+  it('refuses a template without a section the Code asks for, naming its clause', () => {
+    const body = STANDARD_TEMPLATE.replace('Rights and responsibilities\n', '').replace(
+      'How and when therapy ends\n',
+      '',
+    );
+    const refusals = templateGate(missingSections(body));
+    expect(refusals.map((r) => r.clause.id)).toEqual(['GT-36b', 'GT-36c']);
+    expect(refusals[1]?.detail).toContain('How and when therapy ends');
+    expect(templateGate(missingSections(STANDARD_TEMPLATE))).toEqual([]);
   });
 });

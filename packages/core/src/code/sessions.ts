@@ -77,3 +77,37 @@ export function sessionGate(
   }
   return [];
 }
+
+/**
+ * GT-36d: where the organisation is responsible for the contract, the client signs only
+ * having been shown its conditions and acknowledged them. A "must": never overridable.
+ */
+export function signatureGate(input: {
+  readonly signerKind: 'client' | 'practitioner';
+  readonly conditions: boolean;
+  readonly acknowledged: boolean;
+}): GateRefusal[] {
+  if (input.signerKind !== 'client' || !input.conditions || input.acknowledged) return [];
+  return [
+    {
+      rule: 'organisation-conditions-acknowledged',
+      clause: entry('GT-36d'),
+      overridable: false,
+      detail:
+        'The organisation holds this contract: the client reads its conditions and acknowledges them before signing.',
+    },
+  ];
+}
+
+/**
+ * GT-36b, GT-36c: a contract template keeps the sections the Code asks a contract to
+ * cover (see contract-template.ts); a template without one is refused, naming its clause.
+ */
+export function templateGate(missing: readonly { heading: string; clause: string }[]): GateRefusal[] {
+  return missing.map((m) => ({
+    rule: 'contract-template-sections',
+    clause: entry(m.clause),
+    overridable: false,
+    detail: `The template has no “${m.heading}” section. Add it as a heading on a line of its own.`,
+  }));
+}

@@ -1,14 +1,21 @@
 import {
+  AlcoveError,
+  caseFormatSchema,
+  caseStatusMoves,
+  caseStatusSchema,
   clientIdentitySchema,
   consentTypeSchema,
   newConsentSchema,
   newGillickAssessmentSchema,
   overrideSchema,
   withdrawConsentSchema,
+  withheldReasons,
 } from '@alcove/core';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { contextOf } from '../auth/plugin.ts';
+import { contractPdf, signatureLines } from '../pdf.ts';
+import { PracticeContext } from '../practice-context.ts';
 
 const caseParams = z.strictObject({ caseId: z.uuid() });
 const contractParams = z.strictObject({ caseId: z.uuid(), contractId: z.uuid() });
@@ -16,6 +23,10 @@ const contractParams = z.strictObject({ caseId: z.uuid(), contractId: z.uuid() }
 const caseDetailSchema = z.strictObject({
   id: z.string(),
   kind: z.string(),
+  format: caseFormatSchema,
+  status: caseStatusSchema,
+  /** Where the case may go next. */
+  statusMoves: z.array(caseStatusSchema),
   participants: z.array(
     z.strictObject({ id: z.string(), clientId: z.string(), label: z.string(), name: z.string().nullable() }),
   ),
@@ -27,12 +38,15 @@ const caseDetailSchema = z.strictObject({
       textHash: z.string(),
       createdAt: z.iso.datetime(),
       signedByAll: z.boolean(),
+      /** The organisation's conditions, shown to each client before they sign (GT-36d). */
+      conditions: z.string().nullable(),
       signatures: z.array(
         z.strictObject({
           signerKind: z.enum(['client', 'practitioner']),
           signerId: z.string(),
           mode: z.string(),
           signedAt: z.iso.datetime(),
+          acknowledgedConditions: z.boolean(),
         }),
       ),
     })
@@ -75,6 +89,9 @@ export const caseRoutes: FastifyPluginAsyncZod = async (app) => {
       return {
         id: facts.caseId,
         kind: facts.kind,
+        format: facts.format,
+        status: facts.status,
+        statusMoves: caseStatusMoves(facts.status),
         participants: facts.participants.map((p) => ({
           id: p.id,
           clientId: p.clientId,
@@ -91,11 +108,13 @@ export const caseRoutes: FastifyPluginAsyncZod = async (app) => {
                 textHash: contract.textHash,
                 createdAt: contract.createdAt,
                 signedByAll: contract.signedByAll,
+                conditions: contract.conditions?.reveal() ?? null,
                 signatures: contract.signatures.map((s) => ({
                   signerKind: s.signerKind,
                   signerId: s.signerId,
                   mode: s.mode,
                   signedAt: s.signedAt,
+                  acknowledgedConditions: s.acknowledgedConditions,
                 })),
               },
         sessions: sessions.map((s) => ({
@@ -118,14 +137,130 @@ export const caseRoutes: FastifyPluginAsyncZod = async (app) => {
         summary: 'Write a new version of the case’s contract (earlier versions are superseded, never edited)',
         tags: ['cases'],
         params: caseParams,
-        body: z.strictObject({ text: z.string().trim().min(20).max(50_000) }),
+        body: z.strictObject({
+          text: z.string().trim().min(20).max(50_000),
+          /** The template it was drafted from, if any. */
+          templateId: z.uuid().optional(),
+        }),
         response: {
           201: z.strictObject({ id: z.string(), version: z.number().int(), textHash: z.string() }),
         },
       },
     },
     async (request, reply) =>
-      reply.code(201).send(await contextOf(request).createContract(request.params.caseId, request.body.text)),
+      reply
+        .code(201)
+        .send(
+          await contextOf(request).createContract(
+            request.params.caseId,
+            request.body.text,
+            request.body.templateId,
+          ),
+        ),
+  );
+
+  app.get(
+    '/cases/:caseId/contract-draft',
+    {
+      schema: {
+        summary: 'A contract drafted from a template for this case, to edit before saving',
+        tags: ['cases'],
+        params: caseParams,
+        querystring: z.strictObject({ templateId: z.union([z.uuid(), z.literal('standard')]) }),
+        response: { 200: z.strictObject({ text: z.string(), templateId: z.string().nullable() }) },
+      },
+    },
+    async (request) =>
+      contextOf(request).as(PracticeContext).contractDraft(request.params.caseId, request.query.templateId),
+  );
+
+  app.post(
+    '/cases/:caseId/send-contract',
+    {
+      schema: {
+        summary:
+          'Send the current contract to each client who has not signed it: a portal invitation, or a note that it waits',
+        tags: ['cases'],
+        params: caseParams,
+        body: z.strictObject({}),
+        response: {
+          200: z.strictObject({
+            sent: z.array(
+              z.strictObject({
+                clientId: z.string(),
+                label: z.string(),
+                outcome: z.enum(['invited', 'notified', 'withheld']),
+                withheldReason: z.string().nullable(),
+                withheldDetail: z.string().nullable(),
+              }),
+            ),
+          }),
+        },
+      },
+    },
+    async (request) => {
+      const sent = await contextOf(request).as(PracticeContext).sendContract(request.params.caseId);
+      request.server.alcove.mailer.kick();
+      return {
+        sent: sent.map((o) => ({
+          ...o,
+          withheldDetail: o.withheldReason === null ? null : withheldReasons[o.withheldReason],
+        })),
+      };
+    },
+  );
+
+  app.get(
+    '/cases/:caseId/contracts/:contractId/pdf',
+    {
+      schema: {
+        summary: 'The current contract as a PDF, with its signatures',
+        tags: ['cases'],
+        params: contractParams,
+      },
+    },
+    async (request, reply) => {
+      const { facts, names, contract } = await contextOf(request).readCase(request.params.caseId);
+      if (contract === undefined || contract.id !== request.params.contractId) {
+        throw new AlcoveError('not-found', 'This is not the current version of the contract.');
+      }
+      const context = contextOf(request);
+      const practitioner = await context.userName(facts.practitionerId);
+      const pdf = await contractPdf({
+        practiceName: await context.practiceName(),
+        title: 'Therapy contract',
+        version: contract.version,
+        createdAt: contract.createdAt,
+        text: contract.text.reveal(),
+        textHash: contract.textHash,
+        conditions: contract.conditions?.reveal() ?? null,
+        ...signatureLines(
+          contract,
+          facts,
+          (clientId, label) => names.get(clientId)?.reveal().name ?? label,
+          practitioner,
+        ),
+      });
+      return reply
+        .header('content-type', 'application/pdf')
+        .header('content-disposition', `attachment; filename="contract-v${contract.version}.pdf"`)
+        .send(pdf);
+    },
+  );
+
+  app.post(
+    '/cases/:caseId/status',
+    {
+      schema: {
+        summary: 'Move the case on: forward only (enquiry → … → closed), and never out of closed',
+        tags: ['cases'],
+        params: caseParams,
+        body: z.strictObject({ status: caseStatusSchema }),
+        response: { 200: z.strictObject({ from: caseStatusSchema, to: caseStatusSchema }) },
+      },
+    },
+    async (request) =>
+      contextOf(request).as(PracticeContext).setCaseStatus(request.params.caseId, request.body.status),
   );
 
   app.post(
@@ -141,6 +276,8 @@ export const caseRoutes: FastifyPluginAsyncZod = async (app) => {
             z.strictObject({ kind: z.literal('client'), clientId: z.uuid() }),
           ]),
           textHash: z.string().regex(/^[0-9a-f]{64}$/, 'The SHA-256 of the text shown'),
+          /** The client read the organisation's conditions and acknowledged them (GT-36d). */
+          acknowledgedConditions: z.boolean().optional(),
         }),
         response: { 201: z.null() },
       },
@@ -151,6 +288,7 @@ export const caseRoutes: FastifyPluginAsyncZod = async (app) => {
         request.params.contractId,
         request.body.signer,
         request.body.textHash,
+        request.body.acknowledgedConditions,
       );
       return reply.code(201).send(null);
     },

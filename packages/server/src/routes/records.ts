@@ -188,7 +188,11 @@ export const recordRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request, reply) => {
-      const opened = await contextOf(request).openCase(request.body.kind, request.body.clientIds);
+      const opened = await contextOf(request).openCase(
+        request.body.kind,
+        request.body.clientIds,
+        request.body.format,
+      );
       return reply.code(201).send({
         id: opened.caseId,
         kind: opened.kind,

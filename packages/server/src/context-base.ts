@@ -1,0 +1,111 @@
+import { type Action, type Actor, AlcoveError, can, londonDay, type Resource } from '@alcove/core';
+import {
+  type AuditEventInput,
+  type CaseFacts,
+  caseFacts,
+  clientFacts,
+  findPractice,
+  recordAuditEvent,
+  userNames,
+  type Vault,
+} from '@alcove/store';
+
+/**
+ * What every request context shares: the signed-in actor, the one way to ask `can` (a
+ * refusal is audited and answered "not found", exactly as if the record did not exist),
+ * and the audit event every act writes in its own transaction.
+ */
+export abstract class ContextBase {
+  readonly actor: Actor;
+  protected readonly vault: Vault;
+
+  constructor(vault: Vault, actor: Actor) {
+    this.vault = vault;
+    this.actor = actor;
+  }
+
+  /** The same actor, seen through another context (portal, messages). */
+  as<T extends ContextBase>(Context: new (vault: Vault, actor: Actor) => T): T {
+    return new Context(this.vault, this.actor);
+  }
+
+  /** Why the actor is looking: care for practitioners, administration for administrators. */
+  get purpose(): string {
+    return this.actor.roles.includes('practitioner')
+      ? 'care'
+      : this.actor.roles[0] === 'administrator'
+        ? 'administration'
+        : (this.actor.roles[0] ?? 'none');
+  }
+
+  protected event(
+    action: string,
+    recordType: string | null,
+    recordId: string | null,
+    outcome: AuditEventInput['outcome'] = 'ok',
+  ): AuditEventInput {
+    return {
+      actorId: this.actor.userId,
+      practiceId: this.actor.practiceId,
+      action,
+      outcome,
+      recordType,
+      recordId,
+      purpose: this.purpose,
+    };
+  }
+
+  protected async require(
+    action: Action,
+    resource: Resource | undefined,
+    recordType: string,
+    recordId: string,
+  ): Promise<void> {
+    if (resource !== undefined && can(this.actor, action, resource)) return;
+    await recordAuditEvent(this.vault.db, this.event(action, recordType, recordId, 'denied'));
+    throw new AlcoveError('not-found', 'There is no such record, or it is not yours to see.');
+  }
+
+  protected async clientResource(clientId: string): Promise<Resource | undefined> {
+    const facts = (await clientFacts(this.vault.db, this.actor.practiceId, [clientId])).get(clientId);
+    return facts === undefined ? undefined : { type: 'client', ...facts };
+  }
+
+  protected practiceResource(): Resource {
+    return { type: 'practice', practiceId: this.actor.practiceId };
+  }
+
+  /** The case, once `can` allows `action` on it. */
+  protected async requireCase(caseId: string, action: Action): Promise<CaseFacts> {
+    const facts = await caseFacts(this.vault.db, this.actor.practiceId, caseId);
+    await this.require(
+      action,
+      facts === undefined
+        ? undefined
+        : {
+            type: 'case',
+            practiceId: facts.practiceId,
+            caseId,
+            practitionerId: facts.practitionerId,
+            clientIds: facts.participants.map((p) => p.clientId),
+          },
+      'case',
+      caseId,
+    );
+    if (facts === undefined) throw new AlcoveError('not-found');
+    return facts;
+  }
+
+  async practiceName(): Promise<string> {
+    return (await findPractice(this.vault.db, this.actor.practiceId))?.name ?? '';
+  }
+
+  /** A staff member's display name (the practitioner named on a contract). */
+  async userName(userId: string): Promise<string> {
+    return (await userNames(this.vault.db, this.vault.keyring, [userId])).get(userId)?.reveal() ?? '';
+  }
+
+  protected today(): string {
+    return londonDay(new Date());
+  }
+}

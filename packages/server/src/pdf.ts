@@ -1,0 +1,99 @@
+import { formatDate } from '@alcove/core';
+import PDFDocument from 'pdfkit';
+
+/**
+ * A contract as a PDF: the exact text signed, its version and SHA-256, the organisation's
+ * conditions where there are any, and each signature (who, when, how). Made with pdfkit's
+ * standard fonts; nothing is written to disk.
+ */
+export interface ContractPdfInput {
+  readonly practiceName: string;
+  readonly title: string;
+  readonly version: number;
+  readonly createdAt: string;
+  readonly text: string;
+  readonly textHash: string;
+  readonly conditions: string | null;
+  readonly signatures: readonly { who: string; signedAt: string; mode: string; acknowledged: boolean }[];
+  readonly unsigned: readonly string[];
+}
+
+/**
+ * Who has signed and who has not, by name for the practitioner's copy, or with `nameOf`
+ * giving only labels ("Partner B") where the reader may not see the others' names.
+ */
+export function signatureLines(
+  contract: {
+    signatures: readonly {
+      signerKind: string;
+      signerId: string;
+      signedAt: string;
+      mode: string;
+      acknowledgedConditions: boolean;
+    }[];
+  },
+  facts: { practitionerId: string; participants: readonly { clientId: string; label: string }[] },
+  nameOf: (clientId: string, label: string) => string,
+  practitionerName: string,
+): Pick<ContractPdfInput, 'signatures' | 'unsigned'> {
+  const parties = [
+    { kind: 'practitioner', id: facts.practitionerId, who: `${practitionerName} (practitioner)` },
+    ...facts.participants.map((p) => ({ kind: 'client', id: p.clientId, who: nameOf(p.clientId, p.label) })),
+  ];
+  const signatures: ContractPdfInput['signatures'][number][] = [];
+  const unsigned: string[] = [];
+  for (const party of parties) {
+    const s = contract.signatures.find((x) => x.signerKind === party.kind && x.signerId === party.id);
+    if (s === undefined) unsigned.push(party.who);
+    else
+      signatures.push({
+        who: party.who,
+        signedAt: s.signedAt,
+        mode: s.mode,
+        acknowledged: s.acknowledgedConditions,
+      });
+  }
+  return { signatures, unsigned };
+}
+
+const modeWords: Record<string, string> = { 'in-person': 'in person', portal: 'in the client portal' };
+
+export function contractPdf(input: ContractPdfInput): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const doc = new PDFDocument({
+      size: 'A4',
+      margin: 56,
+      info: { Title: input.title, Author: input.practiceName, Creator: 'Alcove' },
+      lang: 'en-GB',
+    });
+    const chunks: Buffer[] = [];
+    doc.on('data', (chunk: Buffer) => chunks.push(chunk));
+    doc.on('end', () => resolve(Buffer.concat(chunks)));
+    doc.on('error', reject);
+
+    doc.font('Helvetica-Bold').fontSize(16).text(input.title);
+    doc
+      .font('Helvetica')
+      .fontSize(9)
+      .fillColor('#444444')
+      .text(`${input.practiceName} · version ${input.version} of ${formatDate(input.createdAt)}`);
+    doc.moveDown();
+    doc.fillColor('#000000').fontSize(11).text(input.text, { paragraphGap: 4 });
+    if (input.conditions !== null) {
+      doc.moveDown();
+      doc.font('Helvetica-Bold').fontSize(12).text('The organisation’s conditions');
+      doc.font('Helvetica').fontSize(11).text(input.conditions, { paragraphGap: 4 });
+    }
+    doc.moveDown();
+    doc.font('Helvetica-Bold').fontSize(12).text('Signatures');
+    doc.font('Helvetica').fontSize(11);
+    for (const s of input.signatures) {
+      const conditions = s.acknowledged ? ', having acknowledged the organisation’s conditions' : '';
+      doc.text(`${s.who}: signed ${modeWords[s.mode] ?? s.mode} on ${formatDate(s.signedAt)}${conditions}.`);
+    }
+    for (const who of input.unsigned) doc.text(`${who}: not yet signed.`);
+    doc.moveDown();
+    doc.fontSize(8).fillColor('#444444').text(`SHA-256 of the text signed: ${input.textHash}`);
+    doc.end();
+  });
+}

@@ -1,0 +1,255 @@
+import {
+  AlcoveError,
+  ClauseRefusalError,
+  type ClientIdentity,
+  Confidential,
+  type consentTypeSchema,
+  signatureGate,
+} from '@alcove/core';
+import {
+  addMembership,
+  appendAuditEvent,
+  type CaseFacts,
+  type ConsentView,
+  type ContractView,
+  caseFacts,
+  consentsOf,
+  createUser,
+  currentContract,
+  EmailTakenError,
+  giveConsent,
+  peekInvitation,
+  readClientIdentities,
+  recordAuditEvent,
+  setCaseStatus,
+  signContract,
+  takeInvitation,
+  updateClientContact,
+  userNames,
+  type Vault,
+  withdrawConsent,
+} from '@alcove/store';
+import type { z } from 'zod';
+import { ContextBase } from './context-base.ts';
+
+export interface PortalCase {
+  readonly facts: CaseFacts;
+  /** The client's own place in the case ("Partner A"); never the other clients'. */
+  readonly myLabel: string;
+  readonly practitionerName: string;
+  readonly contract: ContractView | undefined;
+}
+
+/**
+ * The client portal: a client acts for themself and sees only their own record. Every
+ * method starts from the signed-in client's own id; none takes another client's, so one
+ * partner's account cannot name the other partner's record at all.
+ */
+export class PortalContext extends ContextBase {
+  async #me(): Promise<string> {
+    const clientId = this.actor.clientId;
+    await this.require(
+      'portal.use',
+      clientId === undefined ? undefined : await this.clientResource(clientId),
+      'client',
+      clientId ?? 'none',
+    );
+    if (clientId === undefined) throw new AlcoveError('not-found');
+    return clientId;
+  }
+
+  async #myCase(caseId: string): Promise<CaseFacts> {
+    return this.requireCase(caseId, 'contract.sign-own');
+  }
+
+  async identity(): Promise<Confidential<ClientIdentity>> {
+    const me = await this.#me();
+    const identity = (await readClientIdentities(this.vault, this.actor.practiceId, [me])).get(me);
+    if (identity === undefined) throw new AlcoveError('not-found');
+    await recordAuditEvent(this.vault.db, this.event('portal.read', 'client', me));
+    return identity;
+  }
+
+  async cases(): Promise<PortalCase[]> {
+    const me = await this.#me();
+    const rows = await this.vault.db
+      .selectFrom('participant')
+      .innerJoin('care_case', 'care_case.id', 'participant.case_id')
+      .select(['care_case.id as caseId', 'participant.label'])
+      .where('care_case.practice_id', '=', this.actor.practiceId)
+      .where('participant.client_id', '=', me)
+      .orderBy('care_case.opened_at')
+      .execute();
+    const result: PortalCase[] = [];
+    for (const row of rows) {
+      const facts = await caseFacts(this.vault.db, this.actor.practiceId, row.caseId);
+      if (facts === undefined) continue;
+      const names = await userNames(this.vault.db, this.vault.keyring, [facts.practitionerId]);
+      result.push({
+        facts,
+        myLabel: row.label,
+        practitionerName: names.get(facts.practitionerId)?.reveal() ?? '',
+        contract: await currentContract(this.vault.db, this.vault.keyring, this.actor.practiceId, facts),
+      });
+    }
+    return result;
+  }
+
+  async contract(caseId: string): Promise<PortalCase> {
+    await this.#myCase(caseId);
+    const found = (await this.cases()).find((c) => c.facts.caseId === caseId);
+    if (found === undefined) throw new AlcoveError('not-found');
+    return found;
+  }
+
+  /** Signs the current contract of one of the client's own cases, in the portal. */
+  async signContract(
+    caseId: string,
+    input: { contractId: string; textHash: string; acknowledgedConditions: boolean },
+  ): Promise<{ signedByAll: boolean }> {
+    const me = await this.#me();
+    const facts = await this.#myCase(caseId);
+    const contract = await currentContract(this.vault.db, this.vault.keyring, this.actor.practiceId, facts);
+    const refusal = signatureGate({
+      signerKind: 'client',
+      conditions: contract?.id === input.contractId && contract.conditions !== null,
+      acknowledged: input.acknowledgedConditions,
+    })[0];
+    if (refusal !== undefined) {
+      await recordAuditEvent(
+        this.vault.db,
+        this.event(`code.refused:${refusal.clause.id}`, 'case', caseId, 'denied'),
+      );
+      throw new ClauseRefusalError(refusal);
+    }
+    return this.vault.db.transaction().execute(async (trx) => {
+      const now = new Date().toISOString();
+      await signContract(trx, {
+        theCase: facts,
+        contractId: input.contractId,
+        signer: { kind: 'client', clientId: me },
+        mode: 'portal',
+        textHash: input.textHash,
+        acknowledgedConditions: input.acknowledgedConditions,
+        recordedBy: this.actor.userId,
+        now,
+      });
+      await appendAuditEvent(trx, this.event('contract.sign', 'case', caseId));
+      const after = await currentContract(trx, this.vault.keyring, this.actor.practiceId, facts);
+      const signedByAll = after?.signedByAll === true;
+      if (signedByAll) await setCaseStatus(trx, { caseId, to: 'contracted', now, auto: true });
+      return { signedByAll };
+    });
+  }
+
+  async consents(): Promise<ConsentView[]> {
+    const me = await this.#me();
+    const consents = await consentsOf(this.vault.db, this.vault.keyring, this.actor.practiceId, me);
+    await recordAuditEvent(this.vault.db, this.event('consent.read', 'client', me));
+    return consents;
+  }
+
+  /** A consent the client gives themself, today, in the portal. */
+  async giveConsent(input: {
+    type: Exclude<z.infer<typeof consentTypeSchema>, 'appropriate-adult'>;
+    caseId?: string | undefined;
+    recipient?: string | undefined;
+  }): Promise<{ id: string }> {
+    const me = await this.#me();
+    if (input.caseId !== undefined) await this.#myCase(input.caseId);
+    if (input.type === 'third-party-release' && input.recipient === undefined) {
+      throw new AlcoveError('validation-failed', 'A release to a third party names them.', [
+        { location: 'body', pointer: '/recipient', detail: 'Required for a third-party release' },
+      ]);
+    }
+    return this.vault.db.transaction().execute(async (trx) => {
+      const created = await giveConsent(trx, this.vault.keyring, {
+        practiceId: this.actor.practiceId,
+        clientId: me,
+        caseId: input.caseId,
+        type: input.type,
+        recipient: input.recipient === undefined ? undefined : new Confidential(input.recipient),
+        givenOn: this.today(),
+        givenBy: 'client',
+        mode: 'portal',
+        recordedBy: this.actor.userId,
+        now: new Date().toISOString(),
+      });
+      await appendAuditEvent(trx, this.event(`consent.give:${input.type}`, 'client', me));
+      return created;
+    });
+  }
+
+  async withdrawConsent(consentId: string): Promise<void> {
+    const me = await this.#me();
+    await this.vault.db.transaction().execute(async (trx) => {
+      await withdrawConsent(trx, {
+        practiceId: this.actor.practiceId,
+        clientId: me,
+        consentId,
+        withdrawnOn: this.today(),
+      });
+      await appendAuditEvent(trx, this.event('consent.withdraw', 'client', me));
+    });
+  }
+
+  /** The client says which channels are safe to reach them by (a shared inbox is not). */
+  async setContactChannels(contactChannels: NonNullable<ClientIdentity['contactChannels']>): Promise<void> {
+    const me = await this.#me();
+    await this.vault.db.transaction().execute(async (trx) => {
+      await updateClientContact(trx, this.vault.keyring, {
+        practiceId: this.actor.practiceId,
+        clientId: me,
+        change: { contactChannels },
+      });
+      await appendAuditEvent(trx, this.event('client.contact-channels', 'client', me));
+    });
+  }
+}
+
+/**
+ * Takes up a portal invitation: the client chooses a password, and their account is made
+ * with the address the invitation went to. They then sign in as anyone does, and set up
+ * their authenticator app.
+ */
+export async function joinPortal(
+  vault: Vault,
+  input: { token: string; passwordHash: string; now: string },
+): Promise<{ userId: string }> {
+  const invitation = await peekInvitation(vault.db, input.token, input.now);
+  const identity = (await readClientIdentities(vault, invitation.practiceId, [invitation.clientId]))
+    .get(invitation.clientId)
+    ?.reveal();
+  if (identity?.email === undefined) {
+    throw new AlcoveError('conflict', 'Your practitioner has no e-mail address for you: ask them to add it.');
+  }
+  const email = identity.email;
+  return vault.db.transaction().execute(async (trx) => {
+    const { practiceId, clientId } = await takeInvitation(trx, input.token, input.now);
+    let userId: string;
+    try {
+      ({ id: userId } = await createUser(trx, vault.keyring, {
+        email,
+        name: identity.preferredName ?? identity.name,
+        passwordHash: input.passwordHash,
+        now: input.now,
+      }));
+    } catch (error) {
+      if (error instanceof EmailTakenError) {
+        throw new AlcoveError('conflict', 'You have an account already: sign in with it.');
+      }
+      throw error;
+    }
+    await addMembership(trx, { userId, practiceId, role: 'client', clientId, now: input.now });
+    await appendAuditEvent(trx, {
+      actorId: userId,
+      practiceId,
+      action: 'portal.join',
+      outcome: 'ok',
+      recordType: 'client',
+      recordId: clientId,
+      purpose: 'client',
+    });
+    return { userId };
+  });
+}

@@ -1,0 +1,284 @@
+import { AlcoveError, clientIdentitySchema, consentTypeSchema, consentTypes } from '@alcove/core';
+import type { Vault } from '@alcove/store';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { hashPassword, passwordProblem } from '../auth/passwords.ts';
+import { contextOf } from '../auth/plugin.ts';
+import { contractPdf, signatureLines } from '../pdf.ts';
+import { joinPortal, PortalContext } from '../portal-context.ts';
+
+const caseParams = z.strictObject({ caseId: z.uuid() });
+
+/** What a client gives in the portal: their own consents, never the appropriate adult's. */
+const portalConsentTypes = consentTypes.filter((t) => t !== 'appropriate-adult') as [
+  Exclude<(typeof consentTypes)[number], 'appropriate-adult'>,
+  ...Exclude<(typeof consentTypes)[number], 'appropriate-adult'>[],
+];
+
+const contactChannelsSchema = clientIdentitySchema.shape.contactChannels.unwrap();
+
+const portalSchema = z.strictObject({
+  practiceName: z.string(),
+  me: z.strictObject({
+    name: z.string(),
+    preferredName: z.string().nullable(),
+    email: z.string().nullable(),
+    phone: z.string().nullable(),
+    contactChannels: contactChannelsSchema,
+  }),
+  cases: z.array(
+    z.strictObject({
+      id: z.string(),
+      kind: z.string(),
+      status: z.string(),
+      myLabel: z.string(),
+      practitionerName: z.string(),
+      contract: z
+        .strictObject({
+          id: z.string(),
+          version: z.number().int(),
+          text: z.string(),
+          textHash: z.string(),
+          createdAt: z.iso.datetime(),
+          conditions: z.string().nullable(),
+          /** When and how this client signed the current version, if they have. */
+          mySignature: z.strictObject({ signedAt: z.iso.datetime(), mode: z.string() }).nullable(),
+          signedByAll: z.boolean(),
+        })
+        .nullable(),
+    }),
+  ),
+});
+
+const consentSchema = z.strictObject({
+  id: z.string(),
+  type: consentTypeSchema,
+  caseId: z.string().nullable(),
+  recipient: z.string().nullable(),
+  givenOn: z.iso.date(),
+  givenBy: z.string(),
+  mode: z.string(),
+  withdrawnOn: z.iso.date().nullable(),
+});
+
+/**
+ * The client portal. Every route here acts on the signed-in client's own record: none
+ * takes a client id, so one partner cannot even name the other's record.
+ */
+export const portalRoutes: FastifyPluginAsyncZod<{ vault: Vault; joinRateLimit: number }> = async (
+  app,
+  { vault, joinRateLimit },
+) => {
+  app.post(
+    '/portal/join',
+    {
+      config: { access: 'public', rateLimit: { max: joinRateLimit, timeWindow: '1 minute' } },
+      schema: {
+        summary: 'Take up a portal invitation: choose a password (then sign in and set up a code)',
+        tags: ['portal'],
+        body: z.strictObject({
+          token: z.string().min(20).max(200),
+          password: z.string().min(1).max(1024),
+        }),
+        response: { 201: z.null() },
+      },
+    },
+    async (request, reply) => {
+      const problem = passwordProblem(request.body.password);
+      if (problem !== undefined) {
+        throw new AlcoveError('validation-failed', problem, [
+          { location: 'body', pointer: '/password', detail: problem },
+        ]);
+      }
+      await joinPortal(vault, {
+        token: request.body.token,
+        passwordHash: await hashPassword(request.body.password),
+        now: new Date().toISOString(),
+      });
+      return reply.code(201).send(null);
+    },
+  );
+
+  app.get(
+    '/portal',
+    {
+      schema: {
+        summary: 'The signed-in client’s own details and cases, with each current contract',
+        tags: ['portal'],
+        response: { 200: portalSchema },
+      },
+    },
+    async (request) => {
+      const portal = contextOf(request).as(PortalContext);
+      const identity = (await portal.identity()).reveal();
+      const me = request.context?.actor.clientId;
+      return {
+        practiceName: await portal.practiceName(),
+        me: {
+          name: identity.name,
+          preferredName: identity.preferredName ?? null,
+          email: identity.email ?? null,
+          phone: identity.phone ?? null,
+          contactChannels: identity.contactChannels ?? [],
+        },
+        cases: (await portal.cases()).map((c) => {
+          const mine = c.contract?.signatures.find((s) => s.signerKind === 'client' && s.signerId === me);
+          return {
+            id: c.facts.caseId,
+            kind: c.facts.kind,
+            status: c.facts.status,
+            myLabel: c.myLabel,
+            practitionerName: c.practitionerName,
+            contract:
+              c.contract === undefined
+                ? null
+                : {
+                    id: c.contract.id,
+                    version: c.contract.version,
+                    text: c.contract.text.reveal(),
+                    textHash: c.contract.textHash,
+                    createdAt: c.contract.createdAt,
+                    conditions: c.contract.conditions?.reveal() ?? null,
+                    mySignature: mine === undefined ? null : { signedAt: mine.signedAt, mode: mine.mode },
+                    signedByAll: c.contract.signedByAll,
+                  },
+          };
+        }),
+      };
+    },
+  );
+
+  app.post(
+    '/portal/cases/:caseId/signatures',
+    {
+      schema: {
+        summary: 'Sign the current contract of one of your cases, on the text whose hash it names',
+        tags: ['portal'],
+        params: caseParams,
+        body: z.strictObject({
+          contractId: z.uuid(),
+          textHash: z.string().regex(/^[0-9a-f]{64}$/, 'The SHA-256 of the text shown'),
+          acknowledgedConditions: z.boolean(),
+        }),
+        response: { 201: z.strictObject({ signedByAll: z.boolean() }) },
+      },
+    },
+    async (request, reply) =>
+      reply
+        .code(201)
+        .send(await contextOf(request).as(PortalContext).signContract(request.params.caseId, request.body)),
+  );
+
+  app.get(
+    '/portal/cases/:caseId/contract.pdf',
+    {
+      schema: {
+        summary: 'Your copy of the current contract, as a PDF',
+        tags: ['portal'],
+        params: caseParams,
+      },
+    },
+    async (request, reply) => {
+      const portal = contextOf(request).as(PortalContext);
+      const me = request.context?.actor.clientId;
+      const found = await portal.contract(request.params.caseId);
+      const contract = found.contract;
+      if (contract === undefined) throw new AlcoveError('not-found', 'This case has no contract yet.');
+      const myName = (await portal.identity()).reveal().name;
+      const pdf = await contractPdf({
+        practiceName: await portal.practiceName(),
+        title: 'Therapy contract',
+        version: contract.version,
+        createdAt: contract.createdAt,
+        text: contract.text.reveal(),
+        textHash: contract.textHash,
+        conditions: contract.conditions?.reveal() ?? null,
+        // The other clients appear by their place in the case only.
+        ...signatureLines(
+          contract,
+          found.facts,
+          (clientId, label) => (clientId === me ? myName : label),
+          found.practitionerName,
+        ),
+      });
+      return reply
+        .header('content-type', 'application/pdf')
+        .header('content-disposition', `attachment; filename="contract-v${contract.version}.pdf"`)
+        .send(pdf);
+    },
+  );
+
+  app.get(
+    '/portal/consents',
+    {
+      schema: {
+        summary: 'Your own consents',
+        tags: ['portal'],
+        response: { 200: z.strictObject({ consents: z.array(consentSchema) }) },
+      },
+    },
+    async (request) => ({
+      consents: (await contextOf(request).as(PortalContext).consents()).map((c) => ({
+        id: c.id,
+        type: c.type as z.infer<typeof consentTypeSchema>,
+        caseId: c.caseId,
+        recipient: c.recipient?.reveal() ?? null,
+        givenOn: c.givenOn,
+        givenBy: c.givenBy,
+        mode: c.mode,
+        withdrawnOn: c.withdrawnOn,
+      })),
+    }),
+  );
+
+  app.post(
+    '/portal/consents',
+    {
+      schema: {
+        summary: 'Give a consent of your own, from today',
+        tags: ['portal'],
+        body: z.strictObject({
+          type: z.enum(portalConsentTypes),
+          caseId: z.uuid().optional(),
+          recipient: z.string().trim().min(1).max(300).optional(),
+        }),
+        response: { 201: z.strictObject({ id: z.string() }) },
+      },
+    },
+    async (request, reply) =>
+      reply.code(201).send(await contextOf(request).as(PortalContext).giveConsent(request.body)),
+  );
+
+  app.post(
+    '/portal/consents/:consentId/withdraw',
+    {
+      schema: {
+        summary: 'Withdraw one of your consents, from today',
+        tags: ['portal'],
+        params: z.strictObject({ consentId: z.uuid() }),
+        body: z.strictObject({}),
+        response: { 204: z.null() },
+      },
+    },
+    async (request, reply) => {
+      await contextOf(request).as(PortalContext).withdrawConsent(request.params.consentId);
+      return reply.code(204).send(null);
+    },
+  );
+
+  app.put(
+    '/portal/contact-channels',
+    {
+      schema: {
+        summary: 'Say how you may be contacted, and mark a shared inbox or phone as unsafe',
+        tags: ['portal'],
+        body: z.strictObject({ contactChannels: contactChannelsSchema }),
+        response: { 204: z.null() },
+      },
+    },
+    async (request, reply) => {
+      await contextOf(request).as(PortalContext).setContactChannels(request.body.contactChannels);
+      return reply.code(204).send(null);
+    },
+  );
+};

@@ -1,0 +1,214 @@
+import {
+  clientIdentitySchema,
+  contractTemplateSchema,
+  mailSettingsSchema,
+  messagePurposeLabels,
+  withheldReasons,
+} from '@alcove/core';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { contextOf } from '../auth/plugin.ts';
+import { PracticeContext } from '../practice-context.ts';
+
+const outboxEntrySchema = z.strictObject({
+  id: z.string(),
+  clientId: z.string().nullable(),
+  clientName: z.string().nullable(),
+  purpose: z.string(),
+  purposeLabel: z.string(),
+  status: z.enum(['queued', 'sent', 'captured', 'failed', 'withheld']),
+  withheldReason: z.string().nullable(),
+  attempts: z.number().int(),
+  nextAttemptAt: z.iso.datetime().nullable(),
+  lastError: z.string().nullable(),
+  createdAt: z.iso.datetime(),
+  sentAt: z.iso.datetime().nullable(),
+});
+
+/**
+ * The practice around the records: e-mail settings and the outbox, the organisation's
+ * conditions (GT-36d), contract templates, and a client's contact safety and portal access.
+ */
+export const settingsRoutes: FastifyPluginAsyncZod = async (app) => {
+  const practice = (request: Parameters<typeof contextOf>[0]) => contextOf(request).as(PracticeContext);
+
+  app.get(
+    '/settings/mail',
+    {
+      schema: {
+        summary: 'How e-mail leaves Alcove (the SMTP password is never shown)',
+        tags: ['settings'],
+        response: {
+          200: z.strictObject({ settings: mailSettingsSchema.nullable(), hasPassword: z.boolean() }),
+        },
+      },
+    },
+    async (request) => practice(request).mailSettings(),
+  );
+
+  app.put(
+    '/settings/mail',
+    {
+      schema: {
+        summary: 'Set how e-mail leaves Alcove; an SMTP password left out keeps the saved one',
+        tags: ['settings'],
+        body: mailSettingsSchema,
+        response: { 204: z.null() },
+      },
+    },
+    async (request, reply) => {
+      await practice(request).setMailSettings(request.body);
+      return reply.code(204).send(null);
+    },
+  );
+
+  app.get(
+    '/settings/organisation-conditions',
+    {
+      schema: {
+        summary:
+          'The conditions under which the organisation delivers therapy, shown with every contract (GT-36d)',
+        tags: ['settings'],
+        response: { 200: z.strictObject({ conditions: z.string().nullable() }) },
+      },
+    },
+    async (request) => ({ conditions: await practice(request).organisationConditions() }),
+  );
+
+  app.put(
+    '/settings/organisation-conditions',
+    {
+      schema: {
+        summary: 'Set the organisation’s conditions, or null where the practitioner holds the contract',
+        tags: ['settings'],
+        body: z.strictObject({ conditions: z.string().trim().min(20).max(20_000).nullable() }),
+        response: { 204: z.null() },
+      },
+    },
+    async (request, reply) => {
+      await practice(request).setOrganisationConditions(request.body.conditions);
+      return reply.code(204).send(null);
+    },
+  );
+
+  app.get(
+    '/settings/contract-templates',
+    {
+      schema: {
+        summary: 'The practice’s contract templates, newest version of each',
+        tags: ['settings'],
+        response: {
+          200: z.strictObject({
+            templates: z.array(
+              z.strictObject({
+                id: z.string(),
+                name: z.string(),
+                version: z.number().int(),
+                body: z.string(),
+                createdAt: z.string(),
+              }),
+            ),
+          }),
+        },
+      },
+    },
+    async (request) => ({ templates: await practice(request).templates() }),
+  );
+
+  app.post(
+    '/settings/contract-templates',
+    {
+      schema: {
+        summary:
+          'Save a template: a new version of its name. It keeps every section the Code asks for (GT-36b, GT-36c)',
+        tags: ['settings'],
+        body: contractTemplateSchema,
+        response: { 201: z.strictObject({ id: z.string(), version: z.number().int() }) },
+      },
+    },
+    async (request, reply) => reply.code(201).send(await practice(request).saveTemplate(request.body)),
+  );
+
+  app.get(
+    '/outbox',
+    {
+      schema: {
+        summary: 'Messages Alcove has sent, is sending, could not send, or withheld',
+        tags: ['settings'],
+        response: {
+          200: z.strictObject({ mailSetUp: z.boolean(), messages: z.array(outboxEntrySchema) }),
+        },
+      },
+    },
+    async (request) => {
+      const { entries, names, mailSetUp } = await practice(request).outbox();
+      return {
+        mailSetUp,
+        messages: entries.map((e) => ({
+          ...e,
+          clientName: e.clientId === null ? null : (names.get(e.clientId) ?? null),
+          purposeLabel: messagePurposeLabels[e.purpose as keyof typeof messagePurposeLabels] ?? e.purpose,
+          withheldReason: e.withheldReason === null ? null : withheldReasons[e.withheldReason],
+        })),
+      };
+    },
+  );
+
+  app.post(
+    '/outbox/:messageId/retry',
+    {
+      schema: {
+        summary: 'Send a failed message again',
+        tags: ['settings'],
+        params: z.strictObject({ messageId: z.uuid() }),
+        body: z.strictObject({}),
+        response: { 204: z.null() },
+      },
+    },
+    async (request, reply) => {
+      await practice(request).retryMessage(request.params.messageId);
+      request.server.alcove.mailer.kick();
+      return reply.code(204).send(null);
+    },
+  );
+
+  const clientParams = z.strictObject({ clientId: z.uuid() });
+
+  app.get(
+    '/clients/:clientId/portal',
+    {
+      schema: {
+        summary: 'Whether the client has a portal account, or an invitation waiting',
+        tags: ['clients'],
+        params: clientParams,
+        response: {
+          200: z.strictObject({ account: z.boolean(), invitedUntil: z.iso.datetime().nullable() }),
+        },
+      },
+    },
+    async (request) => practice(request).portalStatus(request.params.clientId),
+  );
+
+  app.put(
+    '/clients/:clientId/contact-safety',
+    {
+      schema: {
+        summary: 'Record which channels are safe, and raise or lower the safety flag',
+        tags: ['clients'],
+        params: clientParams,
+        body: z.strictObject({
+          contactChannels: clientIdentitySchema.shape.contactChannels,
+          safetyFlag: z.boolean(),
+        }),
+        response: { 204: z.null() },
+      },
+    },
+    async (request, reply) => {
+      await practice(request).setContact(request.params.clientId, {
+        contactChannels: request.body.contactChannels,
+        safetyFlag: request.body.safetyFlag,
+      });
+      return reply.code(204).send(null);
+    },
+  );
+};
