@@ -1,60 +1,94 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { DEFAULT_WEB_ROOT } from '@alcove/server';
+import { setMailSettings } from '@alcove/store';
 import { testEngines } from '@alcove/store/testing';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addStaff, startTestApp, type TestApp } from '../../packages/server/src/testing/app.ts';
+import {
+  addStaff,
+  startTestApp,
+  TEST_PASSWORD,
+  type TestApp,
+} from '../../packages/server/src/testing/app.ts';
+import { type SmtpCatcher, startSmtpCatcher } from '../../packages/server/src/testing/smtp.ts';
 import { expectNoAxeViolations } from '../support/axe.ts';
 import { signInWithEnrolment } from '../support/browser-sign-in.ts';
 import { type LaunchedBrowser, launchChromium, newPage } from '../support/chromium.ts';
 
 const screenshots = path.resolve(import.meta.dirname, '../../test-results/screenshots');
 
-async function takeOn(page: Page, name: string): Promise<void> {
+const WREN = { name: 'Partner Wren (fictional)', email: 'wren@example.test' };
+const ILEX = { name: 'Partner Ilex (fictional)', email: 'ilex@example.test' };
+
+async function takeOn(page: Page, person: { name: string; email?: string }): Promise<void> {
   await page.getByRole('link', { name: 'Clients', exact: true }).click();
-  await page.getByLabel(/^Full name/).fill(name);
+  await page.getByLabel(/^Full name/).fill(person.name);
+  if (person.email !== undefined) await page.getByLabel(/^E-mail address/).fill(person.email);
   await page.getByRole('button', { name: /^Add client/ }).click();
-  await page.getByRole('heading', { name, level: 2 }).waitFor();
+  await page.getByRole('heading', { name: person.name, level: 2 }).waitFor();
 }
 
-describe('a couple’s contract and the session gate in Chromium', () => {
+async function openCase(page: Page, kind: 'Couple' | 'Individual', withWhom?: string): Promise<void> {
+  const open = page.locator('section[aria-labelledby="open-case"]');
+  await open.getByLabel('Kind').click();
+  await page.getByRole('option', { name: kind }).click();
+  if (withWhom !== undefined) {
+    await open.getByLabel('With').click();
+    await page.getByRole('option', { name: withWhom }).click();
+  }
+  await open.getByRole('button', { name: 'Open case' }).click();
+  await page.getByRole('heading', { name: `${kind} case` }).waitFor();
+}
+
+describe('a couple’s contract, the client portal and the session gate in Chromium', () => {
   let t: TestApp;
   let chromium: LaunchedBrowser;
+  let smtp: SmtpCatcher;
   let baseUrl: string;
 
   beforeAll(async () => {
     const engine = testEngines[0];
     if (engine === undefined) throw new Error('no engine');
     t = await startTestApp(engine, { webRoot: DEFAULT_WEB_ROOT });
-    await addStaff(t.vault, {
+    smtp = await startSmtpCatcher();
+    const me = await addStaff(t.vault, {
       email: 'couples@example.test',
       name: 'Couples Therapist (fictional)',
       roles: ['practitioner'],
     });
     baseUrl = await t.app.listen({ host: '127.0.0.1', port: 0 });
+    await t.vault.db.transaction().execute((trx) =>
+      setMailSettings(trx, t.vault.keyring, {
+        practiceId: t.vault.practice.id,
+        settings: {
+          mode: 'smtp',
+          from: 'practice@example.test',
+          siteUrl: baseUrl,
+          host: '127.0.0.1',
+          port: smtp.port,
+          secure: false,
+        },
+        userId: me.userId,
+        now: new Date().toISOString(),
+      }),
+    );
     chromium = await launchChromium();
     fs.mkdirSync(screenshots, { recursive: true });
   });
   afterAll(async () => {
     await chromium?.close();
     await t?.close();
+    await smtp?.close();
   });
 
-  it('refuses therapy without a contract (GT-36, no override), then until both partners sign (GT-36a), then accepts it', async () => {
+  it('takes on a couple, refuses therapy without a contract (GT-36), sends it to both partners, refuses until partner B signs in the portal (GT-36a), then accepts it', async () => {
     const page = await newPage(chromium.browser, { width: 1280, height: 900 });
     await signInWithEnrolment(page, baseUrl, 'couples@example.test');
-    await takeOn(page, 'Partner Wren (fictional)');
-    await takeOn(page, 'Partner Ilex (fictional)');
-
-    // Open the couple case from partner B's page, with partner A.
-    const open = page.locator('section[aria-labelledby="open-case"]');
-    await open.getByLabel('Kind').click();
-    await page.getByRole('option', { name: 'Couple' }).click();
-    await open.getByLabel('With').click();
-    await page.getByRole('option', { name: 'Partner Wren (fictional)' }).click();
-    await open.getByRole('button', { name: 'Open case' }).click();
-    await page.getByRole('heading', { name: 'Couple case' }).waitFor();
+    // The conflict check passes for both: neither is a declared connection or a known client.
+    await takeOn(page, WREN);
+    await takeOn(page, ILEX);
+    await openCase(page, 'Couple', WREN.name);
 
     const sessions = page.locator('section[aria-labelledby="sessions-title"]');
     const recordTherapy = async () => {
@@ -69,22 +103,37 @@ describe('a couple’s contract and the session gate in Chromium', () => {
       .waitFor();
     expect(await sessions.getByRole('button', { name: 'Record it, with my reason' }).count()).toBe(0);
 
+    // The contract, drafted from the standard template and saved.
     const contract = page.locator('section[aria-labelledby="contract-title"]');
-    await contract
-      .getByLabel('Write the contract')
-      .fill(
-        'Weekly couple sessions of 60 minutes; confidentiality and its limits; how therapy ends (fictional).',
-      );
+    await contract.getByLabel('Start from a template').click();
+    await page.getByRole('option', { name: 'Standard therapy contract' }).click();
+    await contract.getByRole('button', { name: 'Draft from template' }).click();
+    await expect
+      .poll(() => contract.getByLabel('Write the contract').inputValue())
+      .toContain(`${ILEX.name} and ${WREN.name}`);
     await contract.getByRole('button', { name: 'Save the contract' }).click();
     await contract.getByText('Waiting for signatures').waitFor();
+
+    // It goes to both partners: each is invited to their own portal, by their own e-mail.
+    await contract.getByRole('button', { name: 'Send to the clients to sign in their portal' }).click();
+    await contract.getByText('Partner A: invited to the client portal by e-mail.').waitFor();
+    await contract.getByText('Partner B: invited to the client portal by e-mail.').waitFor();
+    expect(await t.app.alcove.mailer.drain()).toBe(2);
+    const toIlex = smtp.received.find((m) => m.to.includes(ILEX.email));
+    const toWren = smtp.received.find((m) => m.to.includes(WREN.email));
+    expect(toIlex?.text).not.toContain(WREN.name);
+    expect(toIlex?.text).not.toContain(WREN.email);
+    expect(toWren?.text).not.toContain(ILEX.name);
+    expect(toWren?.text).not.toContain(ILEX.email);
+    const link = toIlex?.text.match(/http:\/\/127\.0\.0\.1:\d+\/portal\/join#[A-Za-z0-9_-]+/)?.[0];
+    expect(link).toBeDefined();
+
+    // The practitioner and partner A sign in person.
     const signButtons = contract.getByRole('button', { name: 'Signed in person now' });
     await signButtons.first().click(); // the practitioner
-    await contract
-      .getByText(/^Signed .*\(in-person\)$/)
-      .first()
-      .waitFor();
     await expect.poll(() => signButtons.count()).toBe(2);
-    await signButtons.first().click(); // partner A
+    // Partner A is Ilex (the case was opened from Ilex's page); partner B is Wren.
+    await signButtons.first().click();
     await expect.poll(() => signButtons.count()).toBe(1);
 
     await recordTherapy();
@@ -92,12 +141,82 @@ describe('a couple’s contract and the session gate in Chromium', () => {
     await expectNoAxeViolations(page);
     await page.screenshot({ path: path.join(screenshots, 'case-refused-gt36a.png'), fullPage: true });
 
-    await signButtons.first().click(); // partner B
+    // Partner B takes up the invitation in a browser of their own, and signs in the portal.
+    const linkToB = smtp.received
+      .find((m) => m.to.includes(WREN.email))
+      ?.text.match(/http:\/\/127\.0\.0\.1:\d+\/portal\/join#[A-Za-z0-9_-]+/)?.[0];
+    const partnerB = await newPage(chromium.browser, { width: 1100, height: 900 });
+    await partnerB.goto(linkToB ?? '');
+    await partnerB.getByLabel('New password').fill(TEST_PASSWORD);
+    await partnerB.getByLabel('The same password again').fill(TEST_PASSWORD);
+    await expectNoAxeViolations(partnerB);
+    await partnerB.getByRole('button', { name: 'Set up my portal' }).click();
+    await partnerB.getByText('Your portal is ready').waitFor();
+    await partnerB.screenshot({ path: path.join(screenshots, 'portal-join.png'), fullPage: true });
+    await signInWithEnrolment(partnerB, baseUrl, WREN.email, 'Your portal');
+    await partnerB.getByText('Couple therapy: you are Partner B').waitFor();
+    // Partner B's own portal shows nothing of partner A's contact details.
+    const portalText = (await partnerB.locator('main').textContent()) ?? '';
+    expect(portalText).toContain(WREN.email);
+    expect(portalText).not.toContain(ILEX.email);
+    await expectNoAxeViolations(partnerB);
+    await partnerB.screenshot({ path: path.join(screenshots, 'portal-before-signing.png'), fullPage: true });
+    await partnerB.getByRole('button', { name: 'I agree to this contract and sign it' }).click();
+    await partnerB.getByText('You have signed').waitFor();
+    await partnerB.getByText(/in this portal\.$/).waitFor();
+    await partnerB.screenshot({ path: path.join(screenshots, 'portal-signed.png'), fullPage: true });
+    await partnerB.close();
+
+    await page.reload();
     await contract.getByText('Signed by everyone').waitFor();
+    await contract.getByText(/\(portal\)$/).waitFor();
     await recordTherapy();
     await sessions.getByRole('cell', { name: 'therapy' }).waitFor();
+    await page.getByTestId('case-status').getByText('Active').waitFor();
     await expectNoAxeViolations(page);
     await page.screenshot({ path: path.join(screenshots, 'case-signed.png'), fullPage: true });
+    await page.close();
+  });
+
+  it('shows the override path: refused under GT-36a, overridden with a reason, the override visible and audited', async () => {
+    await addStaff(t.vault, {
+      email: 'solo@example.test',
+      name: 'Solo Therapist (fictional)',
+      roles: ['practitioner'],
+    });
+    const page = await newPage(chromium.browser, { width: 1280, height: 900 });
+    await signInWithEnrolment(page, baseUrl, 'solo@example.test');
+    await takeOn(page, { name: 'Client Rowan (fictional)' });
+    await openCase(page, 'Individual');
+    const contract = page.locator('section[aria-labelledby="contract-title"]');
+    await contract
+      .getByLabel('Write the contract')
+      .fill('Weekly sessions of 50 minutes; confidentiality and its limits; how therapy ends (fictional).');
+    await contract.getByRole('button', { name: 'Save the contract' }).click();
+    await contract.getByRole('button', { name: 'Signed in person now' }).first().click(); // the practitioner
+    await expect.poll(() => contract.getByRole('button', { name: 'Signed in person now' }).count()).toBe(1);
+
+    const sessions = page.locator('section[aria-labelledby="sessions-title"]');
+    await sessions.getByLabel(/^Starts/).fill('2026-11-21T09:00');
+    await sessions.getByRole('button', { name: 'Record session' }).click();
+    await sessions.getByRole('alert').getByText('Refused under GT-36a (should)').waitFor();
+    await sessions
+      .getByLabel('Why therapy goes ahead now (kept on the case and audited)')
+      .fill('Agreed by phone; the client signs at the next session (fictional).');
+    await sessions.getByRole('button', { name: 'Record it, with my reason' }).click();
+    await sessions
+      .getByText(
+        'Before every signature (GT-36a): Agreed by phone; the client signs at the next session (fictional).',
+      )
+      .waitFor();
+    const audited = await t.vault.db
+      .selectFrom('audit_event')
+      .select('action')
+      .where('action', '=', 'code.override:GT-36a')
+      .execute();
+    expect(audited).toHaveLength(1);
+    await expectNoAxeViolations(page);
+    await page.screenshot({ path: path.join(screenshots, 'case-override-gt36a.png'), fullPage: true });
     await page.close();
   });
 });

@@ -3,7 +3,12 @@ import type { Page } from 'playwright-core';
 import { TEST_PASSWORD } from '../../packages/server/src/testing/app.ts';
 
 /** Signs a new staff account in through the real pages: password, authenticator enrolment, recovery codes. */
-export async function signInWithEnrolment(page: Page, baseUrl: string, email: string): Promise<void> {
+export async function signInWithEnrolment(
+  page: Page,
+  baseUrl: string,
+  email: string,
+  landing = 'Overview',
+): Promise<void> {
   await page.goto(`${baseUrl}/sign-in`);
   await page.getByLabel('E-mail address').fill(email);
   await page.locator('input[autocomplete="current-password"]').fill(TEST_PASSWORD);
@@ -12,5 +17,5 @@ export async function signInWithEnrolment(page: Page, baseUrl: string, email: st
   await page.getByLabel('Six-digit code').fill(currentTotp(secret));
   await page.getByRole('button', { name: 'Confirm' }).click();
   await page.getByRole('button', { name: 'I have saved them' }).click();
-  await page.getByRole('heading', { name: 'Overview' }).waitFor();
+  await page.getByRole('heading', { name: landing, level: 2 }).waitFor();
 }

@@ -86,7 +86,7 @@ export function templateValues(input: {
 export const STANDARD_TEMPLATE_NAME = 'Standard therapy contract';
 export const STANDARD_TEMPLATE = `Therapy contract
 
-This agreement is between {{clients}} and {{practitioner}} of {{practice}}, for {{kind}} held {{format}}.
+This agreement is between you, {{clients}}, and your therapist, {{practitioner}} of {{practice}}, for {{kind}} held {{format}}.
 
 Rights and responsibilities
 You can expect your therapist to keep to the COSRT Code of Ethics and Practice, to start and end sessions on time, and to tell you in good time of any change to arrangements. You agree to come to sessions on time, to let your therapist know if you cannot attend, and to tell them of anything that affects your safety or theirs. Each of you may ask questions about the therapy at any time.

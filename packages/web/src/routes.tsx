@@ -6,14 +6,19 @@ import { ClientsPage } from './pages/clients.tsx';
 import { CompliancePage } from './pages/compliance.tsx';
 import { MfaPage } from './pages/mfa.tsx';
 import { NotFoundPage } from './pages/not-found.tsx';
+import { OutboxPage } from './pages/outbox.tsx';
 import { OverviewPage } from './pages/overview.tsx';
+import { PortalPage } from './pages/portal.tsx';
+import { PortalJoinPage } from './pages/portal-join.tsx';
 import { ProfilePage } from './pages/profile.tsx';
+import { SettingsPage } from './pages/settings.tsx';
 import { SignInPage } from './pages/sign-in.tsx';
 import { Shell } from './shell/app-shell.tsx';
 
 export const routes: RouteObject[] = [
   { path: '/sign-in', element: <SignInPage /> },
   { path: '/sign-in/code', element: <MfaPage /> },
+  { path: '/portal/join', element: <PortalJoinPage /> },
   {
     element: <Shell />,
     children: [
@@ -24,6 +29,9 @@ export const routes: RouteObject[] = [
       { path: '/account', element: <AccountPage /> },
       { path: '/obligations', element: <CompliancePage /> },
       { path: '/profile', element: <ProfilePage /> },
+      { path: '/portal', element: <PortalPage /> },
+      { path: '/outbox', element: <OutboxPage /> },
+      { path: '/settings', element: <SettingsPage /> },
       { path: '*', element: <NotFoundPage /> },
     ],
   },

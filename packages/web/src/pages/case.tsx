@@ -4,6 +4,7 @@ import {
   Badge,
   Button,
   Card,
+  Checkbox,
   Group,
   Select,
   SimpleGrid,
@@ -25,6 +26,9 @@ import { useApi } from '../use-api.ts';
 const caseSchema = z.object({
   id: z.string(),
   kind: z.string(),
+  format: z.string(),
+  status: z.string(),
+  statusMoves: z.array(z.string()),
   participants: z.array(
     z.object({ id: z.string(), clientId: z.string(), label: z.string(), name: z.string().nullable() }),
   ),
@@ -36,8 +40,15 @@ const caseSchema = z.object({
       textHash: z.string(),
       createdAt: z.string(),
       signedByAll: z.boolean(),
+      conditions: z.string().nullable(),
       signatures: z.array(
-        z.object({ signerKind: z.string(), signerId: z.string(), mode: z.string(), signedAt: z.string() }),
+        z.object({
+          signerKind: z.string(),
+          signerId: z.string(),
+          mode: z.string(),
+          signedAt: z.string(),
+          acknowledgedConditions: z.boolean(),
+        }),
       ),
     })
     .nullable(),
@@ -67,6 +78,13 @@ export function CasePage() {
         {c.kind === 'couple' ? 'Couple case' : c.kind === 'individual' ? 'Individual case' : `${c.kind} case`}
       </Title>
       <Text>{names}</Text>
+      <CaseStatus
+        caseId={c.id}
+        status={c.status}
+        format={c.format}
+        moves={c.statusMoves}
+        onChanged={theCase.reload}
+      />
       <Contract
         caseId={c.id}
         contract={c.contract}
@@ -80,6 +98,104 @@ export function CasePage() {
 
 type Case = z.infer<typeof caseSchema>;
 
+export const statusLabels: Record<string, string> = {
+  enquiry: 'Enquiry',
+  assessment: 'Assessment',
+  contracted: 'Contracted',
+  active: 'Active',
+  ending: 'Ending',
+  closed: 'Closed',
+};
+const formatLabels: Record<string, string> = { 'in-person': 'In person', online: 'Online', phone: 'Phone' };
+
+function CaseStatus({
+  caseId,
+  status,
+  format,
+  moves,
+  onChanged,
+}: {
+  caseId: string;
+  status: string;
+  format: string;
+  moves: readonly string[];
+  onChanged: () => void;
+}) {
+  const [to, setTo] = useState<string | null>(null);
+  const [error, setError] = useState<string | undefined>(undefined);
+  const move = async () => {
+    if (to === null) return;
+    setError(undefined);
+    try {
+      await api('POST', `/cases/${caseId}/status`, z.object({ to: z.string() }), { body: { status: to } });
+      setTo(null);
+      onChanged();
+    } catch (e) {
+      setError(describeProblem(e));
+    }
+  };
+  return (
+    <Card withBorder padding="md" component="section" aria-labelledby="status-title">
+      <Group justify="space-between" align="end" wrap="wrap">
+        <Group gap="sm">
+          <Title order={3} size="h5" id="status-title">
+            Status
+          </Title>
+          <Badge color={status === 'closed' ? 'gray.7' : 'alcove'} variant="filled" data-testid="case-status">
+            {statusLabels[status] ?? status}
+          </Badge>
+          <Text size="sm" c="dimmed">
+            {formatLabels[format] ?? format}
+          </Text>
+        </Group>
+        {moves.length > 0 && (
+          <Group gap="xs" align="end">
+            <Select
+              label="Move the case to"
+              size="xs"
+              data={moves.map((m) => ({ value: m, label: statusLabels[m] ?? m }))}
+              value={to}
+              onChange={setTo}
+              w={180}
+            />
+            <Button size="xs" variant="default" disabled={to === null} onClick={() => void move()}>
+              Move
+            </Button>
+          </Group>
+        )}
+      </Group>
+      <Text size="xs" c="dimmed" mt="xs">
+        A case moves forward only. Alcove moves it on as you record the assessment, the signatures and the
+        first therapy session; you end and close it.
+      </Text>
+      {error !== undefined && (
+        <Alert color="red" role="alert" mt="sm">
+          {error}
+        </Alert>
+      )}
+    </Card>
+  );
+}
+
+const templatesSchema = z.object({
+  templates: z.array(z.object({ id: z.string(), name: z.string(), version: z.number() })),
+});
+const sentSchema = z.object({
+  sent: z.array(
+    z.object({
+      clientId: z.string(),
+      label: z.string(),
+      outcome: z.enum(['invited', 'notified', 'withheld']),
+      withheldDetail: z.string().nullable(),
+    }),
+  ),
+});
+const outcomeWords = {
+  invited: 'invited to the client portal by e-mail',
+  notified: 'told by e-mail that it waits in their portal',
+  withheld: 'not sent',
+} as const;
+
 function Contract({
   caseId,
   contract,
@@ -92,15 +208,48 @@ function Contract({
   onChanged: () => void;
 }) {
   const [text, setText] = useState('');
+  const [templateId, setTemplateId] = useState<string | null>(null);
+  const [draftedFrom, setDraftedFrom] = useState<string | null>(null);
+  const [acknowledged, setAcknowledged] = useState<Record<string, boolean>>({});
+  const [sent, setSent] = useState<z.infer<typeof sentSchema>['sent'] | undefined>(undefined);
   const [error, setError] = useState<string | undefined>(undefined);
+  const templates = useApi('/settings/contract-templates', templatesSchema);
+  const draft = async () => {
+    if (templateId === null) return;
+    setError(undefined);
+    try {
+      const drafted = await api(
+        'GET',
+        `/cases/${caseId}/contract-draft?templateId=${encodeURIComponent(templateId)}`,
+        z.object({ text: z.string(), templateId: z.string().nullable() }),
+      );
+      setText(drafted.text);
+      setDraftedFrom(drafted.templateId);
+    } catch (e) {
+      setError(describeProblem(e));
+    }
+  };
+  const send = async () => {
+    setError(undefined);
+    try {
+      setSent((await api('POST', `/cases/${caseId}/send-contract`, sentSchema, { body: {} })).sent);
+    } catch (e) {
+      setError(describeProblem(e));
+    }
+  };
   const signed = (kind: string, id?: string) =>
     contract?.signatures.find((s) => s.signerKind === kind && (id === undefined || s.signerId === id));
-  const sign = async (signer: unknown) => {
+  const sign = async (signer: { kind: 'practitioner' } | { kind: 'client'; clientId: string }) => {
     if (contract === null) return;
     setError(undefined);
     try {
+      const ack = signer.kind === 'client' && contract.conditions !== null;
       await api('POST', `/cases/${caseId}/contracts/${contract.id}/signatures`, z.null(), {
-        body: { signer, textHash: contract.textHash },
+        body: {
+          signer,
+          textHash: contract.textHash,
+          ...(ack ? { acknowledgedConditions: acknowledged[signer.clientId] === true } : {}),
+        },
       });
       onChanged();
     } catch (e) {
@@ -111,8 +260,12 @@ function Contract({
     event.preventDefault();
     setError(undefined);
     try {
-      await api('POST', `/cases/${caseId}/contracts`, z.object({ id: z.string() }), { body: { text } });
+      await api('POST', `/cases/${caseId}/contracts`, z.object({ id: z.string() }), {
+        body: { text, ...(draftedFrom === null ? {} : { templateId: draftedFrom }) },
+      });
       setText('');
+      setDraftedFrom(null);
+      setSent(undefined);
       onChanged();
     } catch (e) {
       setError(describeProblem(e));
@@ -155,6 +308,16 @@ function Contract({
           <Text size="sm" style={{ whiteSpace: 'pre-wrap' }} bg="gray.0" p="sm">
             {contract.text}
           </Text>
+          {contract.conditions !== null && (
+            <Alert color="blue" title="The organisation’s conditions (GT-36d)">
+              <Text size="sm" style={{ whiteSpace: 'pre-wrap' }}>
+                {contract.conditions}
+              </Text>
+              <Text size="xs" mt="xs">
+                Each client reads these and acknowledges them before signing.
+              </Text>
+            </Alert>
+          )}
           <Table withTableBorder>
             <Table.Tbody>
               {parties.map((party) => (
@@ -162,9 +325,22 @@ function Contract({
                   <Table.Td>{party.label}</Table.Td>
                   <Table.Td>
                     {party.done === undefined ? (
-                      <Button size="compact-sm" variant="light" onClick={() => sign(party.signer)}>
-                        Signed in person now
-                      </Button>
+                      <Group gap="sm">
+                        {party.signer.kind === 'client' && contract.conditions !== null && (
+                          <Checkbox
+                            size="xs"
+                            label="Has read and acknowledged the conditions"
+                            checked={acknowledged[party.key] === true}
+                            onChange={(e) => {
+                              const checked = e.currentTarget.checked;
+                              setAcknowledged((a) => ({ ...a, [party.key]: checked }));
+                            }}
+                          />
+                        )}
+                        <Button size="compact-sm" variant="light" onClick={() => sign(party.signer)}>
+                          Signed in person now
+                        </Button>
+                      </Group>
                     ) : (
                       <Text size="sm">
                         Signed {formatDateTime(party.done.signedAt)} ({party.done.mode})
@@ -179,6 +355,33 @@ function Contract({
             Each signature keeps the SHA-256 of this exact text. Changing the contract makes a new version
             that everyone signs again.
           </Text>
+          <Group gap="sm">
+            {!contract.signedByAll && (
+              <Button variant="default" onClick={() => void send()}>
+                Send to the clients to sign in their portal
+              </Button>
+            )}
+            <Button
+              component="a"
+              variant="subtle"
+              href={`/api/v1/cases/${caseId}/contracts/${contract.id}/pdf`}
+              download
+            >
+              Download as PDF
+            </Button>
+          </Group>
+          {sent !== undefined && (
+            <Alert color={sent.some((s) => s.outcome === 'withheld') ? 'orange' : 'alcove'} role="status">
+              {sent.length === 0
+                ? 'Every client has signed this version already.'
+                : sent.map((s) => (
+                    <Text size="sm" key={s.clientId}>
+                      {s.label}: {outcomeWords[s.outcome]}
+                      {s.withheldDetail === null ? '.' : ` — ${s.withheldDetail}`}
+                    </Text>
+                  ))}
+            </Alert>
+          )}
         </Stack>
       )}
       {error !== undefined && (
@@ -187,6 +390,23 @@ function Contract({
         </Alert>
       )}
       <form onSubmit={write}>
+        {templates.state === 'ready' && (
+          <Group gap="xs" align="end" mb="sm">
+            <Select
+              label="Start from a template"
+              data={templates.data.templates.map((t) => ({
+                value: t.id,
+                label: t.version === 0 ? t.name : `${t.name} (version ${t.version})`,
+              }))}
+              value={templateId}
+              onChange={setTemplateId}
+              w={320}
+            />
+            <Button variant="default" disabled={templateId === null} onClick={() => void draft()}>
+              Draft from template
+            </Button>
+          </Group>
+        )}
         <Textarea
           label={contract === null ? 'Write the contract' : 'Write a new version'}
           description="Rights and responsibilities, aims, how and when therapy ends, the limits of confidentiality, fees and cancellations."

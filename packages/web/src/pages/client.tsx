@@ -5,9 +5,11 @@ import {
   Badge,
   Button,
   Card,
+  Checkbox,
   Group,
   MultiSelect,
   Select,
+  SimpleGrid,
   Stack,
   Table,
   Text,
@@ -16,7 +18,7 @@ import {
 import { useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
 import { z } from 'zod';
-import { ApiProblem, api } from '../api.ts';
+import { ApiProblem, api, describeProblem } from '../api.ts';
 import { useSession } from '../session.tsx';
 import { Failure, Loading } from '../shell/status.tsx';
 import { useApi } from '../use-api.ts';
@@ -39,6 +41,7 @@ const identitySchema = z.object({
     emergencyContact: z.string().optional(),
     lawfulBasis: z.string().optional(),
     specialCategoryCondition: z.string().optional(),
+    safetyFlag: z.boolean().optional(),
   }),
 });
 const participantSchema = z.object({ id: z.string(), clientId: z.string(), label: z.string() });
@@ -101,6 +104,12 @@ const actionNames: Record<string, string> = {
   'client.read-access-history': 'Read this access history',
   'case.join': 'Opened a case with the client',
   'entry.create': 'Wrote an entry',
+  'portal.join': 'Set up their client portal',
+  'portal.read': 'Opened their client portal',
+  'client.contact-channels': 'Changed how they may be contacted',
+  'client.contact-safety': 'Changed contact safety',
+  'message.queue': 'Queued a message',
+  'message.withheld': 'Withheld a message',
 };
 const entryNames: Record<string, string> = {
   'session-note': 'Session note',
@@ -154,7 +163,7 @@ export function ClientPage() {
                 ['Address', who.address],
                 [
                   'Contact by',
-                  who.contactChannels === undefined
+                  who.contactChannels === undefined || who.contactChannels.length === 0
                     ? undefined
                     : who.contactChannels
                         .map((c) => `${c.channel.replace('-', ' ')}${c.safe ? '' : ' (not safe)'}`)
@@ -164,6 +173,7 @@ export function ClientPage() {
                 ['Adjustments (GT-82)', who.accessNeeds],
                 ['GP', who.gp],
                 ['Emergency contact', who.emergencyContact],
+                ['Safety flag', who.safetyFlag === true ? 'Raised: no shared channel is used' : undefined],
                 [
                   'Lawful basis (UK GDPR)',
                   who.lawfulBasis === undefined
@@ -186,6 +196,14 @@ export function ClientPage() {
           </Table.Tbody>
         </Table>
       </Card>
+      {treats && (
+        <ContactSafety
+          clientId={clientId}
+          channels={who.contactChannels ?? []}
+          flagged={who.safetyFlag === true}
+          onChanged={identity.reload}
+        />
+      )}
       {treats && <OpenCase clientId={clientId} />}
       {treats && <Consents clientId={clientId} />}
       {treats && <ClinicalRecord clientId={clientId} />}
@@ -304,6 +322,7 @@ function OpenCase({ clientId }: { clientId: string }) {
   const navigate = useNavigate();
   const clients = useApi('/clients', clientsSchema);
   const [kind, setKind] = useState('individual');
+  const [format, setFormat] = useState('in-person');
   const [others, setOthers] = useState<string[]>([]);
   const [error, setError] = useState<string | undefined>(undefined);
   const choices =
@@ -328,6 +347,17 @@ function OpenCase({ clientId }: { clientId: string }) {
           onChange={(k) => setKind(k ?? 'individual')}
           allowDeselect={false}
         />
+        <Select
+          label="Format"
+          data={[
+            { value: 'in-person', label: 'In person' },
+            { value: 'online', label: 'Online' },
+            { value: 'phone', label: 'Phone' },
+          ]}
+          value={format}
+          onChange={(f) => setFormat(f ?? 'in-person')}
+          allowDeselect={false}
+        />
         {kind !== 'individual' && (
           <MultiSelect
             label="With"
@@ -344,7 +374,7 @@ function OpenCase({ clientId }: { clientId: string }) {
             setError(undefined);
             try {
               const opened = await api('POST', '/cases', z.object({ id: z.string() }), {
-                body: { kind, clientIds: [clientId, ...(kind === 'individual' ? [] : others)] },
+                body: { kind, format, clientIds: [clientId, ...(kind === 'individual' ? [] : others)] },
               });
               await navigate(`/cases/${opened.id}`);
             } catch (e) {
@@ -364,6 +394,109 @@ function OpenCase({ clientId }: { clientId: string }) {
           {error}
         </Alert>
       )}
+    </Card>
+  );
+}
+
+const portalStatusSchema = z.object({ account: z.boolean(), invitedUntil: z.string().nullable() });
+const channelNames = ['email', 'phone', 'text-message', 'post'] as const;
+
+/** Which channels are safe, the safety flag, and whether the client has a portal. */
+function ContactSafety({
+  clientId,
+  channels,
+  flagged,
+  onChanged,
+}: {
+  clientId: string;
+  channels: readonly { channel: string; safe: boolean }[];
+  flagged: boolean;
+  onChanged: () => void;
+}) {
+  const portal = useApi(`/clients/${clientId}/portal`, portalStatusSchema);
+  const [safe, setSafe] = useState<Record<string, 'unset' | 'safe' | 'unsafe'>>(() =>
+    Object.fromEntries(
+      channelNames.map((ch) => {
+        const found = channels.find((c) => c.channel === ch);
+        return [ch, found === undefined ? 'unset' : found.safe ? 'safe' : 'unsafe'];
+      }),
+    ),
+  );
+  const [flag, setFlag] = useState(flagged);
+  const [notice, setNotice] = useState<{ ok: boolean; text: string } | undefined>(undefined);
+  const save = async () => {
+    setNotice(undefined);
+    try {
+      await api('PUT', `/clients/${clientId}/contact-safety`, z.null(), {
+        body: {
+          contactChannels: channelNames
+            .filter((ch) => safe[ch] !== 'unset')
+            .map((ch) => ({ channel: ch, safe: safe[ch] === 'safe' })),
+          safetyFlag: flag,
+        },
+      });
+      setNotice({ ok: true, text: 'Saved.' });
+      onChanged();
+    } catch (e) {
+      setNotice({ ok: false, text: describeProblem(e) });
+    }
+  };
+  return (
+    <Card withBorder padding="lg" component="section" aria-labelledby="contact-safety">
+      <Title order={3} size="h4" id="contact-safety" mb="xs">
+        Contact safety and the portal
+      </Title>
+      <Text size="sm" c="dimmed" mb="sm">
+        Alcove writes only through channels not marked unsafe. With the safety flag raised (coercive control,
+        abuse), it writes only to an e-mail address marked safe and never to one shared with another client.
+      </Text>
+      {portal.state === 'ready' && (
+        <Text size="sm" mb="sm" data-testid="portal-status">
+          {portal.data.account
+            ? 'Has a portal account.'
+            : portal.data.invitedUntil !== null
+              ? `Invited to the portal; the invitation works until ${formatDate(portal.data.invitedUntil)}.`
+              : 'No portal account yet: sending a contract invites them.'}
+        </Text>
+      )}
+      <SimpleGrid cols={{ base: 1, sm: 2 }} mb="sm">
+        {channelNames.map((ch) => (
+          <Select
+            key={ch}
+            label={
+              ch === 'text-message'
+                ? 'Text messages'
+                : ch === 'email'
+                  ? 'E-mail'
+                  : ch === 'phone'
+                    ? 'Phone'
+                    : 'Post'
+            }
+            data={[
+              { value: 'unset', label: 'Not said' },
+              { value: 'safe', label: 'Safe' },
+              { value: 'unsafe', label: 'Not safe (shared)' },
+            ]}
+            value={safe[ch] ?? 'unset'}
+            onChange={(v) => setSafe({ ...safe, [ch]: (v ?? 'unset') as 'unset' | 'safe' | 'unsafe' })}
+            allowDeselect={false}
+          />
+        ))}
+      </SimpleGrid>
+      <Checkbox
+        label="Safety flag: coercive control or abuse — use no shared channel"
+        checked={flag}
+        onChange={(e) => setFlag(e.currentTarget.checked)}
+        color="red.8"
+      />
+      {notice !== undefined && (
+        <Alert color={notice.ok ? 'alcove' : 'red'} role={notice.ok ? 'status' : 'alert'} mt="sm">
+          {notice.text}
+        </Alert>
+      )}
+      <Button mt="sm" variant="default" onClick={() => void save()}>
+        Save contact safety
+      </Button>
     </Card>
   );
 }

@@ -18,7 +18,7 @@ import { ApiProblem, api } from '../api.ts';
 import { Failure, Loading } from '../shell/status.tsx';
 import { useApi } from '../use-api.ts';
 
-const consentsSchema = z.object({
+export const consentsSchema = z.object({
   consents: z.array(
     z.object({
       id: z.string(),
@@ -33,7 +33,7 @@ const consentsSchema = z.object({
   ),
 });
 
-const typeLabels: Record<(typeof consentTypes)[number], string> = {
+export const typeLabels: Record<(typeof consentTypes)[number], string> = {
   'team-sharing': 'Sharing within the team (PG5-3)',
   'explicit-material': 'Explicit material in therapy (GT-37)',
   publication: 'Publication (PG5-4)',

@@ -11,10 +11,13 @@ export const navigation: ReadonlyArray<{
   readonly label: string;
   readonly roles?: readonly string[];
 }> = [
-  { path: '/', label: 'Overview' },
+  { path: '/', label: 'Overview', roles: ['practitioner', 'administrator', 'supervisor', 'executor'] },
+  { path: '/portal', label: 'Your portal', roles: ['client'] },
   { path: '/clients', label: 'Clients', roles: ['practitioner', 'administrator'] },
   { path: '/obligations', label: 'Your obligations', roles: ['practitioner'] },
   { path: '/profile', label: 'Professional record', roles: ['practitioner'] },
+  { path: '/outbox', label: 'Messages sent', roles: ['practitioner', 'administrator'] },
+  { path: '/settings', label: 'Practice settings', roles: ['practitioner', 'administrator'] },
   { path: '/account', label: 'Your account' },
 ];
 
@@ -26,6 +29,10 @@ export function Shell() {
   if (session === undefined) return <Loading what="your session" />;
   if (session === null) return <Navigate to="/sign-in" replace />;
   if (session.stage !== 'active') return <Navigate to="/sign-in/code" replace />;
+  // A client's home is their portal.
+  if (location.pathname === '/' && session.roles.length > 0 && session.roles.every((r) => r === 'client')) {
+    return <Navigate to="/portal" replace />;
+  }
   const practice = session.practice;
   const visible = navigation.filter(
     (item) => item.roles === undefined || item.roles.some((r) => session.roles.includes(r)),
