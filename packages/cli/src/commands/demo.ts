@@ -1,6 +1,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { Confidential, emptyProfile, newId, type Profile } from '@alcove/core';
+import {
+  Confidential,
+  emptyProfile,
+  formatDate,
+  newId,
+  type Profile,
+  portalInvitationMessage,
+} from '@alcove/core';
 import { currentTotp, hashPassword, newTotpSecret } from '@alcove/server';
 import {
   addConnection,
@@ -9,9 +16,11 @@ import {
   appendAuditEvent,
   createClient,
   createContractVersion,
+  createInvitation,
   createUser,
   describeStore,
   enableTotp,
+  enqueueMessage,
   findUserByEmail,
   giveConsent,
   type Keyring,
@@ -26,6 +35,8 @@ import {
   type StoreConfig,
   saveProfile,
   sealAccountField,
+  setCaseStatus,
+  setMailSettings,
   setPendingTotp,
   signContract,
   unlockKeyring,
@@ -46,6 +57,9 @@ export const DEMO_ACCOUNTS = [
   { email: 'admin@demo.alcove.invalid', name: 'Sam Okafor (fictional)', roles: ['administrator'] },
   { email: 'supervisor@demo.alcove.invalid', name: 'Morgan Vale (fictional)', roles: ['supervisor'] },
 ] as const;
+
+/** A demo client with a portal account of their own. */
+export const DEMO_PORTAL_EMAIL = 'alex@demo.alcove.invalid';
 
 /** The demo's key file sits beside its data folder, never inside it. */
 export function demoKeyFile(io: CliIo, config: StoreConfig, option: string | undefined): string {
@@ -97,6 +111,7 @@ export function signInHelp(): string[] {
     '',
     `Sign in as ${DEMO_ACCOUNTS[0].email} (or ${DEMO_ACCOUNTS[1].email}, ${DEMO_ACCOUNTS[2].email})`,
     `with the password ${DEMO_PASSWORD}. For the authenticator code, run: npm run alcove -- demo code`,
+    `The client portal: ${DEMO_PORTAL_EMAIL}, same password; its code: npm run alcove -- demo code --email ${DEMO_PORTAL_EMAIL}`,
   ];
 }
 
@@ -158,7 +173,12 @@ async function seedDemo(store: Store, key: Buffer): Promise<void> {
         name: 'Jordan Demo-Rivers (fictional)',
         pronouns: 'she/her',
         dateOfBirth: '1986-09-30',
+        email: 'jordan@demo.alcove.invalid',
         phone: '07700 900123',
+        contactChannels: [
+          { channel: 'email', safe: true },
+          { channel: 'phone', safe: false },
+        ],
       }),
     });
     const casey = await createClient(trx, keyring, {
@@ -345,7 +365,115 @@ async function seedDemo(store: Store, key: Buffer): Promise<void> {
       now,
     });
     for (const c of [alex, jordan, casey]) await audit('entry.create', 'client', c.id);
+
+    // Where each case stands: the couple assessed, Casey in therapy.
+    await setCaseStatus(trx, { caseId: couple.caseId, to: 'assessment', now });
+    await setCaseStatus(trx, { caseId: solo.caseId, to: 'active', now });
+
+    // More cases, one at each remaining stage of a case's life.
+    const staged = async (
+      people: readonly { name: string; dateOfBirth: string }[],
+      kind: 'individual' | 'couple',
+      status: 'enquiry' | 'contracted' | 'ending' | 'closed',
+      format: 'in-person' | 'online' | 'phone',
+    ) => {
+      const clients = [];
+      for (const person of people) {
+        const c = await createClient(trx, keyring, {
+          practiceId,
+          createdBy: practitionerId,
+          identity: new Confidential(person),
+        });
+        await audit('client.create', 'client', c.id);
+        clients.push(c);
+      }
+      const opened = await openCase(trx, keyring, {
+        practiceId,
+        practitionerId,
+        kind,
+        clientIds: clients.map((c) => c.id),
+        format,
+      });
+      await audit('case.open', 'case', opened.caseId);
+      if (status !== 'enquiry') {
+        await contractSignedBy(opened, people.map((p) => p.name).join(' and '), [
+          { kind: 'practitioner' },
+          ...clients.map((c) => ({ kind: 'client' as const, clientId: c.id })),
+        ]);
+        await setCaseStatus(trx, { caseId: opened.caseId, to: status, now });
+      }
+    };
+    await staged(
+      [{ name: 'Sam Demo-Ashby (fictional)', dateOfBirth: '1992-03-08' }],
+      'individual',
+      'enquiry',
+      'phone',
+    );
+    await staged(
+      [
+        { name: 'Robin Demo-Marsh (fictional)', dateOfBirth: '1975-07-19' },
+        { name: 'Quinn Demo-Marsh (fictional)', dateOfBirth: '1977-12-02' },
+      ],
+      'couple',
+      'contracted',
+      'online',
+    );
+    await staged(
+      [{ name: 'Taylor Demo-Penn (fictional)', dateOfBirth: '1969-05-27' }],
+      'individual',
+      'ending',
+      'in-person',
+    );
+    await staged(
+      [{ name: 'Avery Demo-Stone (fictional)', dateOfBirth: '1983-10-14' }],
+      'individual',
+      'closed',
+      'in-person',
+    );
+
+    // E-mail is captured in the demo: every message is kept and listed, none is sent.
+    await setMailSettings(trx, keyring, {
+      practiceId,
+      settings: {
+        mode: 'capture',
+        from: 'practice@demo.alcove.invalid',
+        siteUrl: 'http://127.0.0.1:8080',
+      },
+      userId: practitionerId,
+      now,
+    });
+    // Alex has a client portal account; Jordan's invitation waits in the outbox.
+    const alexAccount = await createUser(trx, keyring, {
+      email: DEMO_PORTAL_EMAIL,
+      name: 'Alex Demo-Rivers (fictional)',
+      passwordHash,
+    });
+    await addMembership(trx, { userId: alexAccount.id, practiceId, role: 'client', clientId: alex.id });
+    userIds.push(alexAccount.id);
+    const invitation = await createInvitation(trx, {
+      practiceId,
+      clientId: jordan.id,
+      createdBy: practitionerId,
+      now,
+    });
+    await enqueueMessage(trx, keyring, {
+      practiceId,
+      clientId: jordan.id,
+      purpose: 'portal-invitation',
+      envelope: {
+        to: 'jordan@demo.alcove.invalid',
+        ...portalInvitationMessage({
+          recipientName: 'Jordan Demo-Rivers (fictional)',
+          practiceName: DEMO_PRACTICE_NAME,
+          link: `http://127.0.0.1:8080/portal/join#${invitation.token}`,
+          expiresOn: formatDate(invitation.expiresAt),
+        }),
+      },
+      createdBy: practitionerId,
+      now,
+    });
   });
+  await enrolDemoTotp(store, keyring, userIds.at(-1) ?? '');
 }
 
 /** The demo practitioner's professional record: current cover and supervision, some CPD, and no executor yet. */
