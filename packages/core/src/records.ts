@@ -52,6 +52,8 @@ export const clientIdentitySchema = z.strictObject({
    * no channel the client shares with anyone else in their cases, and none not marked safe.
    */
   safetyFlag: z.boolean().optional(),
+  /** Classified as a person with special needs or vulnerabilities: GT-26, GT-27 and GT-65 apply as for under-18s. */
+  vulnerableAdult: z.boolean().optional(),
 });
 export type ClientIdentity = z.infer<typeof clientIdentitySchema>;
 

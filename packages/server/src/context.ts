@@ -617,6 +617,7 @@ export class RequestContext extends ContextBase {
       );
       clients.push({
         clientId: p.clientId,
+        vulnerable: identities.get(p.clientId)?.reveal().vulnerableAdult === true,
         age: dob === undefined ? undefined : ageOn(dob, day),
         appropriateAdultConsent: consents.some(
           (c) => c.type === 'appropriate-adult' && (c.caseId === null || c.caseId === facts.caseId),
@@ -624,12 +625,13 @@ export class RequestContext extends ContextBase {
         gillickCompetent: await gillickCompetentOn(this.vault.db, p.clientId, facts.caseId, day),
       });
     }
-    if (!clients.some((c) => c.age !== undefined && c.age < AGE_OF_MAJORITY)) return [];
+    if (!clients.some((c) => (c.age !== undefined && c.age < AGE_OF_MAJORITY) || c.vulnerable)) return [];
     const profile = await currentProfile(this.vault.db, this.actor.practiceId, this.actor.userId);
     const cutoff = addDaysIso(day, -Math.round(DBS_CURRENT_YEARS * 365.25));
     return youngPersonGate(clients, {
       dbsCurrent: profile.dbs.some((d) => d.fullDisclosure && d.issuedOn > cutoff && d.issuedOn <= day),
       trainedForUnder18s: profile.training.some((t) => t.kind === 'under-18s'),
+      trainedForVulnerableAdults: profile.training.some((t) => t.kind === 'vulnerable-adults'),
       supervisorExperienced: profile.details.supervisor?.experiencedWithYoungOrVulnerable === true,
     });
   }

@@ -87,9 +87,15 @@ const statuses: Record<string, Status> = {
       'training-for-groups: work with under-18s needs its training',
     ],
   },
-  'GT-27': planned(
-    'Clients and cases: the appropriate adult’s consent or a Gillick assessment before therapy.',
-  ),
+  'GT-27': {
+    status: 'enforced',
+    rules: ['appropriate-adult-consent'],
+    tests: [
+      'refuses a 16-year-old without an appropriate adult’s consent or a Gillick assessment (GT-27)',
+      'refuses therapy with a vulnerable adult without a consent or an assessment, and without training for that work',
+    ],
+    note: 'Age is taken on the day of the session; a client recorded as a vulnerable adult is treated alike. The consent is a consent of type appropriate-adult in force that day; competence is a recorded assessment.',
+  },
   'GT-28': {
     status: 'enforced',
     rules: ['conflict-check'],

@@ -69,3 +69,30 @@ describe('therapy with under-18s', () => {
     ).toEqual(['GT-65']);
   });
 });
+
+describe('vulnerable adults (GT-26, GT-27, GT-65)', () => {
+  const ready = { dbsCurrent: true, trainedForUnder18s: true, supervisorExperienced: true };
+  it('refuses therapy with a vulnerable adult without a consent or an assessment, and without training for that work', () => {
+    const refusals = youngPersonGate(
+      [{ clientId: 'v', age: 40, vulnerable: true, appropriateAdultConsent: false, gillickCompetent: false }],
+      ready,
+    );
+    expect(refusals.map((r) => r.clause.id)).toEqual(['GT-27', 'GT-26']);
+    expect(refusals[0]?.detail).toContain('vulnerable adult');
+    expect(refusals[1]?.detail).toContain('vulnerable adults');
+    expect(
+      youngPersonGate(
+        [
+          {
+            clientId: 'v',
+            age: 40,
+            vulnerable: true,
+            appropriateAdultConsent: true,
+            gillickCompetent: false,
+          },
+        ],
+        { ...ready, trainedForVulnerableAdults: true },
+      ),
+    ).toEqual([]);
+  });
+});

@@ -42,6 +42,7 @@ const identitySchema = z.object({
     lawfulBasis: z.string().optional(),
     specialCategoryCondition: z.string().optional(),
     safetyFlag: z.boolean().optional(),
+    vulnerableAdult: z.boolean().optional(),
   }),
 });
 const participantSchema = z.object({ id: z.string(), clientId: z.string(), label: z.string() });
@@ -173,6 +174,12 @@ export function ClientPage() {
                 ['Adjustments (GT-82)', who.accessNeeds],
                 ['GP', who.gp],
                 ['Emergency contact', who.emergencyContact],
+                [
+                  'Vulnerable adult (GT-26, GT-27, GT-65)',
+                  who.vulnerableAdult === true
+                    ? 'Yes: consent and capacity are checked as for under-18s'
+                    : undefined,
+                ],
                 ['Safety flag', who.safetyFlag === true ? 'Raised: no shared channel is used' : undefined],
                 [
                   'Lawful basis (UK GDPR)',

@@ -5,6 +5,7 @@ import {
   Anchor,
   Button,
   Card,
+  Checkbox,
   Group,
   Select,
   SimpleGrid,
@@ -112,6 +113,7 @@ function NewClient() {
     lawfulBasis: 'contract',
     specialCategoryCondition: 'health-or-social-care',
   });
+  const [vulnerableAdult, setVulnerableAdult] = useState(false);
   const [error, setError] = useState<string | undefined>(undefined);
   const [busy, setBusy] = useState(false);
   const [conflict, setConflict] = useState<ProblemDocument | undefined>(undefined);
@@ -130,7 +132,10 @@ function NewClient() {
         .filter(([, d]) => d.decision !== '' && d.reason.trim() !== '')
         .map(([matchId, d]) => ({ matchId, decision: d.decision, reason: d.reason }));
       const created = await api('POST', '/clients', z.object({ id: z.string() }), {
-        body: { identity, ...(conflictDecisions.length === 0 ? {} : { conflictDecisions }) },
+        body: {
+          identity: { ...identity, ...(vulnerableAdult ? { vulnerableAdult: true } : {}) },
+          ...(conflictDecisions.length === 0 ? {} : { conflictDecisions }),
+        },
       });
       await navigate(`/clients/${created.id}`);
     } catch (problem) {
@@ -205,6 +210,11 @@ function NewClient() {
               allowDeselect={false}
             />
           </SimpleGrid>
+          <Checkbox
+            label="A vulnerable adult: special needs or vulnerabilities (GT-26, GT-27, GT-65 apply as for under-18s)"
+            checked={vulnerableAdult}
+            onChange={(e) => setVulnerableAdult(e.currentTarget.checked)}
+          />
           {conflict !== undefined && (
             <Alert
               color={conflict.overridable === true ? 'caution' : 'red'}
