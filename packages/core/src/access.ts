@@ -5,7 +5,14 @@
  *
  * Roles and what they must never see come from PRODUCT.md ("Who uses it").
  */
-export const roles = ['practitioner', 'administrator', 'supervisor', 'executor', 'client'] as const;
+export const roles = [
+  'practitioner',
+  'administrator',
+  'supervisor',
+  'executor',
+  'client',
+  'appropriate-adult',
+] as const;
 export type Role = (typeof roles)[number];
 export const staffRoles: readonly Role[] = ['practitioner', 'administrator', 'supervisor', 'executor'];
 
@@ -13,7 +20,7 @@ export interface Actor {
   readonly userId: string;
   readonly practiceId: string;
   readonly roles: readonly Role[];
-  /** For the client role: the client record that is theirs. */
+  /** For the client role: the client record that is theirs; for an appropriate adult, the young person's. */
   readonly clientId?: string | undefined;
 }
 
@@ -26,6 +33,11 @@ export type Resource =
       readonly clientId: string;
       /** The practitioner who took the client on, and those responsible for any of their cases. */
       readonly treatingPractitionerIds: readonly string[];
+      /**
+       * For an appropriate adult: whether they may see this young person's record
+       * (appropriateAdultMaySee). Absent means no.
+       */
+      readonly appropriateAdultMaySee?: boolean;
     }
   | {
       readonly type: 'case';
@@ -69,6 +81,14 @@ function has(actor: Actor, role: Role): boolean {
 
 function treats(actor: Actor, resource: { treatingPractitionerIds: readonly string[] }): boolean {
   return has(actor, 'practitioner') && resource.treatingPractitionerIds.includes(actor.userId);
+}
+
+/**
+ * GT-27: an appropriate adult sees a young person's record only while the young person has
+ * not been found competent to consent, or has agreed to it (a consent of their own, in force).
+ */
+export function appropriateAdultMaySee(youngPerson: { competent: boolean; agrees: boolean }): boolean {
+  return !youngPerson.competent || youngPerson.agrees;
 }
 
 /** Deny unless a rule below allows. */
@@ -120,7 +140,11 @@ export function can(actor: Actor, action: Action, resource: Resource): boolean {
         // The client portal: a client acts for themself, and only for themself. One
         // partner's account never reaches the other partner's record.
         case 'portal.use':
-          return has(actor, 'client') && actor.clientId === resource.clientId;
+          if (actor.clientId !== resource.clientId) return false;
+          return (
+            has(actor, 'client') ||
+            (has(actor, 'appropriate-adult') && resource.appropriateAdultMaySee === true)
+          );
         default:
           return false;
       }

@@ -99,6 +99,7 @@ export const consentTypes = [
   'third-party-release', // PG5-1
   'joint-material-release', // PG5-1: the couple's joint material to the other partner
   'appropriate-adult', // GT-27
+  'share-with-appropriate-adult', // GT-27: a competent young person lets their appropriate adult see their portal
   'physical-examination', // GT-25
 ] as const;
 export const consentTypeSchema = z.enum(consentTypes);

@@ -21,6 +21,8 @@ export const withheldReasons = {
     'A safety flag is raised and the client has not confirmed e-mail as safe: contact them another way.',
   'safety-flag-shared':
     'A safety flag is raised and this address is shared with another client: contact them another way.',
+  'safety-flag-adult':
+    'A safety flag is raised on the client: invite their appropriate adult in person, not by e-mail.',
 } as const;
 export type WithheldReason = keyof typeof withheldReasons;
 

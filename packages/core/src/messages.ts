@@ -4,12 +4,17 @@
  * never what the document is about. The sign-in link carries a one-time token in the
  * fragment, which browsers do not send to servers or write to logs.
  */
-export const messagePurposes = ['portal-invitation', 'contract-to-sign'] as const;
+export const messagePurposes = [
+  'portal-invitation',
+  'contract-to-sign',
+  'appropriate-adult-invitation',
+] as const;
 export type MessagePurpose = (typeof messagePurposes)[number];
 
 export const messagePurposeLabels: Record<MessagePurpose, string> = {
   'portal-invitation': 'Invitation to the client portal',
   'contract-to-sign': 'A contract is waiting to be signed',
+  'appropriate-adult-invitation': 'Invitation to the appropriate adult',
 };
 
 export interface MessageText {

@@ -33,6 +33,7 @@ const whos: readonly Who[] = [
   'supervisor',
   'executor',
   'client',
+  'appropriate-adult',
 ];
 const targets: readonly Target[] = ['own', 'colleague', 'other-practice'];
 
@@ -52,6 +53,8 @@ interface RouteRule {
   readonly allowed?: (who: Role, target: Target) => boolean;
   /** Routes about the caller's own account or practice have no target. */
   readonly untargeted?: boolean;
+  /** Where an allowed caller is refused on the content of the request, with this status. */
+  readonly contentRefusal?: (who: Role) => number | undefined;
 }
 
 const everyone = () => true;
@@ -280,7 +283,8 @@ const rules: Record<string, RouteRule> = {
       payload: {
         caseId: w.caseId[t],
         assessedOn: '2026-11-01',
-        competent: true,
+        // Not competent: the appropriate adult below keeps seeing the portal (GT-27).
+        competent: false,
         notes: 'Matrix assessment (fictional)',
       },
     }),
@@ -315,7 +319,8 @@ const rules: Record<string, RouteRule> = {
   'GET /api/v1/portal': {
     kind: 'records',
     untargeted: true,
-    allowed: (who) => who === 'client',
+    // The appropriate adult of a young person not found competent sees their portal (GT-27).
+    allowed: (who) => who === 'client' || who === 'appropriate-adult',
     request: () => ({ url: '/api/v1/portal' }),
   },
   'POST /api/v1/portal/cases/:caseId/signatures': {
@@ -333,19 +338,21 @@ const rules: Record<string, RouteRule> = {
   },
   'GET /api/v1/portal/cases/:caseId/contract.pdf': {
     kind: 'records',
-    allowed: (who, target) => who === 'client' && target === 'own',
+    allowed: (who, target) => (who === 'client' || who === 'appropriate-adult') && target === 'own',
     request: (w, t) => ({ url: `/api/v1/portal/cases/${w.caseId[t]}/contract.pdf` }),
   },
   'GET /api/v1/portal/consents': {
     kind: 'records',
     untargeted: true,
-    allowed: (who) => who === 'client',
+    allowed: (who) => who === 'client' || who === 'appropriate-adult',
     request: () => ({ url: '/api/v1/portal/consents' }),
   },
   'POST /api/v1/portal/consents': {
     kind: 'records',
     untargeted: true,
-    allowed: (who) => who === 'client',
+    allowed: (who) => who === 'client' || who === 'appropriate-adult',
+    // An appropriate adult gives their own consent only, not the client's research consent.
+    contentRefusal: (who) => (who === 'appropriate-adult' ? 400 : undefined),
     request: () => ({ url: '/api/v1/portal/consents', payload: { type: 'research' } }),
   },
   'POST /api/v1/portal/consents/:consentId/withdraw': {
@@ -421,6 +428,14 @@ const rules: Record<string, RouteRule> = {
     kind: 'records',
     allowed: practitionerOwn,
     request: (w, t) => ({ url: `/api/v1/clients/${w.client[t]}/portal` }),
+  },
+  'POST /api/v1/clients/:clientId/appropriate-adult-invitations': {
+    kind: 'records',
+    allowed: practitionerOwn,
+    request: (w, t) => ({
+      url: `/api/v1/clients/${w.client[t]}/appropriate-adult-invitations`,
+      payload: { name: 'Matrix Parent (fictional)', email: 'parent@example.test' },
+    }),
   },
   'PUT /api/v1/clients/:clientId/contact-safety': {
     kind: 'records',
@@ -517,7 +532,8 @@ describe('the authorisation matrix', () => {
 
     const make = async (practiceId: string, practitionerId: string, name: string) =>
       v.db.transaction().execute(async (trx) => {
-        const identity = new Confidential({ name });
+        // Vulnerable adults, so that an appropriate adult may be invited for them.
+        const identity = new Confidential({ name, vulnerableAdult: true });
         const client = await createClient(trx, v.keyring, {
           practiceId,
           createdBy: practitionerId,
@@ -569,6 +585,15 @@ describe('the authorisation matrix', () => {
         email: 'client@example.test',
         name: 'Client (fictional)',
         roles: ['client'],
+        clientId: own.clientId,
+      }),
+    );
+    staff.set(
+      'appropriate-adult',
+      await addStaff(v, {
+        email: 'parent@example.test',
+        name: 'Parent (fictional)',
+        roles: ['appropriate-adult'],
         clientId: own.clientId,
       }),
     );
@@ -626,6 +651,11 @@ describe('the authorisation matrix', () => {
           }
           const allowed = rule.allowed?.(who, target) ?? false;
           if (!allowed && status !== 404) unexpected.push(`${label} (expected 404)`);
+          const refusal = rule.contentRefusal?.(who);
+          if (allowed && refusal !== undefined) {
+            if (status !== refusal) unexpected.push(`${label} (expected ${refusal})`);
+            continue;
+          }
           // An allowed request may still fail on its content (the wrong current password is a 401).
           if (allowed && status >= 400 && !(key === 'POST /api/v1/account/password' && status === 401))
             unexpected.push(`${label} (expected success)`);

@@ -1,5 +1,6 @@
 import {
   AlcoveError,
+  appropriateAdultMaySee,
   ClauseRefusalError,
   type ClientIdentity,
   Confidential,
@@ -13,6 +14,7 @@ import {
   type ConsentView,
   type ContractView,
   caseFacts,
+  competentNow,
   consentsOf,
   createUser,
   currentContract,
@@ -46,20 +48,36 @@ export interface PortalCase {
  * partner's account cannot name the other partner's record at all.
  */
 export class PortalContext extends ContextBase {
+  /** The portal is the appropriate adult's, looking at the young person's record. */
+  get isAppropriateAdult(): boolean {
+    return this.actor.roles.includes('appropriate-adult') && !this.actor.roles.includes('client');
+  }
+
   async #me(): Promise<string> {
     const clientId = this.actor.clientId;
-    await this.require(
-      'portal.use',
-      clientId === undefined ? undefined : await this.clientResource(clientId),
-      'client',
-      clientId ?? 'none',
-    );
+    let resource = clientId === undefined ? undefined : await this.clientResource(clientId);
+    if (resource?.type === 'client' && clientId !== undefined && this.isAppropriateAdult) {
+      // GT-27: nothing of a competent young person's record, unless they agree.
+      const today = this.today();
+      const competent = await competentNow(this.vault.db, clientId, today);
+      const agrees = (
+        await consentsOf(this.vault.db, this.vault.keyring, this.actor.practiceId, clientId, today)
+      ).some((c) => c.type === 'share-with-appropriate-adult');
+      resource = { ...resource, appropriateAdultMaySee: appropriateAdultMaySee({ competent, agrees }) };
+    }
+    await this.require('portal.use', resource, 'client', clientId ?? 'none');
     if (clientId === undefined) throw new AlcoveError('not-found');
     return clientId;
   }
 
   async #myCase(caseId: string): Promise<CaseFacts> {
-    return this.requireCase(caseId, 'contract.sign-own');
+    const me = await this.#me();
+    const facts = await caseFacts(this.vault.db, this.actor.practiceId, caseId);
+    if (facts === undefined || !facts.participants.some((p) => p.clientId === me)) {
+      await recordAuditEvent(this.vault.db, this.event('portal.case', 'case', caseId, 'denied'));
+      throw new AlcoveError('not-found', 'There is no such record, or it is not yours to see.');
+    }
+    return facts;
   }
 
   async identity(): Promise<Confidential<ClientIdentity>> {
@@ -108,7 +126,7 @@ export class PortalContext extends ContextBase {
     input: { contractId: string; textHash: string; acknowledgedConditions: boolean },
   ): Promise<{ signedByAll: boolean }> {
     const me = await this.#me();
-    const facts = await this.#myCase(caseId);
+    const facts = await this.requireCase(caseId, 'contract.sign-own');
     const contract = await currentContract(this.vault.db, this.vault.keyring, this.actor.practiceId, facts);
     const refusal = signatureGate({
       signerKind: 'client',
@@ -151,11 +169,22 @@ export class PortalContext extends ContextBase {
 
   /** A consent the client gives themself, today, in the portal. */
   async giveConsent(input: {
-    type: Exclude<z.infer<typeof consentTypeSchema>, 'appropriate-adult'>;
+    type: z.infer<typeof consentTypeSchema>;
     caseId?: string | undefined;
     recipient?: string | undefined;
   }): Promise<{ id: string }> {
     const me = await this.#me();
+    // Each gives what is theirs to give: the appropriate adult their consent (GT-27), the
+    // client everything else.
+    if ((input.type === 'appropriate-adult') !== this.isAppropriateAdult) {
+      throw new AlcoveError(
+        'validation-failed',
+        this.isAppropriateAdult
+          ? 'As the appropriate adult you give your own consent to the therapy only.'
+          : 'The appropriate adult gives this consent themself.',
+        [{ location: 'body', pointer: '/type', detail: 'Not a consent you can give' }],
+      );
+    }
     if (input.caseId !== undefined) await this.#myCase(input.caseId);
     if (input.type === 'third-party-release' && input.recipient === undefined) {
       throw new AlcoveError('validation-failed', 'A release to a third party names them.', [
@@ -170,7 +199,7 @@ export class PortalContext extends ContextBase {
         type: input.type,
         recipient: input.recipient === undefined ? undefined : new Confidential(input.recipient),
         givenOn: this.today(),
-        givenBy: 'client',
+        givenBy: this.isAppropriateAdult ? 'appropriate-adult' : 'client',
         mode: 'portal',
         recordedBy: this.actor.userId,
         now: new Date().toISOString(),
@@ -182,6 +211,12 @@ export class PortalContext extends ContextBase {
 
   async withdrawConsent(consentId: string): Promise<void> {
     const me = await this.#me();
+    const mine = (await consentsOf(this.vault.db, this.vault.keyring, this.actor.practiceId, me)).find(
+      (c) => c.id === consentId,
+    );
+    if (mine !== undefined && (mine.givenBy === 'appropriate-adult') !== this.isAppropriateAdult) {
+      throw new AlcoveError('not-found', 'This consent is not yours to withdraw.');
+    }
     await this.vault.db.transaction().execute(async (trx) => {
       await withdrawConsent(trx, {
         practiceId: this.actor.practiceId,
@@ -196,6 +231,9 @@ export class PortalContext extends ContextBase {
   /** The client says which channels are safe to reach them by (a shared inbox is not). */
   async setContactChannels(contactChannels: NonNullable<ClientIdentity['contactChannels']>): Promise<void> {
     const me = await this.#me();
+    if (this.isAppropriateAdult) {
+      throw new AlcoveError('not-found', 'How the young person is contacted is theirs to say.');
+    }
     await this.vault.db.transaction().execute(async (trx) => {
       await updateClientContact(trx, this.vault.keyring, {
         practiceId: this.actor.practiceId,
@@ -216,21 +254,26 @@ export async function joinPortal(
   vault: Vault,
   input: { token: string; passwordHash: string; now: string },
 ): Promise<{ userId: string }> {
-  const invitation = await peekInvitation(vault.db, input.token, input.now);
+  const invitation = await peekInvitation(vault.db, vault.keyring, input.token, input.now);
   const identity = (await readClientIdentities(vault, invitation.practiceId, [invitation.clientId]))
     .get(invitation.clientId)
     ?.reveal();
-  if (identity?.email === undefined) {
+  // An appropriate adult's account is made with their own address and name, never the young person's.
+  const person =
+    invitation.invitee ??
+    (identity?.email === undefined
+      ? undefined
+      : { email: identity.email, name: identity.preferredName ?? identity.name });
+  if (person === undefined) {
     throw new AlcoveError('conflict', 'Your practitioner has no e-mail address for you: ask them to add it.');
   }
-  const email = identity.email;
   return vault.db.transaction().execute(async (trx) => {
     const { practiceId, clientId } = await takeInvitation(trx, input.token, input.now);
     let userId: string;
     try {
       ({ id: userId } = await createUser(trx, vault.keyring, {
-        email,
-        name: identity.preferredName ?? identity.name,
+        email: person.email,
+        name: person.name,
         passwordHash: input.passwordHash,
         now: input.now,
       }));
@@ -240,7 +283,7 @@ export async function joinPortal(
       }
       throw error;
     }
-    await addMembership(trx, { userId, practiceId, role: 'client', clientId, now: input.now });
+    await addMembership(trx, { userId, practiceId, role: invitation.role, clientId, now: input.now });
     await appendAuditEvent(trx, {
       actorId: userId,
       practiceId,
@@ -248,7 +291,7 @@ export async function joinPortal(
       outcome: 'ok',
       recordType: 'client',
       recordId: clientId,
-      purpose: 'client',
+      purpose: invitation.role,
     });
     return { userId };
   });

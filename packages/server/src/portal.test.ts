@@ -395,4 +395,106 @@ describe.each(testEngines)('the client portal and the outbox on $name', (engine)
     });
     expect(session.statusCode).toBe(409);
   });
+
+  it('lets an appropriate adult see a young person’s portal only until they are found competent, unless the young person agrees (GT-27)', async () => {
+    const young = (
+      await staff('POST', '/clients', {
+        identity: {
+          name: 'Young Sorrel (fictional)',
+          dateOfBirth: '2010-06-01',
+          email: 'sorrel@example.test',
+        },
+      })
+    ).json().id as string;
+    const theCase = (await staff('POST', '/cases', { kind: 'individual', clientIds: [young] })).json()
+      .id as string;
+    await staff('POST', `/cases/${theCase}/contracts`, { text: CONTRACT });
+    const adultClient = (
+      await staff('POST', '/clients', { identity: { name: 'Grown Adult (fictional)' } })
+    ).json().id;
+    const notYoung = await staff('POST', `/clients/${adultClient}/appropriate-adult-invitations`, {
+      name: 'Parent (fictional)',
+      email: 'parent@example.test',
+    });
+    expect(notYoung.statusCode).toBe(409);
+    expect(
+      (
+        await staff('POST', `/clients/${young}/appropriate-adult-invitations`, {
+          name: 'P',
+          email: 'not an address',
+        })
+      ).statusCode,
+    ).toBe(400);
+    const invited = await staff('POST', `/clients/${young}/appropriate-adult-invitations`, {
+      name: 'Parent Yarrow (fictional)',
+      email: 'parent@example.test',
+    });
+    expect(invited.statusCode).toBe(201);
+    expect(invited.json()).toEqual({ outcome: 'invited', withheldReason: null });
+    await t.app.alcove.mailer.drain();
+    const toParent = smtp.received.find((m) => m.to.includes('parent@example.test'));
+    expect(toParent?.text).toContain('Dear Parent Yarrow (fictional)');
+    expect(toParent?.text).not.toContain('Sorrel');
+    const join = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/portal/join',
+      payload: { token: tokenIn(toParent?.text ?? ''), password: TEST_PASSWORD },
+    });
+    expect(join.statusCode).toBe(201);
+    const parent = await signInAndEnrol(t.app, 'parent@example.test', () => Date.now());
+
+    // Not assessed as competent: the appropriate adult sees the portal and gives their consent.
+    const view = await as(parent, 'GET', '/portal');
+    expect(view.statusCode).toBe(200);
+    expect(view.json()).toMatchObject({
+      viewer: 'appropriate-adult',
+      me: { name: 'Young Sorrel (fictional)' },
+    });
+    expect((await as(parent, 'POST', '/portal/consents', { type: 'research' })).statusCode).toBe(400);
+    const consent = await as(parent, 'POST', '/portal/consents', {
+      type: 'appropriate-adult',
+      caseId: theCase,
+    });
+    expect(consent.statusCode).toBe(201);
+    expect((await as(parent, 'GET', '/portal/consents')).json().consents).toMatchObject([
+      { type: 'appropriate-adult', givenBy: 'appropriate-adult', mode: 'portal' },
+    ]);
+    const contract = view.json().cases[0].contract;
+    const signAsParent = await as(parent, 'POST', `/portal/cases/${theCase}/signatures`, {
+      contractId: contract.id,
+      textHash: contract.textHash,
+      acknowledgedConditions: true,
+    });
+    expect(signAsParent.statusCode).toBe(404);
+    expect(
+      (
+        await as(parent, 'PUT', '/portal/contact-channels', {
+          contactChannels: [{ channel: 'email', safe: false }],
+        })
+      ).statusCode,
+    ).toBe(404);
+
+    // Found competent: the appropriate adult sees nothing of the record.
+    await staff('POST', `/clients/${young}/gillick-assessments`, {
+      caseId: theCase,
+      assessedOn: '2026-11-20',
+      competent: true,
+      notes: 'Understands what therapy involves (fictional).',
+    });
+    expect((await as(parent, 'GET', '/portal')).statusCode).toBe(404);
+    expect((await as(parent, 'GET', '/portal/consents')).statusCode).toBe(404);
+
+    // Unless the young person agrees, for as long as they agree.
+    const agreement = await staff('POST', `/clients/${young}/consents`, {
+      type: 'share-with-appropriate-adult',
+      givenOn: '2026-11-21',
+      givenBy: 'client',
+      mode: 'written-in-person',
+    });
+    expect((await as(parent, 'GET', '/portal')).statusCode).toBe(200);
+    await staff('POST', `/clients/${young}/consents/${agreement.json().id}/withdraw`, {
+      withdrawnOn: '2026-11-21',
+    });
+    expect((await as(parent, 'GET', '/portal')).statusCode).toBe(404);
+  });
 });

@@ -1,5 +1,7 @@
 import {
+  AGE_OF_MAJORITY,
   AlcoveError,
+  ageOn,
   type CaseStatus,
   ClauseRefusalError,
   type ClientIdentity,
@@ -333,6 +335,79 @@ export class PracticeContext extends ContextBase {
       }
       await appendAuditEvent(trx, this.event('contract.send', 'case', caseId));
       return outcomes;
+    });
+  }
+
+  /**
+   * Invites a young person's (or vulnerable adult's) appropriate adult to the portal, by
+   * their own address (GT-27). They see the record only while the young person has not been
+   * found competent, or agrees; they give their own consent there.
+   */
+  async inviteAppropriateAdult(
+    clientId: string,
+    invitee: { name: string; email: string },
+  ): Promise<{ outcome: 'invited' | 'withheld'; withheldReason: WithheldReason | null }> {
+    await this.require('client.invite', await this.clientResource(clientId), 'client', clientId);
+    const identity = (await readClientIdentities(this.vault, this.actor.practiceId, [clientId]))
+      .get(clientId)
+      ?.reveal();
+    if (identity === undefined) throw new AlcoveError('not-found');
+    const young =
+      identity.dateOfBirth !== undefined && ageOn(identity.dateOfBirth, this.today()) < AGE_OF_MAJORITY;
+    if (!young && identity.vulnerableAdult !== true) {
+      throw new AlcoveError(
+        'conflict',
+        'An appropriate adult is for a client under 18, or one recorded as a vulnerable adult (GT-27).',
+      );
+    }
+    const mail = await mailSettingsOf(this.vault.db, this.vault.keyring, this.actor.practiceId);
+    if (mail === undefined) {
+      throw new AlcoveError(
+        'conflict',
+        'E-mail is not set up for this practice: an administrator sets it up in Settings.',
+      );
+    }
+    const practiceName = await this.practiceName();
+    const withheld: WithheldReason | undefined =
+      identity.safetyFlag === true ? 'safety-flag-adult' : undefined;
+    const now = new Date().toISOString();
+    return this.vault.db.transaction().execute(async (trx) => {
+      const invitation =
+        withheld === undefined
+          ? await createInvitation(trx, {
+              practiceId: this.actor.practiceId,
+              clientId,
+              createdBy: this.actor.userId,
+              now,
+              appropriateAdult: { keyring: this.vault.keyring, invitee },
+            })
+          : { token: '', expiresAt: now };
+      const message = portalInvitationMessage({
+        recipientName: invitee.name,
+        practiceName,
+        link: `${mail.siteUrl.replace(/\/+$/, '')}/portal/join#${invitation.token}`,
+        expiresOn: formatDate(invitation.expiresAt),
+      });
+      await enqueueMessage(trx, this.vault.keyring, {
+        practiceId: this.actor.practiceId,
+        clientId,
+        purpose: 'appropriate-adult-invitation',
+        envelope: { to: withheld === undefined ? invitee.email : '', ...message },
+        withheld,
+        createdBy: this.actor.userId,
+        now,
+      });
+      await appendAuditEvent(
+        trx,
+        this.event(
+          withheld === undefined
+            ? 'message.queue:appropriate-adult-invitation'
+            : 'message.withheld:appropriate-adult-invitation',
+          'client',
+          clientId,
+        ),
+      );
+      return { outcome: withheld === undefined ? 'invited' : 'withheld', withheldReason: withheld ?? null };
     });
   }
 

@@ -223,3 +223,17 @@ export async function gillickCompetentOn(
     .executeTakeFirst();
   return row?.competent === 1;
 }
+
+/** Whether the latest assessment on or before `day`, in any case, finds the client competent to consent. */
+export async function competentNow(db: Kysely<Database>, clientId: string, day: string): Promise<boolean> {
+  const row = await db
+    .selectFrom('gillick_assessment')
+    .select('competent')
+    .where('client_id', '=', clientId)
+    .where('assessed_on', '<=', day)
+    .orderBy('assessed_on', 'desc')
+    .orderBy('created_at', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  return row?.competent === 1;
+}

@@ -1,6 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { AlcoveError, newId } from '@alcove/core';
 import type { Kysely, Transaction } from 'kysely';
+import { type Binding, openText, sealText } from './crypto/aead.ts';
+import type { Keyring } from './keyring.ts';
 import type { Database } from './schema.ts';
 
 /**
@@ -13,18 +15,63 @@ function hashToken(token: string): string {
   return createHash('sha256').update(token, 'utf8').digest('hex');
 }
 
+export interface Invitee {
+  readonly email: string;
+  readonly name: string;
+}
+
+function inviteeBinding(practiceId: string, invitationId: string, keyId: string): Binding {
+  return { practiceId, record: `invitation/${invitationId}`, field: 'invitee', keyId };
+}
+
+async function clientKey(db: Kysely<Database>, keyring: Keyring, practiceId: string, clientId: string) {
+  const row = await db
+    .selectFrom('client')
+    .select('key_id')
+    .where('id', '=', clientId)
+    .executeTakeFirstOrThrow();
+  return { keyId: row.key_id, key: await keyring.dataKey(db, practiceId, row.key_id) };
+}
+
+/**
+ * An invitation for the client themself, or (with `appropriateAdult`) for the young
+ * person's appropriate adult, whose address and name are sealed under the young person's key.
+ */
 export async function createInvitation(
   trx: Transaction<Database>,
-  input: { practiceId: string; clientId: string; createdBy: string; now: string },
+  input: {
+    practiceId: string;
+    clientId: string;
+    createdBy: string;
+    now: string;
+    appropriateAdult?: { keyring: Keyring; invitee: Invitee };
+  },
 ): Promise<{ token: string; expiresAt: string }> {
   const token = randomBytes(32).toString('base64url');
   const expiresAt = new Date(Date.parse(input.now) + INVITATION_DAYS * 86_400_000).toISOString();
+  const id = newId();
+  let invitee: string | null = null;
+  if (input.appropriateAdult !== undefined) {
+    const { keyId, key } = await clientKey(
+      trx,
+      input.appropriateAdult.keyring,
+      input.practiceId,
+      input.clientId,
+    );
+    invitee = sealText(
+      key,
+      JSON.stringify(input.appropriateAdult.invitee),
+      inviteeBinding(input.practiceId, id, keyId),
+    );
+  }
   await trx
     .insertInto('portal_invitation')
     .values({
-      id: newId(),
+      id,
       practice_id: input.practiceId,
       client_id: input.clientId,
+      role: input.appropriateAdult === undefined ? 'client' : 'appropriate-adult',
+      invitee_sealed: invitee,
       token_hash: hashToken(token),
       created_by: input.createdBy,
       created_at: input.now,
@@ -38,12 +85,21 @@ export async function createInvitation(
 const NOT_VALID =
   'This invitation link is not valid: it may have been used or have expired. Ask your practitioner for a new one.';
 
-/** Which client an invitation is for, without taking it up; refused like takeInvitation. */
+export interface InvitationFacts {
+  readonly practiceId: string;
+  readonly clientId: string;
+  readonly role: 'client' | 'appropriate-adult';
+  /** The appropriate adult's address and name; undefined for the client's own invitation. */
+  readonly invitee: Invitee | undefined;
+}
+
+/** Who an invitation is for, without taking it up; refused like takeInvitation. */
 export async function peekInvitation(
   db: Kysely<Database>,
+  keyring: Keyring,
   token: string,
   now: string,
-): Promise<{ practiceId: string; clientId: string }> {
+): Promise<InvitationFacts> {
   const row = await db
     .selectFrom('portal_invitation')
     .selectAll()
@@ -52,7 +108,17 @@ export async function peekInvitation(
   if (row === undefined || row.accepted_at !== null || row.expires_at <= now) {
     throw new AlcoveError('not-found', NOT_VALID);
   }
-  return { practiceId: row.practice_id, clientId: row.client_id };
+  let invitee: Invitee | undefined;
+  if (row.invitee_sealed !== null) {
+    const { keyId, key } = await clientKey(db, keyring, row.practice_id, row.client_id);
+    invitee = JSON.parse(openText(key, row.invitee_sealed, inviteeBinding(row.practice_id, row.id, keyId)));
+  }
+  return {
+    practiceId: row.practice_id,
+    clientId: row.client_id,
+    role: row.role === 'appropriate-adult' ? 'appropriate-adult' : 'client',
+    invitee,
+  };
 }
 
 /**
@@ -101,6 +167,7 @@ export async function portalStatusOf(
     .select('expires_at')
     .where('practice_id', '=', practiceId)
     .where('client_id', '=', clientId)
+    .where('role', '=', 'client')
     .where('accepted_at', 'is', null)
     .where('expires_at', '>', now)
     .orderBy('expires_at', 'desc')

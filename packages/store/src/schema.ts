@@ -324,6 +324,9 @@ export interface PortalInvitationTable {
   practice_id: string;
   client_id: string;
   token_hash: string;
+  role: Generated<string>;
+  /** For an appropriate adult: their address and name, sealed under the young person's key. */
+  invitee_sealed: string | null;
   created_by: string;
   created_at: string;
   expires_at: string;

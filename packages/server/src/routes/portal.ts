@@ -1,4 +1,4 @@
-import { AlcoveError, clientIdentitySchema, consentTypeSchema, consentTypes } from '@alcove/core';
+import { AlcoveError, clientIdentitySchema, consentTypeSchema } from '@alcove/core';
 import type { Vault } from '@alcove/store';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -9,16 +9,12 @@ import { joinPortal, PortalContext } from '../portal-context.ts';
 
 const caseParams = z.strictObject({ caseId: z.uuid() });
 
-/** What a client gives in the portal: their own consents, never the appropriate adult's. */
-const portalConsentTypes = consentTypes.filter((t) => t !== 'appropriate-adult') as [
-  Exclude<(typeof consentTypes)[number], 'appropriate-adult'>,
-  ...Exclude<(typeof consentTypes)[number], 'appropriate-adult'>[],
-];
-
 const contactChannelsSchema = clientIdentitySchema.shape.contactChannels.unwrap();
 
 const portalSchema = z.strictObject({
   practiceName: z.string(),
+  /** Whose portal this is: the client's own, or their appropriate adult's view of it (GT-27). */
+  viewer: z.enum(['client', 'appropriate-adult']),
   me: z.strictObject({
     name: z.string(),
     preferredName: z.string().nullable(),
@@ -114,6 +110,7 @@ export const portalRoutes: FastifyPluginAsyncZod<{ vault: Vault; joinRateLimit: 
       const me = request.context?.actor.clientId;
       return {
         practiceName: await portal.practiceName(),
+        viewer: portal.isAppropriateAdult ? ('appropriate-adult' as const) : ('client' as const),
         me: {
           name: identity.name,
           preferredName: identity.preferredName ?? null,
@@ -235,10 +232,10 @@ export const portalRoutes: FastifyPluginAsyncZod<{ vault: Vault; joinRateLimit: 
     '/portal/consents',
     {
       schema: {
-        summary: 'Give a consent of your own, from today',
+        summary: 'Give a consent of your own, from today (an appropriate adult gives theirs, GT-27)',
         tags: ['portal'],
         body: z.strictObject({
-          type: z.enum(portalConsentTypes),
+          type: consentTypeSchema,
           caseId: z.uuid().optional(),
           recipient: z.string().trim().min(1).max(300).optional(),
         }),

@@ -189,6 +189,32 @@ export const settingsRoutes: FastifyPluginAsyncZod = async (app) => {
     async (request) => practice(request).portalStatus(request.params.clientId),
   );
 
+  app.post(
+    '/clients/:clientId/appropriate-adult-invitations',
+    {
+      schema: {
+        summary: 'Invite a young person’s appropriate adult to the portal, by their own address (GT-27)',
+        tags: ['clients'],
+        params: clientParams,
+        body: z.strictObject({ name: z.string().trim().min(1).max(200), email: z.email().max(320) }),
+        response: {
+          201: z.strictObject({
+            outcome: z.enum(['invited', 'withheld']),
+            withheldReason: z.string().nullable(),
+          }),
+        },
+      },
+    },
+    async (request, reply) => {
+      const result = await practice(request).inviteAppropriateAdult(request.params.clientId, request.body);
+      request.server.alcove.mailer.kick();
+      return reply.code(201).send({
+        outcome: result.outcome,
+        withheldReason: result.withheldReason === null ? null : withheldReasons[result.withheldReason],
+      });
+    },
+  );
+
   app.put(
     '/clients/:clientId/contact-safety',
     {

@@ -39,6 +39,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('practice_id', 'text', (c) => c.notNull().references('practice.id'))
     .addColumn('client_id', 'text', (c) => c.notNull().references('client.id'))
     .addColumn('token_hash', 'text', (c) => c.notNull().unique())
+    // 'client', or 'appropriate-adult' with the adult's own address and name, sealed.
+    .addColumn('role', 'text', (c) => c.notNull().defaultTo('client'))
+    .addColumn('invitee_sealed', 'text')
     .addColumn('created_by', 'text', (c) => c.notNull().references('app_user.id'))
     .addColumn('created_at', 'text', (c) => c.notNull())
     .addColumn('expires_at', 'text', (c) => c.notNull())

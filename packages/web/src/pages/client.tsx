@@ -1,4 +1,4 @@
-import { formatDate, formatDateTime } from '@alcove/core';
+import { AGE_OF_MAJORITY, ageOn, formatDate, formatDateTime, londonDay } from '@alcove/core';
 import {
   Alert,
   Anchor,
@@ -13,6 +13,7 @@ import {
   Stack,
   Table,
   Text,
+  TextInput,
   Title,
 } from '@mantine/core';
 import { useState } from 'react';
@@ -211,6 +212,12 @@ export function ClientPage() {
           onChanged={identity.reload}
         />
       )}
+      {treats &&
+        (who.vulnerableAdult === true ||
+          (who.dateOfBirth !== undefined &&
+            ageOn(who.dateOfBirth, londonDay(new Date())) < AGE_OF_MAJORITY)) && (
+          <AppropriateAdult clientId={clientId} />
+        )}
       {treats && <OpenCase clientId={clientId} />}
       {treats && <Consents clientId={clientId} />}
       {treats && <ClinicalRecord clientId={clientId} />}
@@ -503,6 +510,69 @@ function ContactSafety({
       )}
       <Button mt="sm" variant="default" onClick={() => void save()}>
         Save contact safety
+      </Button>
+    </Card>
+  );
+}
+
+const invitedSchema = z.object({
+  outcome: z.enum(['invited', 'withheld']),
+  withheldReason: z.string().nullable(),
+});
+
+/** GT-27: the appropriate adult of a young person or vulnerable adult, invited by their own address. */
+function AppropriateAdult({ clientId }: { clientId: string }) {
+  const [name, setName] = useState('');
+  const [email, setEmail] = useState('');
+  const [notice, setNotice] = useState<{ ok: boolean; text: string } | undefined>(undefined);
+  const invite = async () => {
+    setNotice(undefined);
+    try {
+      const result = await api('POST', `/clients/${clientId}/appropriate-adult-invitations`, invitedSchema, {
+        body: { name: name.trim(), email: email.trim() },
+      });
+      setNotice(
+        result.outcome === 'invited'
+          ? { ok: true, text: 'Invited by e-mail. Their consent will show under Consents once given.' }
+          : { ok: false, text: `Not sent: ${result.withheldReason ?? ''}` },
+      );
+      setName('');
+      setEmail('');
+    } catch (e) {
+      setNotice({ ok: false, text: describeProblem(e) });
+    }
+  };
+  return (
+    <Card withBorder padding="lg" component="section" aria-labelledby="appropriate-adult">
+      <Title order={3} size="h4" id="appropriate-adult" mb="xs">
+        Appropriate adult (GT-27)
+      </Title>
+      <Text size="sm" c="dimmed" mb="sm">
+        A parent, legal guardian or registered medical practitioner gives written consent before therapy,
+        unless an assessment finds the client able to consent. In the portal they see this client’s record
+        only until then, or while the client agrees; they give their consent there.
+      </Text>
+      <SimpleGrid cols={{ base: 1, sm: 2 }}>
+        <TextInput label="Their name" value={name} onChange={(e) => setName(e.currentTarget.value)} />
+        <TextInput
+          label="Their e-mail address"
+          type="email"
+          value={email}
+          onChange={(e) => setEmail(e.currentTarget.value)}
+        />
+      </SimpleGrid>
+      {notice !== undefined && (
+        <Alert color={notice.ok ? 'alcove' : 'orange'} role={notice.ok ? 'status' : 'alert'} mt="sm">
+          {notice.text}
+        </Alert>
+      )}
+      <Button
+        mt="sm"
+        variant="default"
+        disabled={name.trim() === '' || email.trim() === ''}
+        onClick={() => void invite()}
+      >
+        Invite them to the portal
       </Button>
     </Card>
   );

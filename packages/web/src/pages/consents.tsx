@@ -36,6 +36,7 @@ export const consentsSchema = z.object({
 export const typeLabels: Record<(typeof consentTypes)[number], string> = {
   'team-sharing': 'Sharing within the team (PG5-3)',
   'explicit-material': 'Explicit material in therapy (GT-37)',
+  'share-with-appropriate-adult': 'Letting the appropriate adult see my portal (GT-27)',
   publication: 'Publication (PG5-4)',
   training: 'Use in training (PG5-4)',
   research: 'Research (PG5-4)',

@@ -14,6 +14,7 @@ import {
   Text,
   TextInput,
   Title,
+  VisuallyHidden,
 } from '@mantine/core';
 import { type FormEvent, useState } from 'react';
 import { z } from 'zod';
@@ -32,6 +33,7 @@ const channelLabels: Record<(typeof channels)[number], string> = {
 
 const portalSchema = z.object({
   practiceName: z.string(),
+  viewer: z.enum(['client', 'appropriate-adult']),
   me: z.object({
     name: z.string(),
     preferredName: z.string().nullable(),
@@ -71,26 +73,44 @@ export function PortalPage() {
   const portal = useApi('/portal', portalSchema);
   if (portal.state === 'loading') return <Loading what="your portal" />;
   if (portal.state === 'failed') return <Failure error={portal.error} />;
-  const { me, cases, practiceName } = portal.data;
+  const { me, cases, practiceName, viewer } = portal.data;
+  const adult = viewer === 'appropriate-adult';
   return (
     <Stack gap="lg" maw={900}>
       <div>
         <Title order={2}>Your portal</Title>
         <Text c="dimmed">
-          {me.preferredName ?? me.name}, at {practiceName}
+          {adult
+            ? `As the appropriate adult for ${me.preferredName ?? me.name}, at ${practiceName}`
+            : `${me.preferredName ?? me.name}, at ${practiceName}`}
         </Text>
       </div>
+      {adult && (
+        <Alert color="blue" title="What you see here">
+          You see this because the young person has not been assessed as able to consent for themself, or has
+          agreed to it. Your written consent to their therapy is needed (COSRT GT-27); the contract is theirs
+          to sign.
+        </Alert>
+      )}
       {cases.map((c) => (
-        <ContractCard key={c.id} theCase={c} onChanged={portal.reload} />
+        <ContractCard key={c.id} theCase={c} onChanged={portal.reload} readOnly={adult} />
       ))}
       {cases.length === 0 && <Text>There is nothing for you to sign yet.</Text>}
-      <YourConsents cases={cases} />
-      <ContactChannels me={me} onChanged={portal.reload} />
+      <YourConsents cases={cases} adult={adult} />
+      {!adult && <ContactChannels me={me} onChanged={portal.reload} />}
     </Stack>
   );
 }
 
-function ContractCard({ theCase, onChanged }: { theCase: Portal['cases'][number]; onChanged: () => void }) {
+function ContractCard({
+  theCase,
+  onChanged,
+  readOnly,
+}: {
+  theCase: Portal['cases'][number];
+  onChanged: () => void;
+  readOnly: boolean;
+}) {
   const contract = theCase.contract;
   const [acknowledged, setAcknowledged] = useState(false);
   const [error, setError] = useState<string | undefined>(undefined);
@@ -146,7 +166,13 @@ function ContractCard({ theCase, onChanged }: { theCase: Portal['cases'][number]
               </Text>
             </Alert>
           )}
-          {contract.mySignature === null ? (
+          {readOnly ? (
+            <Text size="sm">
+              {contract.mySignature === null
+                ? 'The young person has not signed it yet.'
+                : `The young person signed on ${formatDateTime(contract.mySignature.signedAt)}.`}
+            </Text>
+          ) : contract.mySignature === null ? (
             <Stack gap="xs">
               {contract.conditions !== null && (
                 <Checkbox
@@ -196,10 +222,11 @@ function ContractCard({ theCase, onChanged }: { theCase: Portal['cases'][number]
   );
 }
 
-const portalConsentTypes = consentTypes.filter((t) => t !== 'appropriate-adult');
+const clientConsentTypes = consentTypes.filter((t) => t !== 'appropriate-adult');
 const day = (d: string) => formatDate(`${d}T12:00:00Z`);
 
-function YourConsents({ cases }: { cases: Portal['cases'] }) {
+function YourConsents({ cases, adult }: { cases: Portal['cases']; adult: boolean }) {
+  const types = adult ? (['appropriate-adult'] as const) : clientConsentTypes;
   const consents = useApi('/portal/consents', consentsSchema);
   const [type, setType] = useState<string | null>(null);
   const [caseId, setCaseId] = useState<string | null>(cases.length === 1 ? (cases[0]?.id ?? null) : null);
@@ -256,7 +283,9 @@ function YourConsents({ cases }: { cases: Portal['cases'] }) {
                 <Table.Th>Consent</Table.Th>
                 <Table.Th>Given</Table.Th>
                 <Table.Th>Withdrawn</Table.Th>
-                <Table.Th />
+                <Table.Th>
+                  <VisuallyHidden>Action</VisuallyHidden>
+                </Table.Th>
               </Table.Tr>
             </Table.Thead>
             <Table.Tbody>
@@ -269,7 +298,7 @@ function YourConsents({ cases }: { cases: Portal['cases'] }) {
                   <Table.Td>{day(c.givenOn)}</Table.Td>
                   <Table.Td>{c.withdrawnOn === null ? '' : day(c.withdrawnOn)}</Table.Td>
                   <Table.Td>
-                    {c.withdrawnOn === null && (
+                    {c.withdrawnOn === null && (c.givenBy === 'appropriate-adult') === adult && (
                       <Button size="compact-sm" variant="default" onClick={() => void withdraw(c.id)}>
                         Withdraw
                       </Button>
@@ -289,7 +318,7 @@ function YourConsents({ cases }: { cases: Portal['cases'] }) {
         <SimpleGrid cols={{ base: 1, sm: 3 }}>
           <Select
             label="Give a consent"
-            data={portalConsentTypes.map((t) => ({ value: t, label: typeLabels[t] }))}
+            data={types.map((t) => ({ value: t, label: typeLabels[t] }))}
             value={type}
             onChange={setType}
           />

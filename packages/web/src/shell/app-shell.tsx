@@ -12,7 +12,7 @@ export const navigation: ReadonlyArray<{
   readonly roles?: readonly string[];
 }> = [
   { path: '/', label: 'Overview', roles: ['practitioner', 'administrator', 'supervisor', 'executor'] },
-  { path: '/portal', label: 'Your portal', roles: ['client'] },
+  { path: '/portal', label: 'Your portal', roles: ['client', 'appropriate-adult'] },
   { path: '/clients', label: 'Clients', roles: ['practitioner', 'administrator'] },
   { path: '/obligations', label: 'Your obligations', roles: ['practitioner'] },
   { path: '/profile', label: 'Professional record', roles: ['practitioner'] },
@@ -30,7 +30,11 @@ export function Shell() {
   if (session === null) return <Navigate to="/sign-in" replace />;
   if (session.stage !== 'active') return <Navigate to="/sign-in/code" replace />;
   // A client's home is their portal.
-  if (location.pathname === '/' && session.roles.length > 0 && session.roles.every((r) => r === 'client')) {
+  if (
+    location.pathname === '/' &&
+    session.roles.length > 0 &&
+    session.roles.every((r) => r === 'client' || r === 'appropriate-adult')
+  ) {
     return <Navigate to="/portal" replace />;
   }
   const practice = session.practice;
