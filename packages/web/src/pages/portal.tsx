@@ -134,10 +134,14 @@ function ContractCard({
   return (
     <Card withBorder padding="lg" component="section" aria-labelledby={titleId}>
       <Title order={3} size="h4" id={titleId}>
-        Your therapy contract with {theCase.practitionerName}
+        {readOnly ? 'The' : 'Your'} therapy contract with {theCase.practitionerName}
       </Title>
       <Text size="sm" c="dimmed" mb="sm">
-        {theCase.kind === 'couple' ? `Couple therapy: you are ${theCase.myLabel}` : 'Your therapy'}
+        {theCase.kind === 'couple'
+          ? `Couple therapy: ${readOnly ? 'they are' : 'you are'} ${theCase.myLabel}`
+          : readOnly
+            ? 'Their therapy'
+            : 'Your therapy'}
       </Text>
       {contract === null ? (
         <Text>Your practitioner has not written your contract yet.</Text>
@@ -153,7 +157,13 @@ function ContractCard({
               variant="filled"
               autoContrast
             >
-              {contract.mySignature === null ? 'Waiting for your signature' : 'You have signed'}
+              {contract.mySignature === null
+                ? readOnly
+                  ? 'Not yet signed'
+                  : 'Waiting for your signature'
+                : readOnly
+                  ? 'Signed'
+                  : 'You have signed'}
             </Badge>
           </Group>
           <Text size="sm" style={{ whiteSpace: 'pre-wrap' }} bg="gray.0" p="sm" data-testid="contract-text">
@@ -263,11 +273,12 @@ function YourConsents({ cases, adult }: { cases: Portal['cases']; adult: boolean
   return (
     <Card withBorder padding="lg" component="section" aria-labelledby="consents-title">
       <Title order={3} size="h4" id="consents-title">
-        Your consents
+        {adult ? 'Consents' : 'Your consents'}
       </Title>
       <Text size="sm" c="dimmed" mb="sm">
-        Each consent is yours alone, and you may withdraw it at any time. Withdrawing it stops its use from
-        today.
+        {adult
+          ? 'Yours and the young person’s. You give and withdraw your own consent; theirs is theirs.'
+          : 'Each consent is yours alone, and you may withdraw it at any time. Withdrawing it stops its use from today.'}
       </Text>
       {consents.state === 'loading' && <Loading what="your consents" />}
       {consents.state === 'failed' && <Failure error={consents.error} />}
