@@ -160,6 +160,14 @@ describe.each(testEngines)('intake, contracts and sessions on $name', (engine) =
 
     expect((await sign({ kind: 'client', clientId: b })).statusCode).toBe(201);
     expect((await call('POST', `/cases/${caseId}/sessions`, therapy)).statusCode).toBe(201);
+    // Who was there: everyone, unless said otherwise; here partner A came alone.
+    const theCase = (await call('GET', `/cases/${caseId}`)).json();
+    const partnerA = theCase.participants[0].id as string;
+    expect(theCase.sessions.at(-1).present).toHaveLength(2);
+    const alone = await call('POST', `/cases/${caseId}/sessions`, { ...therapy, present: [partnerA] });
+    expect(alone.statusCode).toBe(201);
+    expect((await call('GET', `/cases/${caseId}`)).json().sessions.at(-1).present).toEqual([partnerA]);
+    expect((await call('GET', `/cases/${caseId}`)).json().status).toBe('active');
     const view = (await call('GET', `/cases/${caseId}`)).json();
     expect(view.contract).toMatchObject({ version: 1, signedByAll: true });
     expect(view.contract.signatures).toHaveLength(3);
@@ -167,7 +175,7 @@ describe.each(testEngines)('intake, contracts and sessions on $name', (engine) =
       'Partner Ash (fictional)',
       'Partner Birch (fictional)',
     ]);
-    expect(view.sessions.map((s: { kind: string }) => s.kind)).toEqual(['assessment', 'therapy']);
+    expect(view.sessions.map((s: { kind: string }) => s.kind)).toEqual(['assessment', 'therapy', 'therapy']);
   });
 
   it('lets therapy go ahead before every signature with a recorded, audited reason (GT-36a)', async () => {
@@ -254,6 +262,32 @@ describe.each(testEngines)('intake, contracts and sessions on $name', (engine) =
           startsAt: 'after lunch',
           minutes: 50,
           attendance: 'attended',
+        },
+        400,
+      ],
+      [
+        'someone present who is not in the case',
+        `/cases/${caseId}/sessions`,
+        {
+          kind: 'assessment',
+          format: 'in-person',
+          startsAt: '2026-11-20T10:00:00Z',
+          minutes: 50,
+          attendance: 'attended',
+          present: [other],
+        },
+        400,
+      ],
+      [
+        'an attended session with nobody present',
+        `/cases/${caseId}/sessions`,
+        {
+          kind: 'assessment',
+          format: 'in-person',
+          startsAt: '2026-11-20T10:00:00Z',
+          minutes: 50,
+          attendance: 'attended',
+          present: [],
         },
         400,
       ],

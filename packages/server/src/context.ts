@@ -728,12 +728,39 @@ export class RequestContext extends ContextBase {
   /** Records a session, through the contract gate (GT-36, GT-36a). */
   async recordSession(
     caseId: string,
-    input: { kind: SessionKind; format: string; startsAt: string; minutes: number; attendance: string },
+    input: {
+      kind: SessionKind;
+      format: string;
+      startsAt: string;
+      minutes: number;
+      attendance: string;
+      present?: readonly string[] | undefined;
+    },
     override: { clause: string; reason: string } | undefined,
   ): Promise<{ id: string }> {
     const facts = await this.requireCase(caseId, 'case.manage');
     if (facts.status === 'closed') {
       throw new AlcoveError('conflict', 'This case is closed: no more sessions are recorded on it.');
+    }
+    const participantIds = facts.participants.map((p) => p.id);
+    const present =
+      input.present ?? (input.attendance === 'attended' ? participantIds : ([] as readonly string[]));
+    if (present.some((id) => !participantIds.includes(id))) {
+      throw new AlcoveError('validation-failed', 'Only the case’s own clients can be present.', [
+        { location: 'body', pointer: '/present', detail: 'Not a participant of this case' },
+      ]);
+    }
+    if ((input.attendance === 'attended') !== present.length > 0) {
+      throw new AlcoveError('validation-failed', 'Who was present does not fit the attendance.', [
+        {
+          location: 'body',
+          pointer: '/present',
+          detail:
+            input.attendance === 'attended'
+              ? 'An attended session has someone present'
+              : 'Nobody is present at a session not attended',
+        },
+      ]);
     }
     if (override !== undefined && !isClauseId(override.clause)) {
       throw new AlcoveError('validation-failed', 'There is no such clause.', [
@@ -771,6 +798,7 @@ export class RequestContext extends ContextBase {
         practiceId: this.actor.practiceId,
         caseId,
         ...input,
+        present: [...new Set(present)],
         ...(overridden ? { overrideReason: new Confidential(override.reason) } : {}),
         userId: this.actor.userId,
         now: new Date().toISOString(),

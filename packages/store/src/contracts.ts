@@ -240,6 +240,8 @@ export interface TherapySession {
   readonly startsAt: string;
   readonly minutes: number;
   readonly attendance: string;
+  /** The participants who were there (ids); null where it was not recorded. */
+  readonly present: readonly string[] | null;
   /** The recorded reason where therapy went ahead before every signature (GT-36a). */
   readonly overrideReason: Confidential<string> | null;
 }
@@ -255,6 +257,7 @@ export async function recordSession(
     startsAt: string;
     minutes: number;
     attendance: string;
+    present?: readonly string[] | undefined;
     overrideReason?: Confidential<string>;
     userId: string;
     now: string;
@@ -282,6 +285,7 @@ export async function recordSession(
       starts_at: new Date(input.startsAt).toISOString(),
       minutes: input.minutes,
       attendance: input.attendance,
+      present: input.present === undefined ? null : JSON.stringify([...input.present]),
       override_reason_sealed: sealedReason,
       created_by: input.userId,
       created_at: input.now,
@@ -313,6 +317,7 @@ export async function listSessions(
     startsAt: r.starts_at,
     minutes: r.minutes,
     attendance: r.attendance,
+    present: r.present === null ? null : (JSON.parse(r.present) as string[]),
     overrideReason:
       r.override_reason_sealed === null || key === undefined
         ? null

@@ -277,6 +277,8 @@ export interface TherapySessionTable {
   starts_at: string;
   minutes: number;
   attendance: string;
+  /** JSON array of the participant ids present; null for sessions recorded before it was kept. */
+  present: string | null;
   override_reason_sealed: string | null;
   created_by: string;
   created_at: string;

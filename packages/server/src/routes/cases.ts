@@ -59,6 +59,7 @@ const caseDetailSchema = z.strictObject({
       startsAt: z.iso.datetime(),
       minutes: z.number().int(),
       attendance: z.string(),
+      present: z.array(z.string()).nullable(),
       overrideReason: z.string().nullable(),
     }),
   ),
@@ -70,6 +71,8 @@ export const newSessionSchema = z.strictObject({
   startsAt: z.iso.datetime({ offset: true }),
   minutes: z.number().int().min(5).max(480),
   attendance: z.enum(['attended', 'did-not-attend', 'cancelled-by-client', 'cancelled-by-practitioner']),
+  /** The case's participants who were there; with "attended", every participant unless said otherwise. */
+  present: z.array(z.uuid()).max(50).optional(),
   override: overrideSchema.optional(),
 });
 
@@ -124,6 +127,7 @@ export const caseRoutes: FastifyPluginAsyncZod = async (app) => {
           startsAt: s.startsAt,
           minutes: s.minutes,
           attendance: s.attendance,
+          present: s.present === null ? null : [...s.present],
           overrideReason: s.overrideReason?.reveal() ?? null,
         })),
       };

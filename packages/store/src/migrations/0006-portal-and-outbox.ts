@@ -14,6 +14,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   // Cases opened before the lifecycle existed were being assessed or worked with.
   await sql`update care_case set status = 'assessment' where status = 'open'`.execute(db);
 
+  // Who was present at a session: a JSON array of the case's participant ids.
+  await db.schema.alterTable('therapy_session').addColumn('present', 'text').execute();
   await db.schema.alterTable('contract').addColumn('template_id', 'text').execute();
   await db.schema.alterTable('contract').addColumn('conditions_sealed', 'text').execute();
   await db.schema
@@ -78,6 +80,7 @@ export async function down(db: Kysely<unknown>): Promise<void> {
   await db.schema.alterTable('contract_signature').dropColumn('acknowledged_conditions').execute();
   await db.schema.alterTable('contract').dropColumn('conditions_sealed').execute();
   await db.schema.alterTable('contract').dropColumn('template_id').execute();
+  await db.schema.alterTable('therapy_session').dropColumn('present').execute();
   await sql`update care_case set status = 'open' where status <> 'closed'`.execute(db);
   await db.schema.alterTable('care_case').dropColumn('format').execute();
 }

@@ -60,6 +60,7 @@ const caseSchema = z.object({
       startsAt: z.string(),
       minutes: z.number(),
       attendance: z.string(),
+      present: z.array(z.string()).nullable(),
       overrideReason: z.string().nullable(),
     }),
   ),
@@ -91,7 +92,12 @@ export function CasePage() {
         participants={c.participants}
         onChanged={theCase.reload}
       />
-      <Sessions caseId={c.id} sessions={c.sessions} onChanged={theCase.reload} />
+      <Sessions
+        caseId={c.id}
+        sessions={c.sessions}
+        participants={c.participants}
+        onChanged={theCase.reload}
+      />
     </Stack>
   );
 }
@@ -431,12 +437,16 @@ function Contract({
 function Sessions({
   caseId,
   sessions,
+  participants,
   onChanged,
 }: {
   caseId: string;
   sessions: Case['sessions'];
+  participants: Case['participants'];
   onChanged: () => void;
 }) {
+  const [present, setPresent] = useState<string[]>(() => participants.map((p) => p.id));
+  const labelOf = (id: string) => participants.find((p) => p.id === id)?.label ?? 'someone';
   const [form, setForm] = useState({
     kind: 'therapy',
     format: 'in-person',
@@ -457,6 +467,7 @@ function Sessions({
           startsAt: new Date(form.startsAt).toISOString(),
           minutes: Number(form.minutes),
           attendance: form.attendance,
+          present: form.attendance === 'attended' ? present : [],
           ...(override === undefined ? {} : { override }),
         },
       });
@@ -486,7 +497,12 @@ function Sessions({
                 <Table.Td>{s.kind}</Table.Td>
                 <Table.Td>{s.format}</Table.Td>
                 <Table.Td>{s.minutes} min</Table.Td>
-                <Table.Td>{s.attendance.replaceAll('-', ' ')}</Table.Td>
+                <Table.Td>
+                  {s.attendance.replaceAll('-', ' ')}
+                  {participants.length > 1 && s.present !== null && s.present.length > 0
+                    ? ` (${s.present.length === participants.length ? 'all present' : s.present.map(labelOf).join(', ')})`
+                    : ''}
+                </Table.Td>
                 <Table.Td>
                   {s.overrideReason === null ? '' : `Before every signature (GT-36a): ${s.overrideReason}`}
                 </Table.Td>
@@ -550,6 +566,19 @@ function Sessions({
             allowDeselect={false}
           />
         </SimpleGrid>
+        {participants.length > 1 && form.attendance === 'attended' && (
+          <Checkbox.Group label="Who was present" value={present} onChange={setPresent} mt="sm">
+            <Group gap="md" mt={4}>
+              {participants.map((p) => (
+                <Checkbox
+                  key={p.id}
+                  value={p.id}
+                  label={`${p.label}${p.name === null ? '' : ` (${p.name})`}`}
+                />
+              ))}
+            </Group>
+          </Checkbox.Group>
+        )}
         {refusal !== undefined && (
           <Stack mt="sm">
             <RefusalAlert
