@@ -217,6 +217,17 @@ describe('a couple’s contract, the client portal and the session gate in Chrom
     expect(audited).toHaveLength(1);
     await expectNoAxeViolations(page);
     await page.screenshot({ path: path.join(screenshots, 'case-override-gt36a.png'), fullPage: true });
+
+    // The client then signs in the room, on the screen handed to them.
+    await contract.getByRole('link', { name: 'Hand over the signing screen' }).click();
+    await page.getByRole('heading', { name: 'Your therapy contract' }).waitFor();
+    expect(await page.getByRole('navigation').count()).toBe(0);
+    await expectNoAxeViolations(page);
+    await page.screenshot({ path: path.join(screenshots, 'signing-screen.png'), fullPage: true });
+    await page.getByRole('button', { name: 'I agree to this contract and sign it' }).click();
+    await page.getByText('Please hand this device back to your therapist.', { exact: false }).waitFor();
+    await page.getByRole('link', { name: 'Back to the case (for the practitioner)' }).click();
+    await contract.getByText('Signed by everyone').waitFor();
     await page.close();
   });
 });

@@ -13,12 +13,15 @@ import { PortalJoinPage } from './pages/portal-join.tsx';
 import { ProfilePage } from './pages/profile.tsx';
 import { SettingsPage } from './pages/settings.tsx';
 import { SignInPage } from './pages/sign-in.tsx';
+import { SigningPage } from './pages/signing.tsx';
 import { Shell } from './shell/app-shell.tsx';
 
 export const routes: RouteObject[] = [
   { path: '/sign-in', element: <SignInPage /> },
   { path: '/sign-in/code', element: <MfaPage /> },
   { path: '/portal/join', element: <PortalJoinPage /> },
+  // The screen handed to a client to sign in person: no navigation, nothing else of the record.
+  { path: '/cases/:caseId/sign/:clientId', element: <SigningPage /> },
   {
     element: <Shell />,
     children: [

@@ -16,7 +16,7 @@ import {
   Title,
 } from '@mantine/core';
 import { type FormEvent, useState } from 'react';
-import { useParams } from 'react-router';
+import { Link, useParams } from 'react-router';
 import { z } from 'zod';
 import { ApiProblem, api, describeProblem } from '../api.ts';
 import { RefusalAlert } from '../shell/refusal.tsx';
@@ -346,6 +346,16 @@ function Contract({
                         <Button size="compact-sm" variant="light" onClick={() => sign(party.signer)}>
                           Signed in person now
                         </Button>
+                        {party.signer.kind === 'client' && (
+                          <Button
+                            size="compact-sm"
+                            variant="subtle"
+                            component={Link}
+                            to={`/cases/${caseId}/sign/${party.key}`}
+                          >
+                            Hand over the signing screen
+                          </Button>
+                        )}
                       </Group>
                     ) : (
                       <Text size="sm">
