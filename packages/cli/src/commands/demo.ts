@@ -41,7 +41,7 @@ import {
   signContract,
   unlockKeyring,
 } from '@alcove/store';
-import { CliError, type CliIo, storeConfigFor } from '../context.ts';
+import { CliError, type CliIo, defaultDataDir, storeConfigFor } from '../context.ts';
 import { setUpInstallation } from '../setup.ts';
 import { readKeyFile, writeNewKeyFile } from '../unlock.ts';
 
@@ -100,18 +100,27 @@ export async function demoCommand(io: CliIo, options: { data?: string; keyFile?:
         `Created the demo practice "${DEMO_PRACTICE_NAME}" in ${describeStore(config)}, unlocked by ${keyFile}.`,
       );
     }
-    for (const line of signInHelp()) io.out(line);
+    for (const line of signInHelp(demoCodeArguments(io, config, keyFile))) io.out(line);
   } finally {
     await store.close();
   }
 }
 
-export function signInHelp(): string[] {
+/** What `demo code` needs to find this demo: its folder (or key file) unless they are the defaults. */
+function demoCodeArguments(io: CliIo, config: StoreConfig, keyFile: string): string {
+  if (config.engine !== 'sqlite') return ` --key-file ${keyFile}`;
+  const dir = path.resolve(config.dataDir);
+  if (dir === path.resolve(defaultDataDir(io.env))) return '';
+  const relative = path.relative(process.cwd(), dir);
+  return ` --data ${relative === '' ? '.' : relative}`;
+}
+
+export function signInHelp(codeArguments = ''): string[] {
   return [
     '',
     `Sign in as ${DEMO_ACCOUNTS[0].email} (or ${DEMO_ACCOUNTS[1].email}, ${DEMO_ACCOUNTS[2].email})`,
-    `with the password ${DEMO_PASSWORD}. For the authenticator code, run: npm run alcove -- demo code`,
-    `The client portal: ${DEMO_PORTAL_EMAIL}, same password; its code: npm run alcove -- demo code --email ${DEMO_PORTAL_EMAIL}`,
+    `with the password ${DEMO_PASSWORD}. For the authenticator code, run: npm run alcove -- demo code${codeArguments}`,
+    `The client portal: ${DEMO_PORTAL_EMAIL}, same password; its code: npm run alcove -- demo code${codeArguments} --email ${DEMO_PORTAL_EMAIL}`,
   ];
 }
 
@@ -579,7 +588,7 @@ export async function demoCodeCommand(
   const keyFile = demoKeyFile(io, config, options.keyFile);
   const store = await openStore(config, { lock: false });
   try {
-    const practices = await listPractices(store.db);
+    const practices = await listPractices(store.db).catch(() => []);
     if (practices.length === 0 || practices.some((p) => !p.demo)) {
       throw new CliError(
         'Codes are shown for the demo practice only. A real account uses its authenticator app.',
