@@ -13,6 +13,7 @@ export * from './contract-template.ts';
 export * from './dates.ts';
 export * from './ids.ts';
 export * from './messages.ts';
+export * from './notes.ts';
 export * from './problem.ts';
 export * from './profile.ts';
 export * from './records.ts';

@@ -29,6 +29,7 @@ import { accountRoutes } from './routes/account.ts';
 import { authRoutes } from './routes/auth.ts';
 import { caseRoutes, consentRoutes } from './routes/cases.ts';
 import { healthRoutes } from './routes/health.ts';
+import { noteRoutes } from './routes/notes.ts';
 import { openapiRoutes } from './routes/openapi.ts';
 import { portalRoutes } from './routes/portal.ts';
 import { practiceRoutes } from './routes/practices.ts';
@@ -217,6 +218,7 @@ export async function buildApp(options: AppOptions): Promise<AlcoveApp> {
       await api.register(consentRoutes);
       await api.register(portalRoutes, { vault, joinRateLimit: options.signInRateLimit ?? 10 });
       await api.register(settingsRoutes);
+      await api.register(noteRoutes);
     },
     { prefix: API_PREFIX },
   );

@@ -6,6 +6,7 @@ import {
   STANDARD_TEMPLATE,
 } from '@alcove/core';
 import {
+  addEntry,
   addMembership,
   clientFacts,
   createClient,
@@ -13,6 +14,7 @@ import {
   createUser,
   insertPractice,
   openCase,
+  recordSession,
   setMailSettings,
 } from '@alcove/store';
 import { testEngines } from '@alcove/store/testing';
@@ -44,6 +46,9 @@ interface World {
   /** A second case per target, for writing new contract versions without disturbing the first. */
   spareCase: Record<Target, string>;
   contract: Record<Target, { id: string; textHash: string }>;
+  /** A session in the past, and notes on it: drafts to save, discard and sign, and a signed one. */
+  session: Record<Target, string>;
+  notes: Record<Target, { draft: string; discard: string; toSign: string; signed: string }>;
 }
 
 interface RouteRule {
@@ -445,6 +450,53 @@ const rules: Record<string, RouteRule> = {
       payload: { contactChannels: [{ channel: 'email', safe: true }], safetyFlag: false },
     }),
   },
+  'GET /api/v1/cases/:caseId/notes': {
+    kind: 'records',
+    allowed: practitionerOwn,
+    request: (w, t) => ({ url: `/api/v1/cases/${w.caseId[t]}/notes` }),
+  },
+  'POST /api/v1/cases/:caseId/notes': {
+    kind: 'records',
+    allowed: practitionerOwn,
+    request: (w, t) => ({
+      url: `/api/v1/cases/${w.caseId[t]}/notes`,
+      payload: {
+        sessionId: w.session[t],
+        passages: [{ section: 'findings', html: '<p>Matrix note (fictional)</p>', attribution: [] }],
+      },
+    }),
+  },
+  'PUT /api/v1/notes/:noteId': {
+    kind: 'records',
+    allowed: practitionerOwn,
+    request: (w, t) => ({
+      url: `/api/v1/notes/${w.notes[t].draft}`,
+      payload: {
+        passages: [{ section: 'findings', html: '<p>Saved again (fictional)</p>', attribution: [] }],
+      },
+    }),
+  },
+  'DELETE /api/v1/notes/:noteId': {
+    kind: 'records',
+    allowed: practitionerOwn,
+    request: (w, t) => ({ url: `/api/v1/notes/${w.notes[t].discard}` }),
+  },
+  'POST /api/v1/notes/:noteId/sign': {
+    kind: 'records',
+    allowed: practitionerOwn,
+    request: (w, t) => ({ url: `/api/v1/notes/${w.notes[t].toSign}/sign`, payload: {} }),
+  },
+  'POST /api/v1/notes/:noteId/addenda': {
+    kind: 'records',
+    allowed: practitionerOwn,
+    request: (w, t) => ({
+      url: `/api/v1/notes/${w.notes[t].signed}/addenda`,
+      payload: {
+        reason: 'Matrix correction (fictional)',
+        passages: [{ section: 'findings', html: '<p>Corrected (fictional)</p>', attribution: [] }],
+      },
+    }),
+  },
   'GET /api/v1/clients': {
     kind: 'records',
     untargeted: true,
@@ -550,7 +602,41 @@ describe('the authorisation matrix', () => {
           now: new Date().toISOString(),
         });
         const participantId = opened.participants[0]?.id ?? '';
+        const session = await recordSession(trx, v.keyring, {
+          practiceId,
+          caseId: opened.caseId,
+          kind: 'assessment',
+          format: 'in-person',
+          startsAt: '2026-11-02T10:00:00Z',
+          minutes: 50,
+          attendance: 'attended',
+          userId: practitionerId,
+          now: new Date().toISOString(),
+        });
+        const note = async (status: 'draft' | 'signed') =>
+          (
+            await addEntry(trx, v.keyring, {
+              practiceId,
+              theCase: opened,
+              authorId: practitionerId,
+              kind: 'session-note',
+              occurredAt: '2026-11-02T10:00:00Z',
+              sessionId: session.id,
+              status,
+              passages: [
+                { text: new Confidential('<p>Matrix (fictional)</p>'), attribution: [], section: 'findings' },
+              ],
+            })
+          ).id;
+        const notes = {
+          draft: await note('draft'),
+          discard: await note('draft'),
+          toSign: await note('draft'),
+          signed: await note('signed'),
+        };
         return {
+          session: session.id,
+          notes,
           clientId: client.id,
           caseId: opened.caseId,
           participantId,
@@ -607,6 +693,8 @@ describe('the authorisation matrix', () => {
       },
       spareCase: { own: own.spareCase, colleague: theirs.spareCase, 'other-practice': elsewhere.spareCase },
       contract: { own: own.contract, colleague: theirs.contract, 'other-practice': elsewhere.contract },
+      session: { own: own.session, colleague: theirs.session, 'other-practice': elsewhere.session },
+      notes: { own: own.notes, colleague: theirs.notes, 'other-practice': elsewhere.notes },
     };
     expect(
       (await clientFacts(v.db, v.practice.id, [own.clientId])).get(own.clientId)?.treatingPractitionerIds,

@@ -10,6 +10,7 @@ export * from './intake.ts';
 export * from './keyring.ts';
 export { LOCK_FILE, lockDataFolder, PID_FILE } from './lock.ts';
 export * from './migrate.ts';
+export * from './notes.ts';
 export * from './outbox.ts';
 export * from './portal.ts';
 export * from './practices.ts';

@@ -355,6 +355,8 @@ export async function caseFacts(
 export interface NewPassage {
   readonly text: Confidential<string>;
   readonly attribution: Attribution;
+  /** The section of a session note it belongs to (GT-40), if any. */
+  readonly section?: string | undefined;
 }
 
 function passageBinding(practiceId: string, passageId: string, keyId: string): Binding {
@@ -376,9 +378,70 @@ export async function addEntry(
     occurredAt: string;
     passages: readonly NewPassage[];
     now?: string;
+    /** The session a note is about. */
+    sessionId?: string | undefined;
+    /** A draft is private to its author until signed; an entry without a draft stage is signed as written. */
+    status?: 'draft' | 'signed';
+    /** Marked late when signed (GT-38). */
+    late?: boolean;
+    /** An addendum: the signed entry it corrects, and why (GT-98). */
+    amends?: { entryId: string; reason: Confidential<string> } | undefined;
   },
 ): Promise<{ id: string }> {
   const now = input.now ?? new Date().toISOString();
+  const id = newId();
+  let amendReason: string | null = null;
+  if (input.amends !== undefined) {
+    const caseRow = await trx
+      .selectFrom('care_case')
+      .select('key_id')
+      .where('id', '=', input.theCase.caseId)
+      .executeTakeFirstOrThrow();
+    const key = await keyring.dataKey(trx, input.practiceId, caseRow.key_id);
+    amendReason = sealText(key, input.amends.reason.reveal(), {
+      practiceId: input.practiceId,
+      record: `entry/${id}`,
+      field: 'amend-reason',
+      keyId: caseRow.key_id,
+    });
+  }
+  const status = input.status ?? 'signed';
+  await trx
+    .insertInto('entry')
+    .values({
+      id,
+      case_id: input.theCase.caseId,
+      author_id: input.authorId,
+      kind: input.kind,
+      occurred_at: new Date(input.occurredAt).toISOString(),
+      written_at: now,
+      session_id: input.sessionId ?? null,
+      status,
+      signed_at: status === 'signed' ? now : null,
+      late: input.late === true ? 1 : 0,
+      amends_id: input.amends?.entryId ?? null,
+      amend_reason_sealed: amendReason,
+    })
+    .execute();
+  await writePassages(trx, keyring, {
+    practiceId: input.practiceId,
+    theCase: input.theCase,
+    entryId: id,
+    passages: input.passages,
+  });
+  return { id };
+}
+
+/**
+ * Seals and writes an entry's passages, each under the key its attribution calls for: one
+ * participant's key, or the case key for joint material and formulations. Refuses an
+ * attribution to anyone not in the case.
+ */
+export async function writePassages(
+  trx: Transaction<Database>,
+  keyring: Keyring,
+  input: { practiceId: string; theCase: CaseFacts; entryId: string; passages: readonly NewPassage[] },
+): Promise<void> {
   const participantIds = new Set(input.theCase.participants.map((p) => p.id));
   const issues = input.passages.flatMap((passage, i) =>
     passage.attribution
@@ -417,18 +480,6 @@ export async function addEntry(
   const needed = input.passages.map((p) => keyIdFor(p.attribution));
   const keys = await keyring.dataKeys(trx, input.practiceId, needed);
 
-  const id = newId();
-  await trx
-    .insertInto('entry')
-    .values({
-      id,
-      case_id: input.theCase.caseId,
-      author_id: input.authorId,
-      kind: input.kind,
-      occurred_at: new Date(input.occurredAt).toISOString(),
-      written_at: now,
-    })
-    .execute();
   for (const [position, passage] of input.passages.entries()) {
     const keyId = needed[position] ?? '';
     const key = keys.get(keyId);
@@ -443,15 +494,15 @@ export async function addEntry(
       .insertInto('passage')
       .values({
         id: passageId,
-        entry_id: id,
+        entry_id: input.entryId,
         position,
         attribution: JSON.stringify(normaliseAttribution(passage.attribution)),
         key_id: keyId,
+        section: passage.section ?? null,
         body_sealed: sealText(key, passage.text.reveal(), passageBinding(input.practiceId, passageId, keyId)),
       })
       .execute();
   }
-  return { id };
 }
 
 // ---------------------------------------------------------------- reading a record
@@ -518,6 +569,8 @@ export async function readClientCases(
     .selectFrom('entry')
     .selectAll()
     .where('case_id', 'in', caseIds)
+    // Drafts are their author's until signed (notes.ts lists them to the author).
+    .where('status', '=', 'signed')
     .orderBy('occurred_at')
     .orderBy('written_at')
     .execute();

@@ -154,7 +154,16 @@ export interface EntryTable {
   author_id: string;
   kind: string;
   occurred_at: string;
+  /** When it was written; for a draft, when it was last saved. */
   written_at: string;
+  session_id: string | null;
+  /** 'draft' (private to its author) | 'signed' (never edited again) */
+  status: Generated<string>;
+  signed_at: string | null;
+  late: Generated<number>;
+  /** An addendum: the entry it corrects, and the reason, sealed under the case key (GT-98). */
+  amends_id: string | null;
+  amend_reason_sealed: string | null;
 }
 
 export interface PassageTable {
@@ -164,6 +173,8 @@ export interface PassageTable {
   attribution: string;
   key_id: string;
   body_sealed: string;
+  /** A session note's section (GT-40): 'findings' | 'decisions' | 'information'. */
+  section: string | null;
 }
 
 export interface AuditEventTable {

@@ -147,8 +147,10 @@ const statuses: Record<string, Status> = {
     note: 'Written consent to explicit material is recorded as a consent of its own (consent type explicit-material); checking it at use comes with the clinical record.',
   },
   'GT-38': {
-    status: 'recorded',
-    note: 'Every entry keeps when it happened and when it was written (entry.occurred_at, entry.written_at); late entries are marked with the clinical record.',
+    status: 'enforced',
+    rules: ['note-after-the-session'],
+    tests: ['refuses a note for a session that has not happened yet (GT-38)'],
+    note: 'Every entry keeps when it happened and when it was written; a note signed more than the practice’s setting (24 hours by default) after its session ended is marked late.',
   },
   'GT-39': {
     status: 'enforced',
@@ -303,7 +305,10 @@ const statuses: Record<string, Status> = {
   'GT-95': conduct(),
   'GT-96': planned('Advertising check.'),
   'GT-97': planned('Advertising check.'),
-  'GT-98': planned('The clinical record: signed entries are never edited; corrections are addenda.'),
+  'GT-98': {
+    status: 'recorded',
+    note: 'A signed note is never edited or deleted, by any route (refused, and the attempt audited); a correction is a dated addendum with its reason, kept beside the original.',
+  },
   'GT-98k': conduct(),
   'GT-98l': conduct(),
   'GT-99': {

@@ -20,6 +20,7 @@ export const commandRuleIds = [
   'online-session-without-training',
   'organisation-conditions-acknowledged',
   'contract-template-sections',
+  'note-after-the-session',
 ] as const;
 
 export interface Refusal {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { missingSections, STANDARD_TEMPLATE } from '../contract-template.ts';
-import { sessionGate, signatureGate, templateGate } from './sessions.ts';
+import { noteGate, sessionGate, signatureGate, templateGate } from './sessions.ts';
 
 describe('the contract gate', () => {
   it('refuses therapy with no contract under GT-36, with no override', () => {
@@ -58,5 +58,17 @@ describe('contract templates (GT-36b, GT-36c)', () => {
     expect(refusals.map((r) => r.clause.id)).toEqual(['GT-36b', 'GT-36c']);
     expect(refusals[1]?.detail).toContain('How and when therapy ends');
     expect(templateGate(missingSections(STANDARD_TEMPLATE))).toEqual([]);
+  });
+});
+
+describe('notes and their sessions (GT-38)', () => {
+  it('refuses a note for a session that has not happened yet (GT-38)', () => {
+    const [refusal] = noteGate({ sessionStartsAt: '2026-11-24T10:00:00Z', now: '2026-11-23T10:00:00Z' });
+    expect(refusal).toMatchObject({
+      rule: 'note-after-the-session',
+      overridable: false,
+      clause: { id: 'GT-38' },
+    });
+    expect(noteGate({ sessionStartsAt: '2026-11-20T10:00:00Z', now: '2026-11-23T10:00:00Z' })).toEqual([]);
   });
 });

@@ -111,3 +111,20 @@ export function templateGate(missing: readonly { heading: string; clause: string
     detail: `The template has no “${m.heading}” section. Add it as a heading on a line of its own.`,
   }));
 }
+
+/**
+ * GT-38: records are made at the same time as the events or as soon as possible
+ * afterwards, and must be accurate: a note for a session that has not yet happened is
+ * refused.
+ */
+export function noteGate(input: { readonly sessionStartsAt: string; readonly now: string }): GateRefusal[] {
+  if (Date.parse(input.sessionStartsAt) <= Date.parse(input.now)) return [];
+  return [
+    {
+      rule: 'note-after-the-session',
+      clause: entry('GT-38'),
+      overridable: false,
+      detail: 'This session has not happened yet: write its note once it has taken place.',
+    },
+  ];
+}

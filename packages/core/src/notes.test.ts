@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import { isLate, richTextProblems } from './notes.ts';
+
+describe('the markup of a note', () => {
+  it('accepts the allow-list', () => {
+    expect(
+      richTextProblems(
+        '<p>Partner A <strong>said</strong> <em>this</em>.</p><ul><li>one</li></ul><br>&amp; more',
+      ),
+    ).toEqual([]);
+  });
+
+  it('refuses a script, an event handler, a link and a comment, naming each', () => {
+    expect(richTextProblems('<p onclick="x()">a</p><script>alert(1)</script>')).toEqual([
+      'the attribute onclick is not allowed',
+      '<script> is not allowed',
+    ]);
+    expect(richTextProblems('<a href="https://example.test">x</a><!-- hidden -->')).toEqual([
+      '<a> is not allowed',
+      'the attribute href is not allowed',
+      'a comment is not allowed',
+    ]);
+    expect(richTextProblems('<IMG SRC=x OnError=alert(1)>')).toEqual([
+      '<img> is not allowed',
+      'the attribute src is not allowed',
+      'the attribute onerror is not allowed',
+    ]);
+  });
+});
+
+describe('late entries (GT-38)', () => {
+  it('marks an entry written more than the setting after the session ended', () => {
+    expect(isLate('2026-11-19T11:00:00Z', '2026-11-20T10:59:00Z')).toBe(false);
+    expect(isLate('2026-11-19T11:00:00Z', '2026-11-22T11:00:00Z')).toBe(true);
+    expect(isLate('2026-11-19T11:00:00Z', '2026-11-19T14:00:00Z', 2)).toBe(true);
+  });
+});

@@ -1,0 +1,216 @@
+import {
+  AlcoveError,
+  ClauseRefusalError,
+  Confidential,
+  DEFAULT_LATE_ENTRY_HOURS,
+  type FieldIssue,
+  noteGate,
+  type notePassageSchema,
+  richTextProblems,
+} from '@alcove/core';
+import {
+  addEntry,
+  appendAuditEvent,
+  type CaseFacts,
+  deleteDraft,
+  listNotes,
+  type NoteFacts,
+  type NoteView,
+  noteFacts,
+  recordAuditEvent,
+  saveDraft,
+  signNote,
+} from '@alcove/store';
+import type { z } from 'zod';
+import { ContextBase } from './context-base.ts';
+
+type PassageInput = z.infer<typeof notePassageSchema>;
+
+/**
+ * Session notes: a private draft until its author signs it, then fixed for good. Every
+ * attempt to change or delete a signed note is refused and audited (GT-98).
+ */
+export class NotesContext extends ContextBase {
+  #checkMarkup(passages: readonly PassageInput[]): void {
+    const issues: FieldIssue[] = passages.flatMap((p, i) =>
+      richTextProblems(p.html).map((detail) => ({
+        location: 'body' as const,
+        pointer: `/passages/${i}/html`,
+        detail,
+      })),
+    );
+    if (issues.length > 0) {
+      throw new AlcoveError(
+        'validation-failed',
+        'The note holds markup that is not allowed; nothing was saved. Remove it and save again.',
+        issues,
+      );
+    }
+  }
+
+  #passages(passages: readonly PassageInput[]) {
+    return passages.map((p) => ({
+      text: new Confidential(p.html),
+      attribution: p.attribution,
+      section: p.section,
+    }));
+  }
+
+  async #session(facts: CaseFacts, sessionId: string) {
+    const session = await this.vault.db
+      .selectFrom('therapy_session')
+      .select(['id', 'starts_at', 'minutes'])
+      .where('id', '=', sessionId)
+      .where('case_id', '=', facts.caseId)
+      .executeTakeFirst();
+    if (session === undefined) {
+      throw new AlcoveError('validation-failed', 'There is no such session on this case.', [
+        { location: 'body', pointer: '/sessionId', detail: 'Not a session of this case' },
+      ]);
+    }
+    return session;
+  }
+
+  /** The note and its case, for one of the actor's own cases; a refusal is audited. */
+  async #note(noteId: string, attempt: string): Promise<{ note: NoteFacts; facts: CaseFacts }> {
+    const note = await noteFacts(this.vault.db, this.actor.practiceId, noteId);
+    if (note === undefined) {
+      await recordAuditEvent(this.vault.db, this.event(attempt, 'entry', noteId, 'denied'));
+      throw new AlcoveError('not-found', 'There is no such note.');
+    }
+    const facts = await this.requireCase(note.caseId, 'entry.create');
+    return { note, facts };
+  }
+
+  async #refuseSigned(note: NoteFacts, attempt: string): Promise<void> {
+    if (note.status === 'signed' || note.authorId !== this.actor.userId) {
+      await recordAuditEvent(this.vault.db, this.event(attempt, 'entry', note.id, 'denied'));
+    }
+  }
+
+  async list(caseId: string): Promise<NoteView[]> {
+    const facts = await this.requireCase(caseId, 'case.read');
+    const notes = await listNotes(
+      this.vault.db,
+      this.vault.keyring,
+      this.actor.practiceId,
+      facts.caseId,
+      this.actor.userId,
+    );
+    await recordAuditEvent(this.vault.db, this.event('note.list', 'case', caseId));
+    return notes;
+  }
+
+  /** Starts a note on a session, as a draft. */
+  async create(
+    caseId: string,
+    input: { sessionId: string; passages: readonly PassageInput[] },
+  ): Promise<{ id: string }> {
+    const facts = await this.requireCase(caseId, 'entry.create');
+    this.#checkMarkup(input.passages);
+    const session = await this.#session(facts, input.sessionId);
+    const refusal = noteGate({ sessionStartsAt: session.starts_at, now: new Date().toISOString() })[0];
+    if (refusal !== undefined) {
+      await recordAuditEvent(
+        this.vault.db,
+        this.event(`code.refused:${refusal.clause.id}`, 'case', caseId, 'denied'),
+      );
+      throw new ClauseRefusalError(refusal);
+    }
+    return this.vault.db.transaction().execute(async (trx) => {
+      const created = await addEntry(trx, this.vault.keyring, {
+        practiceId: this.actor.practiceId,
+        theCase: facts,
+        authorId: this.actor.userId,
+        kind: 'session-note',
+        occurredAt: session.starts_at,
+        sessionId: session.id,
+        status: 'draft',
+        passages: this.#passages(input.passages),
+      });
+      await appendAuditEvent(trx, this.event('note.draft', 'entry', created.id));
+      return created;
+    });
+  }
+
+  async saveDraft(noteId: string, passages: readonly PassageInput[]): Promise<void> {
+    const { note, facts } = await this.#note(noteId, 'note.edit');
+    await this.#refuseSigned(note, 'note.edit');
+    this.#checkMarkup(passages);
+    await this.vault.db.transaction().execute(async (trx) => {
+      await saveDraft(trx, this.vault.keyring, {
+        practiceId: this.actor.practiceId,
+        theCase: facts,
+        note,
+        authorId: this.actor.userId,
+        passages: this.#passages(passages),
+        now: new Date().toISOString(),
+      });
+      await appendAuditEvent(trx, this.event('note.draft', 'entry', noteId));
+    });
+  }
+
+  async delete(noteId: string): Promise<void> {
+    const { note } = await this.#note(noteId, 'note.delete');
+    await this.#refuseSigned(note, 'note.delete');
+    await this.vault.db.transaction().execute(async (trx) => {
+      await deleteDraft(trx, note, this.actor.userId);
+      await appendAuditEvent(trx, this.event('note.delete-draft', 'case', note.caseId));
+    });
+  }
+
+  async sign(noteId: string): Promise<{ late: boolean }> {
+    const { note, facts } = await this.#note(noteId, 'note.sign');
+    await this.#refuseSigned(note, 'note.sign');
+    const session = note.sessionId === null ? undefined : await this.#session(facts, note.sessionId);
+    const sessionEndsAt =
+      session === undefined
+        ? null
+        : new Date(Date.parse(session.starts_at) + session.minutes * 60_000).toISOString();
+    return this.vault.db.transaction().execute(async (trx) => {
+      const signed = await signNote(trx, {
+        note,
+        authorId: this.actor.userId,
+        sessionEndsAt,
+        lateHours: DEFAULT_LATE_ENTRY_HOURS,
+        now: new Date().toISOString(),
+      });
+      await appendAuditEvent(trx, this.event(signed.late ? 'note.sign-late' : 'note.sign', 'entry', noteId));
+      for (const p of facts.participants)
+        await appendAuditEvent(trx, this.event('entry.create', 'client', p.clientId));
+      return signed;
+    });
+  }
+
+  /** A dated correction with its reason, kept beside the signed original (GT-98). */
+  async addendum(
+    noteId: string,
+    input: { reason: string; passages: readonly PassageInput[] },
+  ): Promise<{ id: string }> {
+    const { note, facts } = await this.#note(noteId, 'note.addendum');
+    if (note.status !== 'signed') {
+      throw new AlcoveError(
+        'conflict',
+        'A draft is corrected by editing it; an addendum is for a signed note.',
+      );
+    }
+    this.#checkMarkup(input.passages);
+    return this.vault.db.transaction().execute(async (trx) => {
+      const now = new Date().toISOString();
+      const created = await addEntry(trx, this.vault.keyring, {
+        practiceId: this.actor.practiceId,
+        theCase: facts,
+        authorId: this.actor.userId,
+        kind: 'addendum',
+        occurredAt: now,
+        sessionId: note.sessionId ?? undefined,
+        status: 'signed',
+        amends: { entryId: note.id, reason: new Confidential(input.reason) },
+        passages: this.#passages(input.passages),
+        now,
+      });
+      await appendAuditEvent(trx, this.event('note.addendum', 'entry', note.id));
+      return created;
+    });
+  }
+}

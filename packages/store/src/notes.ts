@@ -1,0 +1,212 @@
+import { AlcoveError, Confidential, isLate } from '@alcove/core';
+import type { Kysely, Transaction } from 'kysely';
+import { openText } from './crypto/aead.ts';
+import type { Keyring } from './keyring.ts';
+import { type CaseFacts, type NewPassage, writePassages } from './records.ts';
+import type { Database } from './schema.ts';
+
+/**
+ * Session notes as stored (see core/notes.ts for the rules): drafts are private to their
+ * author and replaced whole on each save; signing fixes a note for good; nothing here
+ * updates or deletes a signed entry.
+ */
+export interface NoteFacts {
+  readonly id: string;
+  readonly caseId: string;
+  readonly authorId: string;
+  readonly status: 'draft' | 'signed';
+  readonly sessionId: string | null;
+  readonly kind: string;
+}
+
+export async function noteFacts(
+  db: Kysely<Database>,
+  practiceId: string,
+  noteId: string,
+): Promise<NoteFacts | undefined> {
+  const row = await db
+    .selectFrom('entry')
+    .innerJoin('care_case', 'care_case.id', 'entry.case_id')
+    .select([
+      'entry.id',
+      'entry.case_id',
+      'entry.author_id',
+      'entry.status',
+      'entry.session_id',
+      'entry.kind',
+    ])
+    .where('care_case.practice_id', '=', practiceId)
+    .where('entry.id', '=', noteId)
+    .executeTakeFirst();
+  return row === undefined
+    ? undefined
+    : {
+        id: row.id,
+        caseId: row.case_id,
+        authorId: row.author_id,
+        status: row.status === 'draft' ? 'draft' : 'signed',
+        sessionId: row.session_id,
+        kind: row.kind,
+      };
+}
+
+function refuseUnlessOwnDraft(note: NoteFacts, authorId: string): void {
+  if (note.status === 'signed') {
+    throw new AlcoveError(
+      'conflict',
+      'A signed note is never changed or deleted (GT-98): add an addendum with the reason instead.',
+    );
+  }
+  if (note.authorId !== authorId) throw new AlcoveError('not-found', 'There is no such note.');
+}
+
+/** Replaces a draft's passages (autosave). */
+export async function saveDraft(
+  trx: Transaction<Database>,
+  keyring: Keyring,
+  input: {
+    practiceId: string;
+    theCase: CaseFacts;
+    note: NoteFacts;
+    authorId: string;
+    passages: readonly NewPassage[];
+    now: string;
+  },
+): Promise<void> {
+  refuseUnlessOwnDraft(input.note, input.authorId);
+  await trx.deleteFrom('passage').where('entry_id', '=', input.note.id).execute();
+  await writePassages(trx, keyring, {
+    practiceId: input.practiceId,
+    theCase: input.theCase,
+    entryId: input.note.id,
+    passages: input.passages,
+  });
+  await trx.updateTable('entry').set({ written_at: input.now }).where('id', '=', input.note.id).execute();
+}
+
+/** Deletes a draft; a signed note cannot be deleted. */
+export async function deleteDraft(
+  trx: Transaction<Database>,
+  note: NoteFacts,
+  authorId: string,
+): Promise<void> {
+  refuseUnlessOwnDraft(note, authorId);
+  await trx.deleteFrom('passage').where('entry_id', '=', note.id).execute();
+  await trx.deleteFrom('entry').where('id', '=', note.id).where('status', '=', 'draft').execute();
+}
+
+/** Signs a draft: from now on it is fixed. Marked late when signed long after its session (GT-38). */
+export async function signNote(
+  trx: Transaction<Database>,
+  input: { note: NoteFacts; authorId: string; sessionEndsAt: string | null; lateHours: number; now: string },
+): Promise<{ late: boolean }> {
+  refuseUnlessOwnDraft(input.note, input.authorId);
+  const late = input.sessionEndsAt !== null && isLate(input.sessionEndsAt, input.now, input.lateHours);
+  await trx
+    .updateTable('entry')
+    .set({ status: 'signed', signed_at: input.now, written_at: input.now, late: late ? 1 : 0 })
+    .where('id', '=', input.note.id)
+    .where('status', '=', 'draft')
+    .execute();
+  return { late };
+}
+
+export interface NoteView {
+  readonly id: string;
+  readonly kind: string;
+  readonly authorId: string;
+  readonly sessionId: string | null;
+  readonly status: 'draft' | 'signed';
+  readonly occurredAt: string;
+  readonly writtenAt: string;
+  readonly signedAt: string | null;
+  readonly late: boolean;
+  readonly amendsId: string | null;
+  readonly amendReason: Confidential<string> | null;
+  readonly passages: readonly {
+    section: string | null;
+    attribution: readonly string[];
+    /** null: its key has been destroyed. */
+    text: Confidential<string> | null;
+  }[];
+}
+
+/** A case's notes and addenda, oldest first: every signed one, and the viewer's own drafts. */
+export async function listNotes(
+  db: Kysely<Database>,
+  keyring: Keyring,
+  practiceId: string,
+  caseId: string,
+  viewerId: string,
+): Promise<NoteView[]> {
+  const entries = await db
+    .selectFrom('entry')
+    .selectAll()
+    .where('case_id', '=', caseId)
+    .where((eb) => eb.or([eb('status', '=', 'signed'), eb('author_id', '=', viewerId)]))
+    .orderBy('occurred_at')
+    .orderBy('written_at')
+    .execute();
+  if (entries.length === 0) return [];
+  const passages = await db
+    .selectFrom('passage')
+    .selectAll()
+    .where(
+      'entry_id',
+      'in',
+      entries.map((e) => e.id),
+    )
+    .orderBy('entry_id')
+    .orderBy('position')
+    .execute();
+  const caseKey = await db
+    .selectFrom('care_case')
+    .select('key_id')
+    .where('id', '=', caseId)
+    .executeTakeFirstOrThrow();
+  const keys = await keyring.dataKeys(db, practiceId, [...passages.map((p) => p.key_id), caseKey.key_id]);
+  const caseKeyValue = keys.get(caseKey.key_id);
+  return entries.map((e) => ({
+    id: e.id,
+    kind: e.kind,
+    authorId: e.author_id,
+    sessionId: e.session_id,
+    status: e.status === 'draft' ? 'draft' : 'signed',
+    occurredAt: e.occurred_at,
+    writtenAt: e.written_at,
+    signedAt: e.signed_at,
+    late: e.late === 1,
+    amendsId: e.amends_id,
+    amendReason:
+      e.amend_reason_sealed === null || caseKeyValue === undefined
+        ? null
+        : new Confidential(
+            openText(caseKeyValue, e.amend_reason_sealed, {
+              practiceId,
+              record: `entry/${e.id}`,
+              field: 'amend-reason',
+              keyId: caseKey.key_id,
+            }),
+          ),
+    passages: passages
+      .filter((p) => p.entry_id === e.id)
+      .map((p) => {
+        const key = keys.get(p.key_id);
+        return {
+          section: p.section,
+          attribution: JSON.parse(p.attribution) as string[],
+          text:
+            key === undefined
+              ? null
+              : new Confidential(
+                  openText(key, p.body_sealed, {
+                    practiceId,
+                    record: `passage/${p.id}`,
+                    field: 'body',
+                    keyId: p.key_id,
+                  }),
+                ),
+        };
+      }),
+  }));
+}
