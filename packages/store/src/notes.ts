@@ -124,6 +124,7 @@ export interface NoteView {
   readonly amendsId: string | null;
   readonly amendReason: Confidential<string> | null;
   readonly passages: readonly {
+    position: number;
     section: string | null;
     attribution: readonly string[];
     /** null: its key has been destroyed. */
@@ -193,6 +194,7 @@ export async function listNotes(
       .map((p) => {
         const key = keys.get(p.key_id);
         return {
+          position: p.position,
           section: p.section,
           attribution: JSON.parse(p.attribution) as string[],
           text:

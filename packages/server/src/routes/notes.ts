@@ -18,6 +18,7 @@ const noteSchema = z.strictObject({
   amendReason: z.string().nullable(),
   passages: z.array(
     z.strictObject({
+      position: z.number().int(),
       section: z.string().nullable(),
       attribution: z.array(z.string()),
       html: z.string().nullable(),
@@ -49,6 +50,7 @@ export const noteRoutes: FastifyPluginAsyncZod = async (app) => {
         ...n,
         amendReason: n.amendReason?.reveal() ?? null,
         passages: n.passages.map((p) => ({
+          position: p.position,
           section: p.section,
           attribution: [...p.attribution],
           html: p.text?.reveal() ?? null,

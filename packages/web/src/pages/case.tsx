@@ -22,6 +22,7 @@ import { ApiProblem, api, describeProblem } from '../api.ts';
 import { RefusalAlert } from '../shell/refusal.tsx';
 import { Failure, Loading } from '../shell/status.tsx';
 import { useApi } from '../use-api.ts';
+import { CaseNotes } from './notes.tsx';
 
 const caseSchema = z.object({
   id: z.string(),
@@ -91,6 +92,11 @@ export function CasePage() {
         contract={c.contract}
         participants={c.participants}
         onChanged={theCase.reload}
+      />
+      <CaseNotes
+        caseId={c.id}
+        participants={c.participants.map((p) => ({ id: p.id, label: p.label }))}
+        sessions={c.sessions.map((s) => ({ id: s.id, startsAt: s.startsAt, kind: s.kind }))}
       />
       <Sessions
         caseId={c.id}
