@@ -68,6 +68,7 @@ export const actions = [
   'outbox.read',
   'outbox.retry',
   'template.write',
+  'supervision.read',
   'account.manage',
   'profile.manage',
   'settings.read',
@@ -115,6 +116,8 @@ export function can(actor: Actor, action: Action, resource: Resource): boolean {
       if (action === 'outbox.read' || action === 'outbox.retry')
         return has(actor, 'practitioner') || has(actor, 'administrator');
       if (action === 'template.write') return has(actor, 'practitioner') || has(actor, 'administrator');
+      // The presentations made to them, by pseudonym: never a client's record (PG5-5).
+      if (action === 'supervision.read') return has(actor, 'supervisor');
       return false;
 
     case 'client':

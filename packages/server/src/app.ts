@@ -36,6 +36,7 @@ import { practiceRoutes } from './routes/practices.ts';
 import { profileRoutes } from './routes/profile.ts';
 import { recordRoutes } from './routes/records.ts';
 import { settingsRoutes } from './routes/settings.ts';
+import { supervisionRoutes } from './routes/supervision.ts';
 import { findNonStrictObjects } from './strict-schemas.ts';
 import { ALCOVE_VERSION } from './version.ts';
 
@@ -219,6 +220,7 @@ export async function buildApp(options: AppOptions): Promise<AlcoveApp> {
       await api.register(portalRoutes, { vault, joinRateLimit: options.signInRateLimit ?? 10 });
       await api.register(settingsRoutes);
       await api.register(noteRoutes);
+      await api.register(supervisionRoutes);
     },
     { prefix: API_PREFIX },
   );

@@ -49,6 +49,7 @@ interface World {
   /** A session in the past, and notes on it: drafts to save, discard and sign, and a signed one. */
   session: Record<Target, string>;
   notes: Record<Target, { draft: string; discard: string; toSign: string; signed: string }>;
+  supervisorId: string;
 }
 
 interface RouteRule {
@@ -497,6 +498,36 @@ const rules: Record<string, RouteRule> = {
       },
     }),
   },
+  'GET /api/v1/supervision/supervisors': {
+    kind: 'records',
+    untargeted: true,
+    allowed: (who) => who === 'practitioner',
+    request: () => ({ url: '/api/v1/supervision/supervisors' }),
+  },
+  'POST /api/v1/cases/:caseId/presentations': {
+    kind: 'records',
+    allowed: practitionerOwn,
+    request: (w, t) => ({
+      url: `/api/v1/cases/${w.caseId[t]}/presentations`,
+      payload: {
+        supervisorId: w.supervisorId,
+        presentedOn: '2026-11-03',
+        material: '<p>Partner A withdraws when stressed (fictional).</p>',
+      },
+    }),
+  },
+  'GET /api/v1/cases/:caseId/presentations': {
+    kind: 'records',
+    allowed: practitionerOwn,
+    request: (w, t) => ({ url: `/api/v1/cases/${w.caseId[t]}/presentations` }),
+  },
+  'GET /api/v1/supervision/presentations': {
+    kind: 'records',
+    untargeted: true,
+    // The presentations made to them, by pseudonym, and nothing else (PG5-5).
+    allowed: (who) => who === 'supervisor',
+    request: () => ({ url: '/api/v1/supervision/presentations' }),
+  },
   'GET /api/v1/clients': {
     kind: 'records',
     untargeted: true,
@@ -695,6 +726,7 @@ describe('the authorisation matrix', () => {
       contract: { own: own.contract, colleague: theirs.contract, 'other-practice': elsewhere.contract },
       session: { own: own.session, colleague: theirs.session, 'other-practice': elsewhere.session },
       notes: { own: own.notes, colleague: theirs.notes, 'other-practice': elsewhere.notes },
+      supervisorId: staff.get('supervisor')?.userId ?? '',
     };
     expect(
       (await clientFacts(v.db, v.practice.id, [own.clientId])).get(own.clientId)?.treatingPractitionerIds,

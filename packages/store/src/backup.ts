@@ -53,6 +53,7 @@ export const BACKUP_TABLES = [
   'contract_template',
   'portal_invitation',
   'outbox_message',
+  'supervision_presentation',
   'audit_event',
   'audit_head',
   'audit_checkpoint',

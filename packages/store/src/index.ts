@@ -20,4 +20,5 @@ export type { Database, UnlockMethod } from './schema.ts';
 export * from './sessions.ts';
 export * from './settings.ts';
 export * from './store.ts';
+export * from './supervision.ts';
 export * from './templates.ts';

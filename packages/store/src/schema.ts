@@ -364,6 +364,17 @@ export interface OutboxMessageTable {
   sent_at: string | null;
 }
 
+export interface SupervisionPresentationTable {
+  id: string;
+  practice_id: string;
+  case_id: string;
+  practitioner_id: string;
+  supervisor_id: string;
+  presented_on: string;
+  material_sealed: string;
+  created_at: string;
+}
+
 export interface Database {
   practice: PracticeTable;
   keyring_unlock: KeyringUnlockTable;
@@ -397,4 +408,5 @@ export interface Database {
   contract_template: ContractTemplateTable;
   portal_invitation: PortalInvitationTable;
   outbox_message: OutboxMessageTable;
+  supervision_presentation: SupervisionPresentationTable;
 }

@@ -366,9 +366,12 @@ const statuses: Record<string, Status> = {
   'PG5-4': planned('Consents and releases: publication, training and research need written consent.'),
   'PG5-5': {
     status: 'enforced',
-    rules: ['access.can'],
-    tests: ['supervisor never sees an identity (PG5-5)'],
-    note: 'Pseudonymised case presentations come with supervision.',
+    rules: ['access.can', 'presentation-without-identity'],
+    tests: [
+      'supervisor never sees an identity (PG5-5)',
+      'refuses presentation material that names a client of the case (PG5-5)',
+    ],
+    note: 'A case goes to supervision under its pseudonym with the material the practitioner chose; material naming a client is refused, and a supervisor reaches no identity by any route.',
   },
   'PG5-6a': planned('Confidential releases: the minimum for a formal accusation.'),
   'PG5-6b': planned('Running the practice: a secure payment method for online work.'),

@@ -21,6 +21,7 @@ export const commandRuleIds = [
   'organisation-conditions-acknowledged',
   'contract-template-sections',
   'note-after-the-session',
+  'presentation-without-identity',
 ] as const;
 
 export interface Refusal {

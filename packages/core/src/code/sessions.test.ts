@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { missingSections, STANDARD_TEMPLATE } from '../contract-template.ts';
-import { noteGate, sessionGate, signatureGate, templateGate } from './sessions.ts';
+import { noteGate, presentationGate, sessionGate, signatureGate, templateGate } from './sessions.ts';
 
 describe('the contract gate', () => {
   it('refuses therapy with no contract under GT-36, with no override', () => {
@@ -70,5 +70,28 @@ describe('notes and their sessions (GT-38)', () => {
       clause: { id: 'GT-38' },
     });
     expect(noteGate({ sessionStartsAt: '2026-11-20T10:00:00Z', now: '2026-11-23T10:00:00Z' })).toEqual([]);
+  });
+});
+
+describe('presenting a case to supervision (PG5-5)', () => {
+  const clients = [
+    { name: 'Rowan Ash (fictional)', email: 'rowan@example.test', phone: '07700 900123' },
+    { name: 'Sky Birch (fictional)', preferredName: 'Skye' },
+  ];
+  it('refuses presentation material that names a client of the case (PG5-5)', () => {
+    for (const material of [
+      '<p>Rowan withdraws when stressed.</p>',
+      '<p>B (skye) pursues.</p>',
+      '<p>Wrote to rowan@example.test.</p>',
+      '<p>Called 07700900123.</p>',
+    ]) {
+      expect(
+        presentationGate(material, clients).map((r) => r.clause.id),
+        material,
+      ).toEqual(['PG5-5']);
+    }
+    expect(
+      presentationGate('<p>Partner A withdraws; partner B pursues. A fictional cycle.</p>', clients),
+    ).toEqual([]);
   });
 });

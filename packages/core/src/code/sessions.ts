@@ -128,3 +128,44 @@ export function noteGate(input: { readonly sessionStartsAt: string; readonly now
     },
   ];
 }
+
+/**
+ * PG5-5: client confidentiality is maintained in supervision. A case goes to supervision
+ * under its pseudonym; material that names a client of the case (a name outside brackets,
+ * an e-mail address or a phone number on their record) is refused before it is stored.
+ */
+export function presentationGate(
+  material: string,
+  clients: readonly {
+    name: string;
+    preferredName?: string | undefined;
+    email?: string | undefined;
+    phone?: string | undefined;
+  }[],
+): GateRefusal[] {
+  const text = material.replace(/<[^>]*>/g, ' ').toLowerCase();
+  const words = new Set(text.split(/[^\p{L}\p{N}'’-]+/u).filter((w) => w !== ''));
+  const digits = text.replace(/\D/g, '');
+  const named = clients.some((c) => {
+    const tokens = [c.name, c.preferredName ?? '']
+      .map((n) => n.replace(/\([^)]*\)/g, ' '))
+      .flatMap((n) => n.toLowerCase().split(/[^\p{L}'’-]+/u))
+      .filter((t) => t.length >= 3);
+    const phone = c.phone?.replace(/\D/g, '') ?? '';
+    return (
+      tokens.some((t) => words.has(t)) ||
+      (c.email !== undefined && text.includes(c.email.toLowerCase())) ||
+      (phone.length >= 6 && digits.includes(phone))
+    );
+  });
+  if (!named) return [];
+  return [
+    {
+      rule: 'presentation-without-identity',
+      clause: entry('PG5-5'),
+      overridable: false,
+      detail:
+        'The material names a client of this case (a name, an e-mail address or a phone number). Supervision sees the case’s pseudonym only: refer to the clients as Partner A, Partner B or the client.',
+    },
+  ];
+}

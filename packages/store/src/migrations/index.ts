@@ -6,6 +6,7 @@ import * as m0004 from './0004-intake-and-contracts.ts';
 import * as m0005 from './0005-consents.ts';
 import * as m0006 from './0006-portal-and-outbox.ts';
 import * as m0007 from './0007-clinical-notes.ts';
+import * as m0008 from './0008-supervision.ts';
 
 /**
  * The one migration set, for both engines, in order. Names sort in the order they run;
@@ -19,4 +20,5 @@ export const migrations: Record<string, Migration> = {
   '0005-consents': m0005,
   '0006-portal-and-outbox': m0006,
   '0007-clinical-notes': m0007,
+  '0008-supervision': m0008,
 };
