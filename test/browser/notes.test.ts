@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { DEFAULT_WEB_ROOT } from '@alcove/server';
 import { testEngines } from '@alcove/store/testing';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   addStaff,
@@ -22,6 +23,7 @@ describe('session notes in Chromium', () => {
   let baseUrl: string;
   let me: TestStaff;
   let caseId: string;
+  let practitioner: Page | undefined;
 
   beforeAll(async () => {
     const engine = testEngines[0];
@@ -50,6 +52,11 @@ describe('session notes in Chromium', () => {
       startsAt: new Date(Date.now() - 2 * 3_600_000).toISOString(),
       minutes: 60,
       attendance: 'attended',
+    });
+    await addStaff(t.vault, {
+      email: 'vale@example.test',
+      name: 'Supervisor Vale (fictional)',
+      roles: ['supervisor'],
     });
     baseUrl = await t.app.listen({ host: '127.0.0.1', port: 0 });
     chromium = await launchChromium();
@@ -101,6 +108,39 @@ describe('session notes in Chromium', () => {
     await note.getByText('Partner B, not A, mentioned stress at work (fictional).').waitFor();
     await expectNoAxeViolations(page);
     await page.screenshot({ path: path.join(screenshots, 'note-signed-addendum.png'), fullPage: true });
+    practitioner = page;
+  });
+
+  it('presents the case to supervision; the supervisor sees its pseudonym and the material, never a name', async () => {
+    // The practitioner, still signed in from the note above.
+    const page = practitioner;
+    if (page === undefined) throw new Error('the note test runs first');
+    const section = page.locator('section[aria-labelledby="supervision-title"]');
+    await section.getByLabel('Supervisor').click();
+    await page.getByRole('option', { name: 'Supervisor Vale (fictional)' }).click();
+    await section.getByLabel('What you present').fill('Ash withdraws under stress.');
+    await section.getByRole('button', { name: 'Present to supervision' }).click();
+    await section
+      .getByRole('alert')
+      .getByText(/^PG5-5: The material names a client/)
+      .waitFor();
+    await section
+      .getByLabel('What you present')
+      .fill('Partner A withdraws under stress; partner B pursues.\n\nI notice I side with B (fictional).');
+    await section.getByRole('button', { name: 'Present to supervision' }).click();
+    await section.getByText('Presented under the case’s pseudonym.').waitFor();
     await page.close();
+
+    const supervisor = await newPage(chromium.browser, { width: 1100, height: 800 });
+    await signInWithEnrolment(supervisor, baseUrl, 'vale@example.test');
+    await supervisor.getByRole('link', { name: 'Supervision' }).click();
+    await supervisor.getByRole('heading', { name: /^Case [A-Z0-9]{6}$/ }).waitFor();
+    await supervisor.getByText('I notice I side with B (fictional).').waitFor();
+    const text = (await supervisor.locator('main').textContent()) ?? '';
+    for (const name of ['Ash', 'Birch']) expect(text).not.toContain(name);
+    expect(await supervisor.getByRole('link', { name: 'Clients', exact: true }).count()).toBe(0);
+    await expectNoAxeViolations(supervisor);
+    await supervisor.screenshot({ path: path.join(screenshots, 'supervision.png'), fullPage: true });
+    await supervisor.close();
   });
 });

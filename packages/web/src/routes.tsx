@@ -14,6 +14,7 @@ import { ProfilePage } from './pages/profile.tsx';
 import { SettingsPage } from './pages/settings.tsx';
 import { SignInPage } from './pages/sign-in.tsx';
 import { SigningPage } from './pages/signing.tsx';
+import { SupervisionPage } from './pages/supervision.tsx';
 import { Shell } from './shell/app-shell.tsx';
 
 export const routes: RouteObject[] = [
@@ -35,6 +36,7 @@ export const routes: RouteObject[] = [
       { path: '/portal', element: <PortalPage /> },
       { path: '/outbox', element: <OutboxPage /> },
       { path: '/settings', element: <SettingsPage /> },
+      { path: '/supervision', element: <SupervisionPage /> },
       { path: '*', element: <NotFoundPage /> },
     ],
   },

@@ -93,5 +93,9 @@ describe('presenting a case to supervision (PG5-5)', () => {
     expect(
       presentationGate('<p>Partner A withdraws; partner B pursues. A fictional cycle.</p>', clients),
     ).toEqual([]);
+    // Alcove's own labels are not names, even where a (fictional) name holds one.
+    expect(presentationGate('<p>Partner A withdraws.</p>', [{ name: 'Partner Ash (fictional)' }])).toEqual(
+      [],
+    );
   });
 });

@@ -134,6 +134,8 @@ export function noteGate(input: { readonly sessionStartsAt: string; readonly now
  * under its pseudonym; material that names a client of the case (a name outside brackets,
  * an e-mail address or a phone number on their record) is refused before it is stored.
  */
+const LABEL_WORDS = new Set(['partner', 'client', 'member']);
+
 export function presentationGate(
   material: string,
   clients: readonly {
@@ -150,7 +152,8 @@ export function presentationGate(
     const tokens = [c.name, c.preferredName ?? '']
       .map((n) => n.replace(/\([^)]*\)/g, ' '))
       .flatMap((n) => n.toLowerCase().split(/[^\p{L}'’-]+/u))
-      .filter((t) => t.length >= 3);
+      // Alcove's own labels ("Partner A", "the client") name nobody.
+      .filter((t) => t.length >= 3 && !LABEL_WORDS.has(t));
     const phone = c.phone?.replace(/\D/g, '') ?? '';
     return (
       tokens.some((t) => words.has(t)) ||

@@ -23,6 +23,7 @@ import { RefusalAlert } from '../shell/refusal.tsx';
 import { Failure, Loading } from '../shell/status.tsx';
 import { useApi } from '../use-api.ts';
 import { CaseNotes } from './notes.tsx';
+import { PresentToSupervision } from './supervision.tsx';
 
 const caseSchema = z.object({
   id: z.string(),
@@ -98,6 +99,7 @@ export function CasePage() {
         participants={c.participants.map((p) => ({ id: p.id, label: p.label }))}
         sessions={c.sessions.map((s) => ({ id: s.id, startsAt: s.startsAt, kind: s.kind }))}
       />
+      <PresentToSupervision caseId={c.id} />
       <Sessions
         caseId={c.id}
         sessions={c.sessions}
