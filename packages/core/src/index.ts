@@ -11,6 +11,7 @@ export * from './confidential.ts';
 export * from './contact.ts';
 export * from './contract-template.ts';
 export * from './dates.ts';
+export * from './disclosures.ts';
 export * from './ids.ts';
 export * from './messages.ts';
 export * from './notes.ts';

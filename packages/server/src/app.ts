@@ -28,6 +28,7 @@ import { registerProblemHandling, sendProblem } from './problems.ts';
 import { accountRoutes } from './routes/account.ts';
 import { authRoutes } from './routes/auth.ts';
 import { caseRoutes, consentRoutes } from './routes/cases.ts';
+import { disclosureRoutes } from './routes/disclosures.ts';
 import { healthRoutes } from './routes/health.ts';
 import { noteRoutes } from './routes/notes.ts';
 import { openapiRoutes } from './routes/openapi.ts';
@@ -221,6 +222,7 @@ export async function buildApp(options: AppOptions): Promise<AlcoveApp> {
       await api.register(settingsRoutes);
       await api.register(noteRoutes);
       await api.register(supervisionRoutes);
+      await api.register(disclosureRoutes);
     },
     { prefix: API_PREFIX },
   );

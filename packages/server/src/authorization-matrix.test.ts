@@ -528,6 +528,49 @@ const rules: Record<string, RouteRule> = {
     allowed: (who) => who === 'supervisor',
     request: () => ({ url: '/api/v1/supervision/presentations' }),
   },
+  'GET /api/v1/settings/legal-bases': {
+    kind: 'records',
+    untargeted: true,
+    allowed: (who) => who === 'practitioner' || who === 'administrator',
+    request: () => ({ url: '/api/v1/settings/legal-bases' }),
+  },
+  'PUT /api/v1/settings/legal-bases': {
+    kind: 'records',
+    untargeted: true,
+    allowed: (who) => who === 'administrator',
+    request: () => ({
+      url: '/api/v1/settings/legal-bases',
+      payload: { bases: [{ id: 'serious-harm', label: 'Serious risk of harm (public interest)' }] },
+    }),
+  },
+  'POST /api/v1/cases/:caseId/disclosures': {
+    kind: 'records',
+    allowed: practitionerOwn,
+    request: (w, t) => ({
+      url: `/api/v1/cases/${w.caseId[t]}/disclosures`,
+      payload: {
+        clientId: w.client[t],
+        disclosedOn: '2026-11-03',
+        recipient: 'Matrix duty team (fictional)',
+        what: 'A risk of harm (fictional)',
+        legalBasis: 'serious-harm',
+        whyNoConsent: 'Urgent (fictional)',
+        justification: 'Serious harm (fictional)',
+        withholdFromClient: false,
+      },
+    }),
+  },
+  'GET /api/v1/cases/:caseId/disclosures': {
+    kind: 'records',
+    allowed: practitionerOwn,
+    request: (w, t) => ({ url: `/api/v1/cases/${w.caseId[t]}/disclosures` }),
+  },
+  'GET /api/v1/portal/disclosures': {
+    kind: 'records',
+    untargeted: true,
+    allowed: (who) => who === 'client' || who === 'appropriate-adult',
+    request: () => ({ url: '/api/v1/portal/disclosures' }),
+  },
   'GET /api/v1/clients': {
     kind: 'records',
     untargeted: true,

@@ -18,6 +18,8 @@ import {
   consentsOf,
   createUser,
   currentContract,
+  type DisclosureView,
+  disclosuresOf,
   EmailTakenError,
   giveConsent,
   peekInvitation,
@@ -226,6 +228,26 @@ export class PortalContext extends ContextBase {
       });
       await appendAuditEvent(trx, this.event('consent.withdraw', 'client', me));
     });
+  }
+
+  /**
+   * Disclosures made without the client's consent that they may be told of (PG5-2). One
+   * withheld from them (the law forbids telling them) is left out, and each omission is
+   * audited, so the withholding is on the record.
+   */
+  async disclosures(): Promise<DisclosureView[]> {
+    const me = await this.#me();
+    const all = await disclosuresOf(this.vault.db, this.vault.keyring, this.actor.practiceId, {
+      clientId: me,
+    });
+    for (const withheld of all.filter((d) => d.withheldFromClient)) {
+      await recordAuditEvent(
+        this.vault.db,
+        this.event('disclosure.withheld-from-client', 'disclosure', withheld.id),
+      );
+    }
+    await recordAuditEvent(this.vault.db, this.event('disclosure.read', 'client', me));
+    return all.filter((d) => !d.withheldFromClient);
   }
 
   /** The client says which channels are safe to reach them by (a shared inbox is not). */

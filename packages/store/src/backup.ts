@@ -54,6 +54,7 @@ export const BACKUP_TABLES = [
   'portal_invitation',
   'outbox_message',
   'supervision_presentation',
+  'disclosure',
   'audit_event',
   'audit_head',
   'audit_checkpoint',

@@ -5,6 +5,7 @@ export * from './config.ts';
 export * from './consents.ts';
 export * from './contracts.ts';
 export { type Binding, newKey, openText, sealText, TamperedError } from './crypto/aead.ts';
+export * from './disclosures.ts';
 export * from './errors.ts';
 export * from './intake.ts';
 export * from './keyring.ts';

@@ -375,6 +375,20 @@ export interface SupervisionPresentationTable {
   created_at: string;
 }
 
+export interface DisclosureTable {
+  id: string;
+  practice_id: string;
+  case_id: string;
+  client_id: string;
+  disclosed_on: string;
+  legal_basis: string;
+  /** Recipient, what, the basis in words, why no consent, the justification, the withholding basis. */
+  details_sealed: string;
+  withheld_from_client: number;
+  recorded_by: string;
+  created_at: string;
+}
+
 export interface Database {
   practice: PracticeTable;
   keyring_unlock: KeyringUnlockTable;
@@ -409,4 +423,5 @@ export interface Database {
   portal_invitation: PortalInvitationTable;
   outbox_message: OutboxMessageTable;
   supervision_presentation: SupervisionPresentationTable;
+  disclosure: DisclosureTable;
 }

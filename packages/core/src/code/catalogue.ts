@@ -356,7 +356,10 @@ const statuses: Record<string, Status> = {
   'GT-114': planned('Confidential releases: research exports with written consent.'),
   'GT-115': planned('Confidential releases: de-identified exports that keep anonymity.'),
   'PG5-1': planned('Confidential releases: a release for one partner holds only what derives from them.'),
-  'PG5-2': planned('The clinical record: disclosures without consent, and withheld entries.'),
+  'PG5-2': {
+    status: 'recorded',
+    note: 'Each disclosure without consent keeps who was told, what, when, the legal basis (from a list the practice keeps, started with current law), why consent was not sought and the justification; one the law forbids telling the client of is left out of every client-facing view, and each omission is audited.',
+  },
   'PG5-3': {
     status: 'enforced',
     rules: ['access.can'],
