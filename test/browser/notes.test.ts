@@ -129,7 +129,6 @@ describe('session notes in Chromium', () => {
       .fill('Partner A withdraws under stress; partner B pursues.\n\nI notice I side with B (fictional).');
     await section.getByRole('button', { name: 'Present to supervision' }).click();
     await section.getByText('Presented under the case’s pseudonym.').waitFor();
-    await page.close();
 
     const supervisor = await newPage(chromium.browser, { width: 1100, height: 800 });
     await signInWithEnrolment(supervisor, baseUrl, 'vale@example.test');
@@ -142,5 +141,39 @@ describe('session notes in Chromium', () => {
     await expectNoAxeViolations(supervisor);
     await supervisor.screenshot({ path: path.join(screenshots, 'supervision.png'), fullPage: true });
     await supervisor.close();
+  });
+
+  it('records a disclosure without consent, withheld from the client under the law that forbids telling them', async () => {
+    const page = practitioner;
+    if (page === undefined) throw new Error('the note test runs first');
+    const section = page.locator('section[aria-labelledby="disclosures-title"]');
+    await section.getByRole('button', { name: 'Record a disclosure' }).click();
+    await section.getByLabel('About').click();
+    await page.getByRole('option', { name: /^Partner A/ }).click();
+    await section.getByLabel('To whom').fill('Duty social worker (fictional)');
+    await section.getByLabel('Under which law or duty').click();
+    await page.getByRole('option', { name: /^Children Act 1989/ }).click();
+    await section.getByLabel('What was disclosed').fill('A risk to a child in the household (fictional).');
+    await section
+      .getByLabel('Why consent was not sought')
+      .fill('Asking would have put the child at risk (fictional).');
+    await section.getByLabel('Your justification').fill('The child’s safety comes first (fictional).');
+    await section
+      .getByText('The law forbids telling the client: withhold this from everything they can see')
+      .click();
+    await section.getByRole('button', { name: 'Record the disclosure' }).click();
+    await section
+      .getByRole('alert')
+      .getByText(/not complete/)
+      .waitFor();
+    await section
+      .getByLabel('Which law forbids telling them')
+      .fill('A police request during an investigation (fictional)');
+    await section.getByRole('button', { name: 'Record the disclosure' }).click();
+    await section.getByText('Withheld from the client').waitFor();
+    await section.getByText('Children Act 1989, s47: child protection enquiries').waitFor();
+    await expectNoAxeViolations(page);
+    await section.screenshot({ path: path.join(screenshots, 'disclosures.png') });
+    await page.close();
   });
 });

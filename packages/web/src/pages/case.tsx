@@ -22,6 +22,7 @@ import { ApiProblem, api, describeProblem } from '../api.ts';
 import { RefusalAlert } from '../shell/refusal.tsx';
 import { Failure, Loading } from '../shell/status.tsx';
 import { useApi } from '../use-api.ts';
+import { CaseDisclosures } from './disclosures.tsx';
 import { CaseNotes } from './notes.tsx';
 import { PresentToSupervision } from './supervision.tsx';
 
@@ -99,6 +100,7 @@ export function CasePage() {
         participants={c.participants.map((p) => ({ id: p.id, label: p.label }))}
         sessions={c.sessions.map((s) => ({ id: s.id, startsAt: s.startsAt, kind: s.kind }))}
       />
+      <CaseDisclosures caseId={c.id} participants={c.participants} />
       <PresentToSupervision caseId={c.id} />
       <Sessions
         caseId={c.id}

@@ -22,6 +22,7 @@ import { api, describeProblem } from '../api.ts';
 import { Failure, Loading } from '../shell/status.tsx';
 import { useApi } from '../use-api.ts';
 import { consentsSchema, typeLabels } from './consents.tsx';
+import { PortalDisclosures } from './disclosures.tsx';
 
 const channels = ['email', 'phone', 'text-message', 'post'] as const;
 const channelLabels: Record<(typeof channels)[number], string> = {
@@ -97,6 +98,7 @@ export function PortalPage() {
       ))}
       {cases.length === 0 && <Text>There is nothing for you to sign yet.</Text>}
       <YourConsents cases={cases} adult={adult} />
+      <PortalDisclosures />
       {!adult && <ContactChannels me={me} onChanged={portal.reload} />}
     </Stack>
   );
