@@ -30,6 +30,8 @@ import {
   openAccountField,
   openCase,
   openStore,
+  presentCase,
+  recordDisclosure,
   recordSession,
   type Store,
   type StoreConfig,
@@ -112,7 +114,7 @@ function demoCodeArguments(io: CliIo, config: StoreConfig, keyFile: string): str
   const dir = path.resolve(config.dataDir);
   if (dir === path.resolve(defaultDataDir(io.env))) return '';
   const relative = path.relative(process.cwd(), dir);
-  return ` --data ${relative === '' ? '.' : relative}`;
+  return ` --data ${relative === '' ? '.' : relative.startsWith('..') ? dir : relative}`;
 }
 
 export function signInHelp(codeArguments = ''): string[] {
@@ -334,7 +336,7 @@ async function seedDemo(store: Store, key: Buffer): Promise<void> {
       userId: practitionerId,
       now,
     });
-    await recordSession(trx, keyring, {
+    const coupleAssessment = await recordSession(trx, keyring, {
       practiceId,
       caseId: couple.caseId,
       kind: 'assessment',
@@ -345,6 +347,87 @@ async function seedDemo(store: Store, key: Buffer): Promise<void> {
       userId: practitionerId,
       now,
     });
+    // The assessment's note, in the sections GT-40 names, partner by partner, with an addendum.
+    const assessmentNote = await addEntry(trx, keyring, {
+      practiceId,
+      theCase: couple,
+      authorId: practitionerId,
+      kind: 'session-note',
+      occurredAt: '2026-11-03T10:00:00Z',
+      sessionId: coupleAssessment.id,
+      passages: [
+        {
+          section: 'findings',
+          text: t(
+            '<p>Alex describes low desire since a change of job; <em>no</em> pain or medical concerns (fictional).</p>',
+          ),
+          attribution: [a.id],
+        },
+        {
+          section: 'findings',
+          text: t('<p>Jordan feels rejected and has stopped initiating (fictional).</p>'),
+          attribution: [b.id],
+        },
+        {
+          section: 'decisions',
+          text: t('<p>Both agree to weekly couple sessions; a sensate focus ban for now (fictional).</p>'),
+          attribution: [a.id, b.id],
+        },
+        {
+          section: 'information',
+          text: t('<p>Gave the <strong>pursue–withdraw</strong> leaflet (fictional).</p>'),
+          attribution: [],
+        },
+      ],
+    });
+    await addEntry(trx, keyring, {
+      practiceId,
+      theCase: couple,
+      authorId: practitionerId,
+      kind: 'addendum',
+      occurredAt: now,
+      sessionId: coupleAssessment.id,
+      amends: {
+        entryId: assessmentNote.id,
+        reason: t('The job change was Jordan’s, not Alex’s (fictional).'),
+      },
+      passages: [
+        {
+          section: 'findings',
+          text: t('<p>Correction: Jordan changed job; Alex’s low desire began before it (fictional).</p>'),
+          attribution: [a.id, b.id],
+        },
+      ],
+    });
+    await presentCase(trx, keyring, {
+      practiceId,
+      caseId: couple.caseId,
+      practitionerId,
+      supervisorId: userIds[2] ?? practitionerId,
+      presentedOn: '2026-11-05',
+      material: t(
+        '<p>Partner A withdraws under stress; partner B pursues. I notice I am drawn to side with B (fictional).</p>',
+      ),
+      now,
+    });
+    const withheld = await recordDisclosure(trx, keyring, {
+      practiceId,
+      caseId: solo.caseId,
+      clientId: casey.id,
+      disclosedOn: '2026-11-19',
+      legalBasis: 'poca-2002-part-7',
+      details: new Confidential({
+        recipient: 'National Crime Agency (fictional)',
+        what: 'A disclosure about the source of session fees (fictional).',
+        whyNoConsent: 'Telling the client would be tipping off (fictional).',
+        justification: 'A legal duty to report (fictional).',
+        withholdBasis: 'Proceeds of Crime Act 2002, s333A (fictional case)',
+      }),
+      withheldFromClient: true,
+      recordedBy: practitionerId,
+      now,
+    });
+    await audit('disclosure.withhold', 'disclosure', withheld.id);
     await giveConsent(trx, keyring, {
       practiceId,
       clientId: alex.id,
