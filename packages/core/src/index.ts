@@ -18,3 +18,4 @@ export * from './notes.ts';
 export * from './problem.ts';
 export * from './profile.ts';
 export * from './records.ts';
+export * from './structured-entries.ts';

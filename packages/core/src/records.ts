@@ -61,7 +61,14 @@ export const caseKinds = ['individual', 'couple', 'family', 'group'] as const;
 export const caseKindSchema = z.enum(caseKinds);
 export type CaseKind = z.infer<typeof caseKindSchema>;
 
-export const entryKinds = ['session-note', 'contact-note', 'assessment', 'addendum'] as const;
+export const entryKinds = [
+  'session-note',
+  'contact-note',
+  'assessment',
+  'addendum',
+  'risk',
+  'ending',
+] as const;
 export const entryKindSchema = z.enum(entryKinds);
 export type EntryKind = z.infer<typeof entryKindSchema>;
 

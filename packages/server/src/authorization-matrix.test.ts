@@ -467,6 +467,18 @@ const rules: Record<string, RouteRule> = {
       },
     }),
   },
+  'POST /api/v1/cases/:caseId/structured-entries': {
+    kind: 'records',
+    allowed: practitionerOwn,
+    request: (w, t) => ({
+      url: `/api/v1/cases/${w.caseId[t]}/structured-entries`,
+      payload: {
+        kind: 'risk',
+        attribution: [],
+        fields: { level: 'Low (fictional)', concerns: 'None (fictional)', steps: 'Reviewed (fictional)' },
+      },
+    }),
+  },
   'PUT /api/v1/notes/:noteId': {
     kind: 'records',
     allowed: practitionerOwn,

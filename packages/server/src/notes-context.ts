@@ -7,6 +7,9 @@ import {
   noteGate,
   type notePassageSchema,
   richTextProblems,
+  type StructuredKind,
+  structuredProblems,
+  textToHtml,
 } from '@alcove/core';
 import {
   addEntry,
@@ -19,6 +22,7 @@ import {
   noteFacts,
   recordAuditEvent,
   saveDraft,
+  setCaseStatus,
   signNote,
 } from '@alcove/store';
 import type { z } from 'zod';
@@ -179,6 +183,62 @@ export class NotesContext extends ContextBase {
       for (const p of facts.participants)
         await appendAuditEvent(trx, this.event('entry.create', 'client', p.clientId));
       return signed;
+    });
+  }
+
+  /**
+   * An assessment (a client's own, GT-21a), a risk assessment (GT-47–GT-49) or a planned
+   * ending (GT-84), written and signed at once. A planned ending closes the case; the date
+   * it closed starts its retention clock.
+   */
+  async structured(
+    caseId: string,
+    input: { kind: StructuredKind; attribution: readonly string[]; fields: Record<string, string> },
+  ): Promise<{ id: string }> {
+    const facts = await this.requireCase(caseId, 'entry.create');
+    const problems = structuredProblems(input.kind, input.fields).map((p) => ({
+      location: 'body' as const,
+      pointer: `/fields/${p.field}`,
+      detail: p.detail,
+    }));
+    if (input.kind === 'assessment' && new Set(input.attribution).size !== 1) {
+      problems.push({
+        location: 'body',
+        pointer: '/attribution',
+        detail: 'An assessment is one client’s own',
+      });
+    }
+    if (problems.length > 0) {
+      throw new AlcoveError('validation-failed', 'The entry is not complete; nothing was written.', problems);
+    }
+    if (facts.status === 'closed') throw new AlcoveError('conflict', 'This case is closed.');
+    const passages = Object.entries(input.fields)
+      .filter(([, text]) => text.trim() !== '')
+      .map(([section, text]) => ({
+        text: new Confidential(textToHtml(text)),
+        attribution: input.attribution,
+        section,
+      }));
+    return this.vault.db.transaction().execute(async (trx) => {
+      const now = new Date().toISOString();
+      const created = await addEntry(trx, this.vault.keyring, {
+        practiceId: this.actor.practiceId,
+        theCase: facts,
+        authorId: this.actor.userId,
+        kind: input.kind,
+        occurredAt: now,
+        status: 'signed',
+        passages,
+        now,
+      });
+      await appendAuditEvent(trx, this.event(`entry.${input.kind}`, 'case', caseId));
+      for (const p of facts.participants)
+        await appendAuditEvent(trx, this.event('entry.create', 'client', p.clientId));
+      if (input.kind === 'ending') {
+        await setCaseStatus(trx, { caseId, to: 'closed', now });
+        await appendAuditEvent(trx, this.event('case.status:closed', 'case', caseId));
+      }
+      return created;
     });
   }
 

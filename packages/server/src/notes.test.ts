@@ -275,4 +275,85 @@ describe.each(testEngines)('session notes on $name', (engine) => {
     const notes = (await call('GET', `/cases/${caseId}/notes`)).json().notes;
     expect(notes.find((n: { id: string }) => n.id === draftId).passages[0].html).toBe('<p>Draft.</p>');
   });
+
+  it('writes an assessment per client, a risk assessment with its steps, and a planned ending that closes the case', async () => {
+    const entries = await count('entry');
+    const shared = await call('POST', `/cases/${caseId}/structured-entries`, {
+      kind: 'assessment',
+      attribution: [partnerA, partnerB],
+      fields: { presenting: 'x', history: 'y' },
+    });
+    expect(shared.statusCode).toBe(400);
+    const incomplete = await call('POST', `/cases/${caseId}/structured-entries`, {
+      kind: 'risk',
+      attribution: [],
+      fields: { level: 'Medium', mood: 'Low' },
+    });
+    expect(incomplete.statusCode).toBe(400);
+    expect(incomplete.json().errors.map((e: { pointer: string }) => e.pointer)).toEqual([
+      '/fields/mood',
+      '/fields/concerns',
+      '/fields/steps',
+    ]);
+    expect(await count('entry')).toBe(entries);
+
+    const assessment = await call('POST', `/cases/${caseId}/structured-entries`, {
+      kind: 'assessment',
+      attribution: [partnerA],
+      fields: {
+        presenting: 'Low desire since a change of job (fictional).',
+        history: 'No previous therapy <script>alert(1)</script> (fictional).',
+        'other-treatments': 'Sertraline 50 mg (fictional).',
+        compatibility: 'Compatible; reviewed with the GP (fictional).',
+      },
+    });
+    expect(assessment.statusCode).toBe(201);
+    const risk = await call('POST', `/cases/${caseId}/structured-entries`, {
+      kind: 'risk',
+      attribution: [],
+      fields: {
+        level: 'Low, to self (fictional).',
+        concerns: 'Passing thoughts (fictional).',
+        steps: 'Safety plan agreed (fictional).',
+      },
+    });
+    expect(risk.statusCode).toBe(201);
+    const notes = (await call('GET', `/cases/${caseId}/notes`)).json().notes;
+    const written = notes.find((n: { id: string }) => n.id === assessment.json().id);
+    expect(written).toMatchObject({ kind: 'assessment', status: 'signed' });
+    expect(written.passages.map((p: { section: string }) => p.section)).toEqual([
+      'presenting',
+      'history',
+      'other-treatments',
+      'compatibility',
+    ]);
+    // Text is kept as text: the script is escaped, never markup.
+    expect(written.passages[1].html).toBe(
+      '<p>No previous therapy &lt;script&gt;alert(1)&lt;/script&gt; (fictional).</p>',
+    );
+    expect(written.passages[0].attribution).toEqual([partnerA]);
+
+    const ending = await call('POST', `/cases/${caseId}/structured-entries`, {
+      kind: 'ending',
+      attribution: [],
+      fields: {
+        summary: 'Ended as planned (fictional).',
+        outcomes: 'Both report more closeness (fictional).',
+      },
+    });
+    expect(ending.statusCode).toBe(201);
+    expect((await call('GET', `/cases/${caseId}`)).json().status).toBe('closed');
+    const closedAt = await t.vault.db
+      .selectFrom('care_case')
+      .select('closed_at')
+      .where('id', '=', caseId)
+      .executeTakeFirstOrThrow();
+    expect(closedAt.closed_at).not.toBeNull();
+    const again = await call('POST', `/cases/${caseId}/structured-entries`, {
+      kind: 'ending',
+      attribution: [],
+      fields: { summary: 'Again', outcomes: 'Again' },
+    });
+    expect(again.statusCode).toBe(409);
+  });
 });

@@ -1,4 +1,4 @@
-import { newAddendumSchema, newNoteSchema, noteDraftSchema } from '@alcove/core';
+import { newAddendumSchema, newNoteSchema, newStructuredEntrySchema, noteDraftSchema } from '@alcove/core';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { contextOf } from '../auth/plugin.ts';
@@ -72,6 +72,22 @@ export const noteRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (request, reply) =>
       reply.code(201).send(await notes(request).create(request.params.caseId, request.body)),
+  );
+
+  app.post(
+    '/cases/:caseId/structured-entries',
+    {
+      schema: {
+        summary:
+          'Write an assessment (GT-21a, GT-22g), a risk assessment (GT-47–GT-49) or a planned ending that closes the case (GT-84)',
+        tags: ['notes'],
+        params: z.strictObject({ caseId: z.uuid() }),
+        body: newStructuredEntrySchema,
+        response: { 201: z.strictObject({ id: z.string() }) },
+      },
+    },
+    async (request, reply) =>
+      reply.code(201).send(await notes(request).structured(request.params.caseId, request.body)),
   );
 
   app.put(
