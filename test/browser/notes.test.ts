@@ -174,6 +174,19 @@ describe('session notes in Chromium', () => {
     await section.getByText('Children Act 1989, s47: child protection enquiries').waitFor();
     await expectNoAxeViolations(page);
     await section.screenshot({ path: path.join(screenshots, 'disclosures.png') });
+
+    // A risk assessment, with the steps taken (GT-47, GT-49).
+    const notes = page.locator('section[aria-labelledby="notes-title"]');
+    await notes.getByLabel('Write an assessment, risk assessment or ending').click();
+    await page.getByRole('option', { name: 'Risk assessment (GT-47)' }).click();
+    await notes.getByLabel(/^Level of risk/).fill('Low, to a child in the household (fictional).');
+    await notes.getByLabel(/^Concerns/).fill('Raised voices reported at home (fictional).');
+    await notes.getByLabel(/^Steps taken/).fill('Disclosed to the duty social worker (fictional).');
+    await notes.getByRole('button', { name: 'Sign and save the risk assessment' }).click();
+    await notes.getByText(/^Risk assessment, /).waitFor();
+    await notes.getByText('Disclosed to the duty social worker (fictional).').waitFor();
+    await expectNoAxeViolations(page);
+    await notes.screenshot({ path: path.join(screenshots, 'notes-with-risk.png') });
     await page.close();
   });
 });

@@ -1,4 +1,11 @@
-import { formatDate, formatDateTime, noteSections, richTextProblems } from '@alcove/core';
+import {
+  formatDate,
+  formatDateTime,
+  noteSections,
+  richTextProblems,
+  type StructuredKind,
+  structuredKinds,
+} from '@alcove/core';
 import {
   Alert,
   Badge,
@@ -9,6 +16,7 @@ import {
   Select,
   Stack,
   Text,
+  Textarea,
   TextInput,
   Title,
 } from '@mantine/core';
@@ -108,16 +116,22 @@ function PassageView({
   );
 }
 
+/** The headings an entry's sections have: GT-40's for notes, the structured kind's otherwise. */
+function sectionsOf(kind: string): readonly { id: string; heading: string; clause?: string }[] {
+  return kind in structuredKinds ? structuredKinds[kind as StructuredKind].fields : noteSections;
+}
+
 function NoteBody({ note, participants }: { note: Note; participants: Participant[] }) {
   return (
     <Stack gap="xs">
-      {noteSections.map((section) => {
+      {sectionsOf(note.kind).map((section) => {
         const passages = note.passages.filter((p) => p.section === section.id);
         if (passages.length === 0) return null;
         return (
           <Stack gap={4} key={section.id}>
             <Text size="sm" fw={600}>
-              {section.heading} ({section.clause})
+              {section.heading}
+              {section.clause === undefined ? '' : ` (${section.clause})`}
             </Text>
             {passages.map((p) => (
               <PassageView key={p.position} passage={p} participants={participants} />
@@ -473,7 +487,11 @@ export function CaseNotes({
                 <Card key={note.id} withBorder padding="md" data-testid="note">
                   <Group justify="space-between" mb="xs">
                     <Group gap="xs">
-                      <Text fw={600}>Session of {formatDateTime(note.occurredAt)}</Text>
+                      <Text fw={600}>
+                        {note.kind in structuredKinds
+                          ? `${structuredKinds[note.kind as StructuredKind].title}, ${formatDateTime(note.occurredAt)}`
+                          : `Session of ${formatDateTime(note.occurredAt)}`}
+                      </Text>
                       {note.status === 'draft' ? (
                         <Badge color="orange.3" variant="filled" autoContrast>
                           Draft
@@ -552,8 +570,135 @@ export function CaseNotes({
               {error}
             </Alert>
           )}
+          <StructuredEntryForm caseId={caseId} participants={participants} onDone={done} />
         </Stack>
       )}
     </Card>
+  );
+}
+
+/** An assessment (one client's), a risk assessment, or a planned ending that closes the case. */
+function StructuredEntryForm({
+  caseId,
+  participants,
+  onDone,
+}: {
+  caseId: string;
+  participants: Participant[];
+  onDone: () => void;
+}) {
+  const [kind, setKind] = useState<StructuredKind | null>(null);
+  const [attribution, setAttribution] = useState<string[]>([]);
+  const [fields, setFields] = useState<Record<string, string>>({});
+  const [error, setError] = useState<string | undefined>(undefined);
+  const choose = (next: string | null) => {
+    setKind(next as StructuredKind | null);
+    setFields({});
+    setAttribution(next === 'assessment' && participants[0] !== undefined ? [participants[0].id] : []);
+    setError(undefined);
+  };
+  const save = async () => {
+    if (kind === null) return;
+    setError(undefined);
+    try {
+      await api('POST', `/cases/${caseId}/structured-entries`, z.object({ id: z.string() }), {
+        body: {
+          kind,
+          attribution,
+          fields: Object.fromEntries(Object.entries(fields).filter(([, v]) => v.trim() !== '')),
+        },
+      });
+      choose(null);
+      onDone();
+    } catch (e) {
+      setError(describeProblem(e));
+    }
+  };
+  return (
+    <Stack gap="sm" mt="sm">
+      <Select
+        label="Write an assessment, risk assessment or ending"
+        data={(Object.keys(structuredKinds) as StructuredKind[]).map((k) => ({
+          value: k,
+          label: `${structuredKinds[k].title} (${structuredKinds[k].clause})`,
+        }))}
+        value={kind}
+        onChange={choose}
+        clearable
+        w={380}
+      />
+      {kind !== null && (
+        <Stack gap="xs">
+          {kind === 'assessment' ? (
+            <Select
+              label="Whose assessment"
+              data={participants.map((p) => ({ value: p.id, label: p.label }))}
+              value={attribution[0] ?? null}
+              onChange={(id) => setAttribution(id === null ? [] : [id])}
+              allowDeselect={false}
+              w={240}
+            />
+          ) : (
+            <Group gap="xs">
+              <Text size="xs" c="dimmed">
+                About:
+              </Text>
+              {participants.map((p) => (
+                <Chip
+                  key={p.id}
+                  size="xs"
+                  checked={attribution.includes(p.id)}
+                  onChange={() =>
+                    setAttribution(
+                      attribution.includes(p.id)
+                        ? attribution.filter((a) => a !== p.id)
+                        : [...attribution, p.id],
+                    )
+                  }
+                >
+                  {p.label}
+                </Chip>
+              ))}
+              <Chip size="xs" checked={attribution.length === 0} onChange={() => setAttribution([])}>
+                Joint
+              </Chip>
+            </Group>
+          )}
+          {(
+            structuredKinds[kind].fields as readonly {
+              id: string;
+              heading: string;
+              clause?: string;
+              required?: boolean;
+            }[]
+          ).map((f) => (
+            <Textarea
+              key={f.id}
+              label={`${f.heading}${f.clause === undefined ? '' : ` (${f.clause})`}`}
+              required={f.required === true}
+              autosize
+              minRows={2}
+              value={fields[f.id] ?? ''}
+              onChange={(e) => setFields({ ...fields, [f.id]: e.currentTarget.value })}
+            />
+          ))}
+          {error !== undefined && (
+            <Alert color="red" role="alert">
+              {error}
+            </Alert>
+          )}
+          {kind === 'ending' && (
+            <Text size="xs" c="dimmed">
+              Saving the planned ending closes the case: no further sessions are recorded on it.
+            </Text>
+          )}
+          <Group>
+            <Button onClick={() => void save()}>
+              Sign and save the {structuredKinds[kind].title.toLowerCase()}
+            </Button>
+          </Group>
+        </Stack>
+      )}
+    </Stack>
   );
 }
