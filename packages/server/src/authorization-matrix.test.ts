@@ -540,6 +540,18 @@ const rules: Record<string, RouteRule> = {
     allowed: (who) => who === 'supervisor',
     request: () => ({ url: '/api/v1/supervision/presentations' }),
   },
+  'GET /api/v1/settings/late-entry': {
+    kind: 'records',
+    untargeted: true,
+    allowed: (who) => who === 'practitioner' || who === 'administrator',
+    request: () => ({ url: '/api/v1/settings/late-entry' }),
+  },
+  'PUT /api/v1/settings/late-entry': {
+    kind: 'records',
+    untargeted: true,
+    allowed: (who) => who === 'administrator',
+    request: () => ({ url: '/api/v1/settings/late-entry', payload: { hours: 24 } }),
+  },
   'GET /api/v1/settings/legal-bases': {
     kind: 'records',
     untargeted: true,

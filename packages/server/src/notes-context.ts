@@ -16,6 +16,7 @@ import {
   appendAuditEvent,
   type CaseFacts,
   deleteDraft,
+  lateEntryHoursOf,
   listNotes,
   type NoteFacts,
   type NoteView,
@@ -171,12 +172,14 @@ export class NotesContext extends ContextBase {
       session === undefined
         ? null
         : new Date(Date.parse(session.starts_at) + session.minutes * 60_000).toISOString();
+    const lateHours =
+      (await lateEntryHoursOf(this.vault.db, this.actor.practiceId)) ?? DEFAULT_LATE_ENTRY_HOURS;
     return this.vault.db.transaction().execute(async (trx) => {
       const signed = await signNote(trx, {
         note,
         authorId: this.actor.userId,
         sessionEndsAt,
-        lateHours: DEFAULT_LATE_ENTRY_HOURS,
+        lateHours,
         now: new Date().toISOString(),
       });
       await appendAuditEvent(trx, this.event(signed.late ? 'note.sign-late' : 'note.sign', 'entry', noteId));

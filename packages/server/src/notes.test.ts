@@ -196,6 +196,28 @@ describe.each(testEngines)('session notes on $name', (engine) => {
     expect(refused.json()).toMatchObject({ clause: 'GT-38', overridable: false });
   });
 
+  it('marks late by the practice’s own setting', async () => {
+    const admin = await addStaff(t.vault, {
+      email: 'admin@example.test',
+      name: 'Admin (fictional)',
+      roles: ['administrator'],
+    });
+    expect((await as(admin)('PUT', '/settings/late-entry', { hours: 0 })).statusCode).toBe(400);
+    expect((await as(admin)('PUT', '/settings/late-entry', { hours: '2' })).statusCode).toBe(400);
+    expect((await as(me)('PUT', '/settings/late-entry', { hours: 2 })).statusCode).toBe(404);
+    expect((await as(admin)('PUT', '/settings/late-entry', { hours: 2 })).statusCode).toBe(204);
+    expect((await call('GET', '/settings/late-entry')).json()).toEqual({ hours: 2 });
+    const recent = await session(daysAgo(0.2));
+    const noteId = (
+      await call('POST', `/cases/${caseId}/notes`, {
+        sessionId: recent,
+        passages: [{ section: 'findings', html: '<p>Four hours on (fictional).</p>', attribution: [] }],
+      })
+    ).json().id;
+    expect((await call('POST', `/notes/${noteId}/sign`, {})).json()).toEqual({ late: true });
+    expect((await as(admin)('PUT', '/settings/late-entry', { hours: 24 })).statusCode).toBe(204);
+  });
+
   it('refuses bad notes with a problem document and writes nothing', async () => {
     const sessionId = await session(daysAgo(0.3));
     const draftId = (

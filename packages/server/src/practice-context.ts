@@ -8,6 +8,7 @@ import {
   type ContactDecision,
   can,
   contractToSignMessage,
+  DEFAULT_LATE_ENTRY_HOURS,
   emailDecision,
   formatDate,
   type MailSettings,
@@ -30,6 +31,7 @@ import {
   currentTemplates,
   enqueueMessage,
   findPractice,
+  lateEntryHoursOf,
   listOutbox,
   mailSettingsOf,
   type OutboxEntry,
@@ -41,6 +43,7 @@ import {
   retryMessage,
   saveTemplate,
   setCaseStatus,
+  setLateEntryHours,
   setMailSettings,
   setOrganisationConditions,
   templateById,
@@ -140,6 +143,26 @@ export class PracticeContext extends ContextBase {
         now: new Date().toISOString(),
       });
       await appendAuditEvent(trx, this.event('settings.conditions', 'practice', this.actor.practiceId));
+    });
+  }
+
+  // ------------------------------------------------------------ late entries (GT-38)
+
+  async lateEntryHours(): Promise<number> {
+    await this.require('settings.read', this.practiceResource(), 'practice', this.actor.practiceId);
+    return (await lateEntryHoursOf(this.vault.db, this.actor.practiceId)) ?? DEFAULT_LATE_ENTRY_HOURS;
+  }
+
+  async setLateEntryHours(hours: number): Promise<void> {
+    await this.require('settings.write', this.practiceResource(), 'practice', this.actor.practiceId);
+    await this.vault.db.transaction().execute(async (trx) => {
+      await setLateEntryHours(trx, {
+        practiceId: this.actor.practiceId,
+        hours,
+        userId: this.actor.userId,
+        now: new Date().toISOString(),
+      });
+      await appendAuditEvent(trx, this.event('settings.late-entry', 'practice', this.actor.practiceId));
     });
   }
 

@@ -10,6 +10,7 @@ import type { Database } from './schema.ts';
  * (GT-36d) and how e-mail leaves Alcove. The SMTP password is sealed.
  */
 const CONDITIONS_KEY = 'organisation-conditions';
+const LATE_ENTRY_KEY = 'late-entry-hours';
 const MAIL_KEY = 'mail';
 
 async function readSetting(
@@ -61,6 +62,22 @@ export async function setOrganisationConditions(
   input: { practiceId: string; conditions: string | null; userId: string; now: string },
 ): Promise<void> {
   await writeSetting(trx, { ...input, key: CONDITIONS_KEY, value: input.conditions });
+}
+
+/** Hours after a session ends beyond which a note is marked late (GT-38); undefined: Alcove's default. */
+export async function lateEntryHoursOf(
+  db: Kysely<Database>,
+  practiceId: string,
+): Promise<number | undefined> {
+  const value = await readSetting(db, practiceId, LATE_ENTRY_KEY);
+  return value === undefined ? undefined : Number(value);
+}
+
+export async function setLateEntryHours(
+  trx: Transaction<Database>,
+  input: { practiceId: string; hours: number; userId: string; now: string },
+): Promise<void> {
+  await writeSetting(trx, { ...input, key: LATE_ENTRY_KEY, value: String(input.hours) });
 }
 
 async function mailKey(db: Kysely<Database>, keyring: Keyring): Promise<Buffer> {

@@ -63,6 +63,34 @@ export const settingsRoutes: FastifyPluginAsyncZod = async (app) => {
   );
 
   app.get(
+    '/settings/late-entry',
+    {
+      schema: {
+        summary: 'Hours after a session ends beyond which its note is marked late (GT-38)',
+        tags: ['settings'],
+        response: { 200: z.strictObject({ hours: z.number().int() }) },
+      },
+    },
+    async (request) => ({ hours: await practice(request).lateEntryHours() }),
+  );
+
+  app.put(
+    '/settings/late-entry',
+    {
+      schema: {
+        summary: 'Set the hours after which a note is marked late (1 to 168; Alcove’s default is 24)',
+        tags: ['settings'],
+        body: z.strictObject({ hours: z.number().int().min(1).max(168) }),
+        response: { 204: z.null() },
+      },
+    },
+    async (request, reply) => {
+      await practice(request).setLateEntryHours(request.body.hours);
+      return reply.code(204).send(null);
+    },
+  );
+
+  app.get(
     '/settings/organisation-conditions',
     {
       schema: {

@@ -43,6 +43,7 @@ export function SettingsPage() {
       <Title order={2}>Practice settings</Title>
       <Templates />
       <Conditions editable={admin} />
+      <LateEntries editable={admin} />
       <Mail editable={admin} />
     </Stack>
   );
@@ -203,6 +204,56 @@ function Mail({ editable }: { editable: boolean }) {
           <NoticeAlert notice={notice} />
         </form>
       )}
+    </Card>
+  );
+}
+
+const lateSchema = z.object({ hours: z.number() });
+
+/** GT-38: when a note counts as late. */
+function LateEntries({ editable }: { editable: boolean }) {
+  const late = useApi('/settings/late-entry', lateSchema);
+  const [hours, setHours] = useState<number | string>(24);
+  const [notice, setNotice] = useState<Notice>(undefined);
+  const loaded = late.state === 'ready' ? late.data : undefined;
+  useEffect(() => {
+    if (loaded !== undefined) setHours(loaded.hours);
+  }, [loaded]);
+  const save = async () => {
+    setNotice(undefined);
+    try {
+      await api('PUT', '/settings/late-entry', z.null(), { body: { hours: Number(hours) } });
+      setNotice({ ok: true, text: 'Saved.' });
+    } catch (e) {
+      setNotice({ ok: false, text: describeProblem(e) });
+    }
+  };
+  return (
+    <Card withBorder padding="lg" component="section" aria-labelledby="late-title">
+      <Title order={3} size="h4" id="late-title">
+        Late notes (GT-38)
+      </Title>
+      <Text size="sm" c="dimmed" mb="sm">
+        Records are made at the time or as soon as possible afterwards. A note signed more than this many
+        hours after its session ended is marked late.
+      </Text>
+      <Group align="end">
+        <NumberInput
+          label="Hours"
+          min={1}
+          max={168}
+          value={hours}
+          onChange={setHours}
+          readOnly={!editable}
+          w={140}
+        />
+        {editable && (
+          <Button variant="default" onClick={() => void save()}>
+            Save
+          </Button>
+        )}
+      </Group>
+      <NoticeAlert notice={notice} />
     </Card>
   );
 }
