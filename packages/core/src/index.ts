@@ -18,4 +18,5 @@ export * from './notes.ts';
 export * from './problem.ts';
 export * from './profile.ts';
 export * from './records.ts';
+export * from './referrals.ts';
 export * from './structured-entries.ts';

@@ -36,6 +36,7 @@ import { portalRoutes } from './routes/portal.ts';
 import { practiceRoutes } from './routes/practices.ts';
 import { profileRoutes } from './routes/profile.ts';
 import { recordRoutes } from './routes/records.ts';
+import { referralRoutes } from './routes/referrals.ts';
 import { settingsRoutes } from './routes/settings.ts';
 import { supervisionRoutes } from './routes/supervision.ts';
 import { findNonStrictObjects } from './strict-schemas.ts';
@@ -223,6 +224,7 @@ export async function buildApp(options: AppOptions): Promise<AlcoveApp> {
       await api.register(noteRoutes);
       await api.register(supervisionRoutes);
       await api.register(disclosureRoutes);
+      await api.register(referralRoutes);
     },
     { prefix: API_PREFIX },
   );

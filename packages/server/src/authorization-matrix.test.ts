@@ -595,6 +595,47 @@ const rules: Record<string, RouteRule> = {
     allowed: (who) => who === 'client' || who === 'appropriate-adult',
     request: () => ({ url: '/api/v1/portal/disclosures' }),
   },
+  'POST /api/v1/cases/:caseId/referrals': {
+    kind: 'records',
+    // The matrix's clients have given no consent to release: the practitioner is refused by
+    // the Code (422), everyone else finds nothing.
+    allowed: practitionerOwn,
+    contentRefusal: () => 422,
+    request: (w, t) => ({
+      url: `/api/v1/cases/${w.caseId[t]}/referrals`,
+      payload: { clientId: w.client[t], to: 'Dr Matrix (fictional)', reason: 'Matrix referral (fictional)' },
+    }),
+  },
+  'GET /api/v1/cases/:caseId/referrals': {
+    kind: 'records',
+    allowed: practitionerOwn,
+    request: (w, t) => ({ url: `/api/v1/cases/${w.caseId[t]}/referrals` }),
+  },
+  'GET /api/v1/cases/:caseId/referrals/:referralId/pdf': {
+    kind: 'records',
+    // A random referral id is nobody's.
+    allowed: () => false,
+    request: (w, t) => ({
+      url: `/api/v1/cases/${w.caseId[t]}/referrals/6f1c2a4e-0000-4000-8000-000000000000/pdf`,
+    }),
+  },
+  'POST /api/v1/cases/:caseId/dual-relationships': {
+    kind: 'records',
+    allowed: practitionerOwn,
+    request: (w, t) => ({
+      url: `/api/v1/cases/${w.spareCase[t]}/dual-relationships`,
+      payload: {
+        declaredOn: '2026-11-04',
+        description: 'Met at a neighbour’s party (fictional).',
+        supervisorId: w.supervisorId,
+      },
+    }),
+  },
+  'GET /api/v1/cases/:caseId/dual-relationships': {
+    kind: 'records',
+    allowed: practitionerOwn,
+    request: (w, t) => ({ url: `/api/v1/cases/${w.caseId[t]}/dual-relationships` }),
+  },
   'GET /api/v1/clients': {
     kind: 'records',
     untargeted: true,

@@ -97,3 +97,21 @@ export function contractPdf(input: ContractPdfInput): Promise<Buffer> {
     doc.end();
   });
 }
+
+/** A letter as a PDF: its text as written, nothing added. */
+export function letterPdf(input: { title: string; author: string; text: string }): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const doc = new PDFDocument({
+      size: 'A4',
+      margin: 64,
+      info: { Title: input.title, Author: input.author, Creator: 'Alcove' },
+      lang: 'en-GB',
+    });
+    const chunks: Buffer[] = [];
+    doc.on('data', (chunk: Buffer) => chunks.push(chunk));
+    doc.on('end', () => resolve(Buffer.concat(chunks)));
+    doc.on('error', reject);
+    doc.font('Helvetica').fontSize(11).text(input.text, { paragraphGap: 4 });
+    doc.end();
+  });
+}

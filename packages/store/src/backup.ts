@@ -55,6 +55,8 @@ export const BACKUP_TABLES = [
   'outbox_message',
   'supervision_presentation',
   'disclosure',
+  'referral',
+  'dual_relationship',
   'audit_event',
   'audit_head',
   'audit_checkpoint',

@@ -17,6 +17,7 @@ export * from './portal.ts';
 export * from './practices.ts';
 export * from './profiles.ts';
 export * from './records.ts';
+export * from './referrals.ts';
 export type { Database, UnlockMethod } from './schema.ts';
 export * from './sessions.ts';
 export * from './settings.ts';

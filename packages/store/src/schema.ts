@@ -389,6 +389,31 @@ export interface DisclosureTable {
   created_at: string;
 }
 
+export interface ReferralTable {
+  id: string;
+  practice_id: string;
+  case_id: string;
+  client_id: string;
+  consent_id: string;
+  /** The letter as written, sealed under the client's participant key in the case. */
+  letter_sealed: string;
+  written_by: string;
+  written_at: string;
+}
+
+export interface DualRelationshipTable {
+  id: string;
+  practice_id: string;
+  case_id: string;
+  declared_on: string;
+  fees_stop_on: string;
+  description_sealed: string;
+  supervisor_id: string;
+  presentation_id: string;
+  declared_by: string;
+  created_at: string;
+}
+
 export interface Database {
   practice: PracticeTable;
   keyring_unlock: KeyringUnlockTable;
@@ -424,4 +449,6 @@ export interface Database {
   outbox_message: OutboxMessageTable;
   supervision_presentation: SupervisionPresentationTable;
   disclosure: DisclosureTable;
+  referral: ReferralTable;
+  dual_relationship: DualRelationshipTable;
 }

@@ -66,7 +66,12 @@ const statuses: Record<string, Status> = {
     note: 'A client’s assessment has a field for each factor GT-21a names (history, symptoms, psychological, spiritual, social and cultural factors, their views and values); presenting concerns and history are required.',
   },
   'GT-21b': conduct(),
-  'GT-21c': planned('The clinical record: referral letters.'),
+  'GT-21c': {
+    status: 'enforced',
+    rules: ['referral-with-consent'],
+    tests: ['refuses a referral letter without the client’s own consent to release (PG5-1, GT-21c)'],
+    note: 'Referral letters are generated from the client’s own record (name, date of birth, their assessment) with their consent, and kept with their material.',
+  },
   'GT-22': conduct(),
   'GT-22a': conduct(),
   'GT-22b': conduct(),
@@ -117,8 +122,14 @@ const statuses: Record<string, Status> = {
     tests: ['asks for a recorded decision when the candidate matches a client (GT-32)'],
   },
   'GT-33': conduct(),
-  'GT-34': planned('Supervision: a declared dual relationship is reported to the supervisor.'),
-  'GT-35': planned('Supervision and invoicing: fees stop and a referral opens.'),
+  'GT-34': {
+    status: 'recorded',
+    note: 'Declaring a dual relationship presents it to the chosen supervisor under the case’s pseudonym at once.',
+  },
+  'GT-35': {
+    status: 'recorded',
+    note: 'A declared dual relationship records the day fees stop (invoicing honours it), moves the case to its ending, and shows a referral still to make until one is written.',
+  },
   'GT-36': {
     status: 'enforced',
     rules: ['contract-before-therapy'],

@@ -22,6 +22,7 @@ export const commandRuleIds = [
   'contract-template-sections',
   'note-after-the-session',
   'presentation-without-identity',
+  'referral-with-consent',
 ] as const;
 
 export interface Refusal {

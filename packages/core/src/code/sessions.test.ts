@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { missingSections, STANDARD_TEMPLATE } from '../contract-template.ts';
-import { noteGate, presentationGate, sessionGate, signatureGate, templateGate } from './sessions.ts';
+import {
+  noteGate,
+  presentationGate,
+  referralGate,
+  sessionGate,
+  signatureGate,
+  templateGate,
+} from './sessions.ts';
 
 describe('the contract gate', () => {
   it('refuses therapy with no contract under GT-36, with no override', () => {
@@ -97,5 +104,14 @@ describe('presenting a case to supervision (PG5-5)', () => {
     expect(presentationGate('<p>Partner A withdraws.</p>', [{ name: 'Partner Ash (fictional)' }])).toEqual(
       [],
     );
+  });
+});
+
+describe('referrals (GT-21c)', () => {
+  it('refuses a referral letter without the client’s own consent to release (PG5-1, GT-21c)', () => {
+    expect(referralGate(false)).toMatchObject([
+      { rule: 'referral-with-consent', overridable: false, clause: { id: 'PG5-1' } },
+    ]);
+    expect(referralGate(true)).toEqual([]);
   });
 });

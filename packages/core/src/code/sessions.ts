@@ -172,3 +172,21 @@ export function presentationGate(
     },
   ];
 }
+
+/**
+ * PG5-1, GT-21c: a referral letter releases a client's information to another
+ * practitioner, so it is written only with that client's own consent to release to a third
+ * party, in force today. One partner's consent never covers the other.
+ */
+export function referralGate(consentInForce: boolean): GateRefusal[] {
+  if (consentInForce) return [];
+  return [
+    {
+      rule: 'referral-with-consent',
+      clause: entry('PG5-1'),
+      overridable: false,
+      detail:
+        'Record the client’s consent to release their information to a third party (a consent of their own, in force today) before writing the referral.',
+    },
+  ];
+}

@@ -8,6 +8,7 @@ import * as m0006 from './0006-portal-and-outbox.ts';
 import * as m0007 from './0007-clinical-notes.ts';
 import * as m0008 from './0008-supervision.ts';
 import * as m0009 from './0009-disclosures.ts';
+import * as m0010 from './0010-referrals-and-dual-relationships.ts';
 
 /**
  * The one migration set, for both engines, in order. Names sort in the order they run;
@@ -23,4 +24,5 @@ export const migrations: Record<string, Migration> = {
   '0007-clinical-notes': m0007,
   '0008-supervision': m0008,
   '0009-disclosures': m0009,
+  '0010-referrals-and-dual-relationships': m0010,
 };

@@ -1,0 +1,182 @@
+import {
+  AlcoveError,
+  ClauseRefusalError,
+  Confidential,
+  presentationGate,
+  referralGate,
+  referralLetter,
+  textToHtml,
+} from '@alcove/core';
+import {
+  appendAuditEvent,
+  consentsOf,
+  type DualRelationshipView,
+  declareDualRelationship,
+  dualRelationshipsOf,
+  listNotes,
+  presentCase,
+  type ReferralView,
+  readClientIdentities,
+  recordAuditEvent,
+  referralsOf,
+  setCaseStatus,
+  supervisorIds,
+  writeReferral,
+} from '@alcove/store';
+import { ContextBase } from './context-base.ts';
+
+const plain = (html: string) =>
+  html
+    .replace(/<br>/g, '\n')
+    .replace(/<\/p>/g, '\n\n')
+    .replace(/<[^>]*>/g, '')
+    .replaceAll('&lt;', '<')
+    .replaceAll('&gt;', '>')
+    .replaceAll('&amp;', '&')
+    .trim();
+
+/** Referral letters (GT-21c) and declared dual relationships (GT-34, GT-35). */
+export class ReferralsContext extends ContextBase {
+  async write(
+    caseId: string,
+    input: { clientId: string; to: string; reason: string },
+  ): Promise<{ id: string }> {
+    const facts = await this.requireCase(caseId, 'case.manage');
+    const participant = facts.participants.find((p) => p.clientId === input.clientId);
+    if (participant === undefined) {
+      throw new AlcoveError('validation-failed', 'Refer a client of this case.', [
+        { location: 'body', pointer: '/clientId', detail: 'Not a client of this case' },
+      ]);
+    }
+    const today = this.today();
+    const consent = (
+      await consentsOf(this.vault.db, this.vault.keyring, this.actor.practiceId, input.clientId, today)
+    ).find((c) => c.type === 'third-party-release' && (c.caseId === null || c.caseId === caseId));
+    const refusal = referralGate(consent !== undefined)[0];
+    if (refusal !== undefined || consent === undefined) {
+      if (refusal !== undefined) {
+        await recordAuditEvent(
+          this.vault.db,
+          this.event(`code.refused:${refusal.clause.id}`, 'case', caseId, 'denied'),
+        );
+        throw new ClauseRefusalError(refusal);
+      }
+      throw new AlcoveError('conflict');
+    }
+    const identity = (await readClientIdentities(this.vault, this.actor.practiceId, [input.clientId]))
+      .get(input.clientId)
+      ?.reveal();
+    if (identity === undefined)
+      throw new AlcoveError('conflict', 'This client’s details can no longer be read.');
+    // Only this client's own assessment: never another client's material.
+    const assessment = (
+      await listNotes(this.vault.db, this.vault.keyring, this.actor.practiceId, caseId, this.actor.userId)
+    )
+      .filter((n) => n.kind === 'assessment' && n.status === 'signed')
+      .filter((n) =>
+        n.passages.every((p) => p.attribution.length === 1 && p.attribution[0] === participant.id),
+      )
+      .at(-1);
+    const field = (id: string) => {
+      const passage = assessment?.passages.find((p) => p.section === id);
+      return passage?.text == null ? undefined : plain(passage.text.reveal());
+    };
+    const letter = referralLetter({
+      practiceName: await this.practiceName(),
+      practitionerName: await this.userName(this.actor.userId),
+      to: input.to,
+      clientName: identity.name,
+      dateOfBirth: identity.dateOfBirth,
+      reason: input.reason,
+      presenting: field('presenting'),
+      otherTreatments: field('other-treatments'),
+      consentGivenOn: consent.givenOn,
+      today,
+    });
+    return this.vault.db.transaction().execute(async (trx) => {
+      const created = await writeReferral(trx, this.vault.keyring, {
+        practiceId: this.actor.practiceId,
+        caseId,
+        clientId: input.clientId,
+        consentId: consent.id,
+        letter: new Confidential(letter),
+        writtenBy: this.actor.userId,
+        now: new Date().toISOString(),
+      });
+      await appendAuditEvent(trx, this.event('referral.write', 'client', input.clientId));
+      return created;
+    });
+  }
+
+  async list(caseId: string): Promise<ReferralView[]> {
+    await this.requireCase(caseId, 'case.read');
+    const list = await referralsOf(this.vault.db, this.vault.keyring, this.actor.practiceId, caseId);
+    await recordAuditEvent(this.vault.db, this.event('referral.read', 'case', caseId));
+    return list;
+  }
+
+  /**
+   * Declares a relationship other than the clinical one (GT-34): presented to the
+   * supervisor at once under the case's pseudonym, fees stop from that day, and the case
+   * moves to its ending with a referral to make (GT-35).
+   */
+  async declareDual(
+    caseId: string,
+    input: { declaredOn: string; description: string; supervisorId: string },
+  ): Promise<{ id: string }> {
+    const facts = await this.requireCase(caseId, 'case.manage');
+    if (!(await supervisorIds(this.vault.db, this.actor.practiceId)).includes(input.supervisorId)) {
+      throw new AlcoveError('validation-failed', 'Tell one of the practice’s supervisors.', [
+        { location: 'body', pointer: '/supervisorId', detail: 'Not a supervisor of this practice' },
+      ]);
+    }
+    if (input.declaredOn > this.today()) {
+      throw new AlcoveError('validation-failed', 'A relationship is declared once it has occurred.', [
+        { location: 'body', pointer: '/declaredOn', detail: 'This day has not come yet' },
+      ]);
+    }
+    const material = textToHtml(
+      `A relationship other than the clinical one has been declared on this case (GT-34).\n\n${input.description}`,
+    );
+    const identities = await readClientIdentities(
+      this.vault,
+      this.actor.practiceId,
+      facts.participants.map((p) => p.clientId),
+    );
+    const refusal = presentationGate(
+      material,
+      [...identities.values()].map((i) => i.reveal()),
+    )[0];
+    if (refusal !== undefined) throw new ClauseRefusalError(refusal);
+    return this.vault.db.transaction().execute(async (trx) => {
+      const now = new Date().toISOString();
+      const presentation = await presentCase(trx, this.vault.keyring, {
+        practiceId: this.actor.practiceId,
+        caseId,
+        practitionerId: this.actor.userId,
+        supervisorId: input.supervisorId,
+        presentedOn: input.declaredOn,
+        material: new Confidential(material),
+        now,
+      });
+      const declared = await declareDualRelationship(trx, this.vault.keyring, {
+        practiceId: this.actor.practiceId,
+        caseId,
+        declaredOn: input.declaredOn,
+        description: new Confidential(input.description),
+        supervisorId: input.supervisorId,
+        presentationId: presentation.id,
+        declaredBy: this.actor.userId,
+        now,
+      });
+      await setCaseStatus(trx, { caseId, to: 'ending', now, auto: true });
+      await appendAuditEvent(trx, this.event('case.dual-relationship', 'case', caseId));
+      return declared;
+    });
+  }
+
+  async dualRelationships(caseId: string): Promise<DualRelationshipView[]> {
+    await this.requireCase(caseId, 'case.read');
+    return dualRelationshipsOf(this.vault.db, this.vault.keyring, this.actor.practiceId, caseId);
+  }
+}
