@@ -187,6 +187,29 @@ describe('session notes in Chromium', () => {
     await notes.getByText('Disclosed to the duty social worker (fictional).').waitFor();
     await expectNoAxeViolations(page);
     await notes.screenshot({ path: path.join(screenshots, 'notes-with-risk.png') });
+
+    // A referral needs the client's own consent to release (PG5-1); a dual relationship is declared.
+    const referrals = page.locator('section[aria-labelledby="referrals-title"]');
+    await referrals.getByLabel('Refer').click();
+    await page.getByRole('option', { name: /^Partner A/ }).click();
+    await referrals.getByLabel('To').fill('Dr Hollis (fictional)');
+    await referrals.getByLabel('Reason').fill('A medical review (fictional).');
+    await referrals.getByRole('button', { name: 'Write the referral letter' }).click();
+    await referrals
+      .getByRole('alert')
+      .getByText(/^PG5-1: Record the client’s consent/)
+      .waitFor();
+    await referrals.getByRole('button', { name: 'Declare a dual relationship' }).click();
+    await referrals.getByLabel('Tell which supervisor').click();
+    await page.getByRole('option', { name: 'Supervisor Vale (fictional)' }).click();
+    await referrals
+      .getByLabel(/^What the other relationship is/)
+      .fill('Partner A joined my choir (fictional).');
+    await referrals.getByRole('button', { name: /^Declare it/ }).click();
+    await referrals.getByText(/^Your supervisor was told\. Fees stop from /).waitFor();
+    await page.getByTestId('case-status').getByText('Ending').waitFor();
+    await expectNoAxeViolations(page);
+    await referrals.screenshot({ path: path.join(screenshots, 'referrals.png') });
     await page.close();
   });
 });

@@ -24,6 +24,7 @@ import { Failure, Loading } from '../shell/status.tsx';
 import { useApi } from '../use-api.ts';
 import { CaseDisclosures } from './disclosures.tsx';
 import { CaseNotes } from './notes.tsx';
+import { CaseReferrals } from './referrals.tsx';
 import { PresentToSupervision } from './supervision.tsx';
 
 const caseSchema = z.object({
@@ -102,6 +103,7 @@ export function CasePage() {
       />
       <CaseDisclosures caseId={c.id} participants={c.participants} />
       <PresentToSupervision caseId={c.id} />
+      <CaseReferrals caseId={c.id} participants={c.participants} onCaseChanged={theCase.reload} />
       <Sessions
         caseId={c.id}
         sessions={c.sessions}
