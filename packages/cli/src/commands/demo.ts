@@ -399,6 +399,30 @@ async function seedDemo(store: Store, key: Buffer): Promise<void> {
         },
       ],
     });
+    await addEntry(trx, keyring, {
+      practiceId,
+      theCase: couple,
+      authorId: practitionerId,
+      kind: 'risk',
+      occurredAt: '2026-11-03T11:30:00Z',
+      passages: [
+        { section: 'level', text: t('<p>Low, to no one (fictional).</p>'), attribution: [] },
+        {
+          section: 'concerns',
+          text: t(
+            '<p>Raised voices at home during arguments; no threats or violence reported (fictional).</p>',
+          ),
+          attribution: [],
+        },
+        {
+          section: 'steps',
+          text: t(
+            '<p>Asked each partner alone about safety at home; agreed to ask again each month (fictional).</p>',
+          ),
+          attribution: [],
+        },
+      ],
+    });
     await presentCase(trx, keyring, {
       practiceId,
       caseId: couple.caseId,
