@@ -510,6 +510,20 @@ const rules: Record<string, RouteRule> = {
       },
     }),
   },
+  'POST /api/v1/supervision/sessions': {
+    kind: 'records',
+    untargeted: true,
+    allowed: (who) => who === 'practitioner',
+    // The matrix's practitioner names no supervisor in their record: refused under GT-64.
+    contentRefusal: () => 422,
+    request: () => ({ url: '/api/v1/supervision/sessions', payload: { heldOn: '2026-11-02', minutes: 60 } }),
+  },
+  'GET /api/v1/supervision/sessions': {
+    kind: 'records',
+    untargeted: true,
+    allowed: (who) => who === 'practitioner',
+    request: () => ({ url: '/api/v1/supervision/sessions' }),
+  },
   'GET /api/v1/supervision/supervisors': {
     kind: 'records',
     untargeted: true,

@@ -102,7 +102,10 @@ export class NotesContext extends ContextBase {
       facts.caseId,
       this.actor.userId,
     );
+    // Every view is on each client's access history.
     await recordAuditEvent(this.vault.db, this.event('note.list', 'case', caseId));
+    for (const p of facts.participants)
+      await recordAuditEvent(this.vault.db, this.event('note.read', 'client', p.clientId));
     return notes;
   }
 

@@ -3,15 +3,20 @@ import {
   ClauseRefusalError,
   Confidential,
   presentationGate,
+  type Resource,
   richTextProblems,
+  supervisionLogGate,
 } from '@alcove/core';
 import {
   appendAuditEvent,
+  currentProfile,
   type Presentation,
   presentations,
   presentCase,
   readClientIdentities,
   recordAuditEvent,
+  recordSupervisionSession,
+  supervisionSessionsOf,
   supervisorIds,
   userNames,
 } from '@alcove/store';
@@ -91,6 +96,44 @@ export class SupervisionContext extends ContextBase {
       practitionerId: this.actor.userId,
     });
     return mine.filter((p) => p.caseId === caseId);
+  }
+
+  #own(): Resource {
+    return { type: 'account', userId: this.actor.userId };
+  }
+
+  /** Logs a supervision session with the supervisor the professional record names (GT-64). */
+  async logSession(input: { heldOn: string; minutes: number }): Promise<{ id: string }> {
+    await this.require('profile.manage', this.#own(), 'profile', this.actor.userId);
+    if (input.heldOn > this.today()) {
+      throw new AlcoveError('validation-failed', 'A session is logged once it has been held.', [
+        { location: 'body', pointer: '/heldOn', detail: 'This day has not come yet' },
+      ]);
+    }
+    const supervisor = (await currentProfile(this.vault.db, this.actor.practiceId, this.actor.userId)).details
+      .supervisor;
+    const refusal = supervisionLogGate(supervisor != null)[0];
+    if (refusal !== undefined || supervisor == null) {
+      if (refusal !== undefined) throw new ClauseRefusalError(refusal);
+      throw new AlcoveError('conflict');
+    }
+    return this.vault.db.transaction().execute(async (trx) => {
+      const created = await recordSupervisionSession(trx, {
+        practiceId: this.actor.practiceId,
+        practitionerId: this.actor.userId,
+        heldOn: input.heldOn,
+        minutes: input.minutes,
+        supervisorName: supervisor.name,
+        now: new Date().toISOString(),
+      });
+      await appendAuditEvent(trx, this.event('supervision.log', 'profile', this.actor.userId));
+      return created;
+    });
+  }
+
+  async sessions() {
+    await this.require('profile.manage', this.#own(), 'profile', this.actor.userId);
+    return supervisionSessionsOf(this.vault.db, this.actor.practiceId, this.actor.userId);
   }
 
   /** The supervisor's view: pseudonyms and presented material, with who presented them. */

@@ -1,3 +1,5 @@
+import { emptyProfile } from '@alcove/core';
+import { saveProfile } from '@alcove/store';
 import { testEngines } from '@alcove/store/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addStaff, bearer, startTestApp, type TestApp, type TestStaff } from './testing/app.ts';
@@ -120,5 +122,54 @@ describe.each(testEngines)('supervision under pseudonyms on $name', (engine) => 
     }
     const mine = (await as(me)('GET', `/cases/${caseId}/presentations`)).json().presentations;
     expect(mine).toHaveLength(1);
+  });
+
+  it('logs supervision sessions with the supervisor the record names, and their hours (GT-64)', async () => {
+    const refused = await as(me)('POST', '/supervision/sessions', { heldOn: '2026-11-10', minutes: 60 });
+    expect(refused.statusCode).toBe(422);
+    expect(refused.json()).toMatchObject({ clause: 'GT-64' });
+    await t.vault.db.transaction().execute((trx) =>
+      saveProfile(
+        trx,
+        t.vault.practice.id,
+        me.userId,
+        {
+          ...emptyProfile,
+          details: {
+            ...emptyProfile.details,
+            supervisor: {
+              name: 'Supervisor Vale (fictional)',
+              since: '2020-01-01',
+              experiencedWithYoungOrVulnerable: false,
+            },
+          },
+        },
+        new Date().toISOString(),
+      ),
+    );
+    expect(
+      (await as(me)('POST', '/supervision/sessions', { heldOn: '2099-01-01', minutes: 60 })).statusCode,
+    ).toBe(400);
+    expect(
+      (await as(me)('POST', '/supervision/sessions', { heldOn: '2026-11-10', minutes: 5 })).statusCode,
+    ).toBe(400);
+    expect(
+      (await as(supervisor)('POST', '/supervision/sessions', { heldOn: '2026-11-10', minutes: 60 }))
+        .statusCode,
+    ).toBe(404);
+    for (const [heldOn, minutes] of [
+      ['2026-11-10', 90],
+      ['2026-10-10', 60],
+      ['2025-12-01', 60],
+    ] as const) {
+      expect((await as(me)('POST', '/supervision/sessions', { heldOn, minutes })).statusCode).toBe(201);
+    }
+    const log = (await as(me)('GET', '/supervision/sessions')).json();
+    expect(log.hoursByYear).toEqual({ '2026': 2.5, '2025': 1 });
+    expect(log.sessions[0]).toMatchObject({
+      heldOn: '2026-11-10',
+      minutes: 90,
+      supervisorName: 'Supervisor Vale (fictional)',
+    });
   });
 });

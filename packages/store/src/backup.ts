@@ -57,6 +57,7 @@ export const BACKUP_TABLES = [
   'disclosure',
   'referral',
   'dual_relationship',
+  'supervision_session',
   'audit_event',
   'audit_head',
   'audit_checkpoint',

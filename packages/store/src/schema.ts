@@ -414,6 +414,16 @@ export interface DualRelationshipTable {
   created_at: string;
 }
 
+export interface SupervisionSessionTable {
+  id: string;
+  practice_id: string;
+  practitioner_id: string;
+  held_on: string;
+  minutes: number;
+  supervisor_name: string;
+  created_at: string;
+}
+
 export interface Database {
   practice: PracticeTable;
   keyring_unlock: KeyringUnlockTable;
@@ -451,4 +461,5 @@ export interface Database {
   disclosure: DisclosureTable;
   referral: ReferralTable;
   dual_relationship: DualRelationshipTable;
+  supervision_session: SupervisionSessionTable;
 }

@@ -123,6 +123,53 @@ export async function presentations(
   });
 }
 
+export async function recordSupervisionSession(
+  trx: Transaction<Database>,
+  input: {
+    practiceId: string;
+    practitionerId: string;
+    heldOn: string;
+    minutes: number;
+    supervisorName: string;
+    now: string;
+  },
+): Promise<{ id: string }> {
+  const id = newId();
+  await trx
+    .insertInto('supervision_session')
+    .values({
+      id,
+      practice_id: input.practiceId,
+      practitioner_id: input.practitionerId,
+      held_on: input.heldOn,
+      minutes: input.minutes,
+      supervisor_name: input.supervisorName,
+      created_at: input.now,
+    })
+    .execute();
+  return { id };
+}
+
+export async function supervisionSessionsOf(
+  db: Kysely<Database>,
+  practiceId: string,
+  practitionerId: string,
+): Promise<{ id: string; heldOn: string; minutes: number; supervisorName: string }[]> {
+  const rows = await db
+    .selectFrom('supervision_session')
+    .selectAll()
+    .where('practice_id', '=', practiceId)
+    .where('practitioner_id', '=', practitionerId)
+    .orderBy('held_on', 'desc')
+    .execute();
+  return rows.map((r) => ({
+    id: r.id,
+    heldOn: r.held_on,
+    minutes: r.minutes,
+    supervisorName: r.supervisor_name,
+  }));
+}
+
 /** The practice's supervisor accounts, for a practitioner to choose whom they present to. */
 export async function supervisorIds(db: Kysely<Database>, practiceId: string): Promise<string[]> {
   const rows = await db

@@ -241,8 +241,12 @@ const statuses: Record<string, Status> = {
   'GT-63': planned('Supervision: supervision of staff an organisation manages.'),
   'GT-64': {
     status: 'checked',
-    rules: ['supervisor-in-place'],
-    tests: ['supervisor-in-place: no supervisor is a finding'],
+    rules: ['supervisor-in-place', 'supervision-with-named-supervisor'],
+    tests: [
+      'supervisor-in-place: no supervisor is a finding',
+      'logs supervision only with the supervisor the record names (GT-64)',
+    ],
+    note: 'Supervision sessions are logged with their length and the supervisor the record named that day; the hours this year show on the obligations page.',
   },
   'GT-65': {
     status: 'enforced',

@@ -23,6 +23,7 @@ export const commandRuleIds = [
   'note-after-the-session',
   'presentation-without-identity',
   'referral-with-consent',
+  'supervision-with-named-supervisor',
 ] as const;
 
 export interface Refusal {

@@ -6,6 +6,7 @@ import {
   referralGate,
   sessionGate,
   signatureGate,
+  supervisionLogGate,
   templateGate,
 } from './sessions.ts';
 
@@ -113,5 +114,12 @@ describe('referrals (GT-21c)', () => {
       { rule: 'referral-with-consent', overridable: false, clause: { id: 'PG5-1' } },
     ]);
     expect(referralGate(true)).toEqual([]);
+  });
+});
+
+describe('the supervision log (GT-64)', () => {
+  it('logs supervision only with the supervisor the record names (GT-64)', () => {
+    expect(supervisionLogGate(false)).toMatchObject([{ clause: { id: 'GT-64' }, overridable: false }]);
+    expect(supervisionLogGate(true)).toEqual([]);
   });
 });

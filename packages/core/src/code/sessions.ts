@@ -190,3 +190,16 @@ export function referralGate(consentInForce: boolean): GateRefusal[] {
     },
   ];
 }
+
+/** GT-64: supervision is logged with the experienced, qualified supervisor the record names. */
+export function supervisionLogGate(supervisorNamed: boolean): GateRefusal[] {
+  if (supervisorNamed) return [];
+  return [
+    {
+      rule: 'supervision-with-named-supervisor',
+      clause: entry('GT-64'),
+      overridable: false,
+      detail: 'Name your supervisor in your professional record before logging supervision with them.',
+    },
+  ];
+}

@@ -22,6 +22,51 @@ export const supervisionRoutes: FastifyPluginAsyncZod = async (app) => {
   );
 
   app.post(
+    '/supervision/sessions',
+    {
+      schema: {
+        summary: 'Log a supervision session with the supervisor your record names (GT-64)',
+        tags: ['supervision'],
+        body: z.strictObject({ heldOn: z.iso.date(), minutes: z.number().int().min(10).max(600) }),
+        response: { 201: z.strictObject({ id: z.string() }) },
+      },
+    },
+    async (request, reply) => reply.code(201).send(await supervision(request).logSession(request.body)),
+  );
+
+  app.get(
+    '/supervision/sessions',
+    {
+      schema: {
+        summary: 'Your supervision sessions, newest first, with the hours in each year',
+        tags: ['supervision'],
+        response: {
+          200: z.strictObject({
+            sessions: z.array(
+              z.strictObject({
+                id: z.string(),
+                heldOn: z.iso.date(),
+                minutes: z.number().int(),
+                supervisorName: z.string(),
+              }),
+            ),
+            hoursByYear: z.record(z.string(), z.number()),
+          }),
+        },
+      },
+    },
+    async (request) => {
+      const sessions = await supervision(request).sessions();
+      const hoursByYear: Record<string, number> = {};
+      for (const s of sessions) {
+        const year = s.heldOn.slice(0, 4);
+        hoursByYear[year] = Math.round(((hoursByYear[year] ?? 0) + s.minutes / 60) * 100) / 100;
+      }
+      return { sessions, hoursByYear };
+    },
+  );
+
+  app.post(
     '/cases/:caseId/presentations',
     {
       schema: {

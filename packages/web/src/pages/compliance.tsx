@@ -8,14 +8,17 @@ import {
   Card,
   Group,
   List,
+  NumberInput,
   SimpleGrid,
   Stack,
   Text,
+  TextInput,
   Title,
 } from '@mantine/core';
 import { useState } from 'react';
 import { Link } from 'react-router';
 import { z } from 'zod';
+import { api, describeProblem } from '../api.ts';
 import { Failure, Loading } from '../shell/status.tsx';
 import { useApi } from '../use-api.ts';
 
@@ -173,6 +176,7 @@ export function CompliancePage() {
           </Stack>
         </Card>
       </SimpleGrid>
+      <SupervisionLog />
     </Stack>
   );
 }
@@ -197,5 +201,68 @@ function ClauseText({ id, text }: { id: string; text: string }) {
         </Text>
       )}
     </Stack>
+  );
+}
+
+const supervisionSchema = z.object({
+  sessions: z.array(
+    z.object({ id: z.string(), heldOn: z.string(), minutes: z.number(), supervisorName: z.string() }),
+  ),
+  hoursByYear: z.record(z.string(), z.number()),
+});
+
+/** GT-64: supervision sessions with their length, with the supervisor the record names. */
+function SupervisionLog() {
+  const log = useApi('/supervision/sessions', supervisionSchema);
+  const [heldOn, setHeldOn] = useState(new Date().toLocaleDateString('sv-SE', { timeZone: 'Europe/London' }));
+  const [minutes, setMinutes] = useState<number | string>(60);
+  const [error, setError] = useState<string | undefined>(undefined);
+  const year = new Date().toLocaleDateString('sv-SE', { timeZone: 'Europe/London' }).slice(0, 4);
+  const add = async () => {
+    setError(undefined);
+    try {
+      await api('POST', '/supervision/sessions', z.object({ id: z.string() }), {
+        body: { heldOn, minutes: Number(minutes) },
+      });
+      log.reload();
+    } catch (e) {
+      setError(describeProblem(e));
+    }
+  };
+  return (
+    <Card withBorder padding="lg" component="section" aria-labelledby="supervision-log">
+      <Title order={3} size="h4" id="supervision-log" mb="xs">
+        Supervision log (GT-64)
+      </Title>
+      {log.state === 'ready' && (
+        <>
+          <Text size="sm" mb="xs">
+            {log.data.hoursByYear[year] ?? 0} hours of supervision in {year}.
+          </Text>
+          {log.data.sessions.slice(0, 6).map((s) => (
+            <Text size="sm" key={s.id}>
+              {formatDate(`${s.heldOn}T12:00:00Z`)}: {s.minutes} minutes with {s.supervisorName}
+            </Text>
+          ))}
+        </>
+      )}
+      <Group align="end" mt="sm">
+        <TextInput
+          label="Held on"
+          type="date"
+          value={heldOn}
+          onChange={(e) => setHeldOn(e.currentTarget.value)}
+        />
+        <NumberInput label="Minutes" min={10} max={600} value={minutes} onChange={setMinutes} w={120} />
+        <Button variant="default" onClick={() => void add()}>
+          Log the session
+        </Button>
+      </Group>
+      {error !== undefined && (
+        <Alert color="red" role="alert" mt="sm">
+          {error}
+        </Alert>
+      )}
+    </Card>
   );
 }
