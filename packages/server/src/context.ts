@@ -30,6 +30,7 @@ import {
   type ProfileDetails,
   type Resource,
   refusalsForDetails,
+  richTextProblems,
   type SessionKind,
   sessionGate,
   signatureGate,
@@ -838,8 +839,23 @@ export class RequestContext extends ContextBase {
     });
   }
 
+  /** An entry written and signed at once (API clients); its markup keeps to the notes' allow-list. */
   async addEntry(caseId: string, entry: NewEntry): Promise<{ id: string }> {
     const facts = await this.requireCase(caseId, 'entry.create');
+    const markup = entry.passages.flatMap((p, i) =>
+      richTextProblems(p.text).map((detail) => ({
+        location: 'body' as const,
+        pointer: `/passages/${i}/text`,
+        detail,
+      })),
+    );
+    if (markup.length > 0) {
+      throw new AlcoveError(
+        'validation-failed',
+        'The entry holds markup that is not allowed; nothing was written.',
+        markup,
+      );
+    }
     return this.vault.db.transaction().execute(async (trx) => {
       const created = await addEntry(trx, this.vault.keyring, {
         practiceId: this.actor.practiceId,

@@ -189,6 +189,17 @@ describe.each(testEngines)('records through the API on $name', (engine) => {
         400,
       ],
       [
+        'an entry with a script in it',
+        'POST',
+        `/cases/${caseId}/entries`,
+        {
+          kind: 'session-note',
+          occurredAt: '2026-11-20T10:00:00Z',
+          passages: [{ text: '<p>x</p><script>alert(1)</script>', attribution: [] }],
+        },
+        400,
+      ],
+      [
         'an entry with no passages',
         'POST',
         `/cases/${caseId}/entries`,
