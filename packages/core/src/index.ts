@@ -19,4 +19,5 @@ export * from './problem.ts';
 export * from './profile.ts';
 export * from './records.ts';
 export * from './referrals.ts';
+export * from './releases.ts';
 export * from './structured-entries.ts';
