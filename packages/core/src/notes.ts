@@ -82,3 +82,20 @@ export const newAddendumSchema = z.strictObject({
   reason: z.string().trim().min(3).max(2000),
   passages: z.array(notePassageSchema).min(1).max(500),
 });
+
+/** Allow-listed markup as plain text: paragraphs and line breaks kept, entities undone. */
+export function htmlToText(html: string): string {
+  return html
+    .replace(/<br\s*\/?>/g, '\n')
+    .replace(/<\/(p|li|blockquote)>/g, '\n\n')
+    .replace(/<li>/g, '• ')
+    .replace(/<[^>]*>/g, '')
+    .replaceAll('&lt;', '<')
+    .replaceAll('&gt;', '>')
+    .replaceAll('&quot;', '"')
+    .replaceAll('&#39;', "'")
+    .replaceAll('&nbsp;', ' ')
+    .replaceAll('&amp;', '&')
+    .replace(/\n{3,}/g, '\n\n')
+    .trim();
+}

@@ -154,6 +154,8 @@ export function redactIdentifiers(text: string, people: readonly PersonToHide[])
         marker,
       );
     }
+    // A full name becomes one marker, not one per part.
+    out = out.replace(new RegExp(`${escapeRegExp(marker)}(?:\\s+${escapeRegExp(marker)})+`, 'g'), marker);
   }
   return out;
 }

@@ -37,6 +37,7 @@ import { practiceRoutes } from './routes/practices.ts';
 import { profileRoutes } from './routes/profile.ts';
 import { recordRoutes } from './routes/records.ts';
 import { referralRoutes } from './routes/referrals.ts';
+import { releaseRoutes } from './routes/releases.ts';
 import { settingsRoutes } from './routes/settings.ts';
 import { supervisionRoutes } from './routes/supervision.ts';
 import { findNonStrictObjects } from './strict-schemas.ts';
@@ -225,6 +226,7 @@ export async function buildApp(options: AppOptions): Promise<AlcoveApp> {
       await api.register(supervisionRoutes);
       await api.register(disclosureRoutes);
       await api.register(referralRoutes);
+      await api.register(releaseRoutes);
     },
     { prefix: API_PREFIX },
   );

@@ -15,6 +15,7 @@ import {
   insertPractice,
   openCase,
   recordSession,
+  registerRequest,
   setMailSettings,
 } from '@alcove/store';
 import { testEngines } from '@alcove/store/testing';
@@ -50,6 +51,8 @@ interface World {
   session: Record<Target, string>;
   notes: Record<Target, { draft: string; discard: string; toSign: string; signed: string }>;
   supervisorId: string;
+  /** Requests for records: one to preview, one to issue. */
+  requests: Record<Target, { preview: string; issue: string }>;
 }
 
 interface RouteRule {
@@ -650,6 +653,55 @@ const rules: Record<string, RouteRule> = {
     allowed: practitionerOwn,
     request: (w, t) => ({ url: `/api/v1/cases/${w.caseId[t]}/dual-relationships` }),
   },
+  'POST /api/v1/release-requests': {
+    kind: 'records',
+    allowed: practitionerOwn,
+    request: (w, t) => ({
+      url: '/api/v1/release-requests',
+      payload: { clientId: w.client[t], basis: 'subject-access', receivedOn: '2026-11-02' },
+    }),
+  },
+  'GET /api/v1/release-requests': {
+    kind: 'records',
+    untargeted: true,
+    allowed: (who) => who === 'practitioner' || who === 'administrator',
+    request: () => ({ url: '/api/v1/release-requests' }),
+  },
+  'POST /api/v1/release-requests/:requestId/preview': {
+    kind: 'records',
+    allowed: practitionerOwn,
+    request: (w, t) => ({ url: `/api/v1/release-requests/${w.requests[t].preview}/preview`, payload: {} }),
+  },
+  'POST /api/v1/release-requests/:requestId/issue': {
+    kind: 'records',
+    allowed: practitionerOwn,
+    request: (w, t) => ({ url: `/api/v1/release-requests/${w.requests[t].issue}/issue`, payload: {} }),
+  },
+  'GET /api/v1/releases/:releaseId/pdf': {
+    kind: 'records',
+    untargeted: true,
+    allowed: () => false,
+    request: () => ({ url: '/api/v1/releases/6f1c2a4e-0000-4000-8000-000000000000/pdf' }),
+  },
+  'POST /api/v1/portal/release-requests': {
+    kind: 'records',
+    untargeted: true,
+    // The client's own right; an appropriate adult does not make it for them.
+    allowed: (who) => who === 'client',
+    request: () => ({ url: '/api/v1/portal/release-requests', payload: {} }),
+  },
+  'GET /api/v1/portal/releases': {
+    kind: 'records',
+    untargeted: true,
+    allowed: (who) => who === 'client' || who === 'appropriate-adult',
+    request: () => ({ url: '/api/v1/portal/releases' }),
+  },
+  'GET /api/v1/portal/releases/:releaseId/pdf': {
+    kind: 'records',
+    untargeted: true,
+    allowed: () => false,
+    request: () => ({ url: '/api/v1/portal/releases/6f1c2a4e-0000-4000-8000-000000000000/pdf' }),
+  },
   'GET /api/v1/clients': {
     kind: 'records',
     untargeted: true,
@@ -787,7 +839,22 @@ describe('the authorisation matrix', () => {
           toSign: await note('draft'),
           signed: await note('signed'),
         };
+        const request = async () =>
+          (
+            await registerRequest(trx, v.keyring, {
+              practiceId,
+              clientId: client.id,
+              basis: 'subject-access',
+              receivedOn: '2026-11-02',
+              dueOn: '2026-12-02',
+              viaPortal: false,
+              createdBy: practitionerId,
+              now: new Date().toISOString(),
+            })
+          ).id;
+        const requests = { preview: await request(), issue: await request() };
         return {
+          requests,
           session: session.id,
           notes,
           clientId: client.id,
@@ -849,6 +916,7 @@ describe('the authorisation matrix', () => {
       session: { own: own.session, colleague: theirs.session, 'other-practice': elsewhere.session },
       notes: { own: own.notes, colleague: theirs.notes, 'other-practice': elsewhere.notes },
       supervisorId: staff.get('supervisor')?.userId ?? '',
+      requests: { own: own.requests, colleague: theirs.requests, 'other-practice': elsewhere.requests },
     };
     expect(
       (await clientFacts(v.db, v.practice.id, [own.clientId])).get(own.clientId)?.treatingPractitionerIds,

@@ -115,3 +115,68 @@ export function letterPdf(input: { title: string; author: string; text: string }
     doc.end();
   });
 }
+
+export interface ReleasePdfInput {
+  readonly practiceName: string;
+  readonly title: string;
+  readonly subtitle: string;
+  readonly sections: readonly { heading: string; items: readonly { label?: string; text: string }[] }[];
+  readonly withheld: readonly { what: string; clause: string; reason: string }[];
+}
+
+/** A release for people: headed, paginated, with what was withheld and why at the end. */
+export function releasePdf(input: ReleasePdfInput): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const doc = new PDFDocument({
+      size: 'A4',
+      margins: { top: 64, bottom: 64, left: 56, right: 56 },
+      bufferPages: true,
+      info: { Title: input.title, Author: input.practiceName, Creator: 'Alcove' },
+      lang: 'en-GB',
+    });
+    const chunks: Buffer[] = [];
+    doc.on('data', (chunk: Buffer) => chunks.push(chunk));
+    doc.on('end', () => resolve(Buffer.concat(chunks)));
+    doc.on('error', reject);
+
+    doc.font('Helvetica-Bold').fontSize(16).text(input.title);
+    doc.font('Helvetica').fontSize(10).fillColor('#444444').text(input.subtitle);
+    doc.fillColor('#000000');
+    for (const section of input.sections) {
+      doc.moveDown();
+      doc.font('Helvetica-Bold').fontSize(12).text(section.heading);
+      doc.font('Helvetica').fontSize(10.5);
+      if (section.items.length === 0)
+        doc.fillColor('#444444').text('Nothing to release.').fillColor('#000000');
+      for (const item of section.items) {
+        if (item.label !== undefined) doc.font('Helvetica-Bold').text(item.label).font('Helvetica');
+        doc.text(item.text, { paragraphGap: 3 });
+      }
+    }
+    doc.moveDown();
+    doc.font('Helvetica-Bold').fontSize(12).text('What was withheld, and why');
+    doc.font('Helvetica').fontSize(10.5);
+    if (input.withheld.length === 0) doc.text('Nothing was withheld.');
+    for (const w of input.withheld) doc.text(`${w.what}: ${w.reason} (${w.clause}).`, { paragraphGap: 2 });
+
+    const range = doc.bufferedPageRange();
+    for (let i = range.start; i < range.start + range.count; i += 1) {
+      doc.switchToPage(i);
+      doc
+        .font('Helvetica')
+        .fontSize(8)
+        .fillColor('#444444')
+        .text(
+          `${input.practiceName} · ${input.title} · page ${i + 1} of ${range.count}`,
+          56,
+          doc.page.height - 44,
+          {
+            width: doc.page.width - 112,
+            align: 'center',
+            lineBreak: false,
+          },
+        );
+    }
+    doc.end();
+  });
+}

@@ -5,6 +5,7 @@ import {
   type ClientIdentity,
   Confidential,
   type consentTypeSchema,
+  releaseDueOn,
   signatureGate,
 } from '@alcove/core';
 import {
@@ -22,9 +23,14 @@ import {
   disclosuresOf,
   EmailTakenError,
   giveConsent,
+  type IssuedRelease,
   peekInvitation,
+  type ReleaseRequestView,
   readClientIdentities,
+  readRelease,
   recordAuditEvent,
+  registerRequest,
+  releaseRequests,
   setCaseStatus,
   signContract,
   takeInvitation,
@@ -248,6 +254,61 @@ export class PortalContext extends ContextBase {
     }
     await recordAuditEvent(this.vault.db, this.event('disclosure.read', 'client', me));
     return all.filter((d) => !d.withheldFromClient);
+  }
+
+  /** The client asks for their records: a subject access request, due in one calendar month. */
+  async requestAccess(): Promise<{ id: string }> {
+    const me = await this.#me();
+    if (this.isAppropriateAdult) {
+      throw new AlcoveError('not-found', 'A request for a client’s records is the client’s to make.');
+    }
+    const today = this.today();
+    return this.vault.db.transaction().execute(async (trx) => {
+      const created = await registerRequest(trx, this.vault.keyring, {
+        practiceId: this.actor.practiceId,
+        clientId: me,
+        basis: 'subject-access',
+        receivedOn: today,
+        dueOn: releaseDueOn(today, 'subject-access'),
+        viaPortal: true,
+        createdBy: this.actor.userId,
+        now: new Date().toISOString(),
+      });
+      await appendAuditEvent(trx, this.event('release.request:subject-access', 'client', me));
+      return created;
+    });
+  }
+
+  async myRequests(): Promise<ReleaseRequestView[]> {
+    const me = await this.#me();
+    return (
+      await releaseRequests(this.vault.db, this.vault.keyring, this.actor.practiceId, { clientIds: [me] })
+    ).filter((r) => r.basis === 'subject-access');
+  }
+
+  /** A copy issued to the client, exactly as issued. */
+  async myRelease(releaseId: string): Promise<IssuedRelease> {
+    const me = await this.#me();
+    const issued = await readRelease(this.vault.db, this.vault.keyring, this.actor.practiceId, releaseId);
+    const request =
+      issued === undefined
+        ? undefined
+        : (
+            await releaseRequests(this.vault.db, this.vault.keyring, this.actor.practiceId, {
+              requestId: issued.requestId,
+            })
+          )[0];
+    if (
+      issued === undefined ||
+      issued.clientId !== me ||
+      request?.basis !== 'subject-access' ||
+      this.isAppropriateAdult
+    ) {
+      await recordAuditEvent(this.vault.db, this.event('release.read', 'release', releaseId, 'denied'));
+      throw new AlcoveError('not-found', 'There is no such copy.');
+    }
+    await recordAuditEvent(this.vault.db, this.event('release.read', 'client', me));
+    return issued;
   }
 
   /** The client says which channels are safe to reach them by (a shared inbox is not). */

@@ -2,6 +2,7 @@ import {
   AlcoveError,
   ClauseRefusalError,
   Confidential,
+  htmlToText,
   presentationGate,
   referralGate,
   referralLetter,
@@ -24,16 +25,6 @@ import {
   writeReferral,
 } from '@alcove/store';
 import { ContextBase } from './context-base.ts';
-
-const plain = (html: string) =>
-  html
-    .replace(/<br>/g, '\n')
-    .replace(/<\/p>/g, '\n\n')
-    .replace(/<[^>]*>/g, '')
-    .replaceAll('&lt;', '<')
-    .replaceAll('&gt;', '>')
-    .replaceAll('&amp;', '&')
-    .trim();
 
 /** Referral letters (GT-21c) and declared dual relationships (GT-34, GT-35). */
 export class ReferralsContext extends ContextBase {
@@ -79,7 +70,7 @@ export class ReferralsContext extends ContextBase {
       .at(-1);
     const field = (id: string) => {
       const passage = assessment?.passages.find((p) => p.section === id);
-      return passage?.text == null ? undefined : plain(passage.text.reveal());
+      return passage?.text == null ? undefined : htmlToText(passage.text.reveal());
     };
     const letter = referralLetter({
       practiceName: await this.practiceName(),

@@ -58,6 +58,8 @@ export const BACKUP_TABLES = [
   'referral',
   'dual_relationship',
   'supervision_session',
+  'release_request',
+  'release',
   'audit_event',
   'audit_head',
   'audit_checkpoint',

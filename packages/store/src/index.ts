@@ -18,6 +18,7 @@ export * from './practices.ts';
 export * from './profiles.ts';
 export * from './records.ts';
 export * from './referrals.ts';
+export * from './releases.ts';
 export type { Database, UnlockMethod } from './schema.ts';
 export * from './sessions.ts';
 export * from './settings.ts';

@@ -510,6 +510,7 @@ export async function writePassages(
 export interface RecordPassage {
   readonly position: number;
   readonly attribution: readonly string[];
+  readonly section: string | null;
   /** null: its key has been destroyed. */
   readonly text: Confidential<string> | null;
 }
@@ -619,6 +620,7 @@ export async function readClientCases(
             return {
               position: p.position,
               attribution: JSON.parse(p.attribution) as string[],
+              section: p.section,
               text:
                 key === undefined
                   ? null

@@ -424,6 +424,39 @@ export interface SupervisionSessionTable {
   created_at: string;
 }
 
+export interface ReleaseRequestTable {
+  id: string;
+  practice_id: string;
+  client_id: string;
+  basis: string;
+  /** Who asked, where not the client: sealed under the client's key. */
+  requester_sealed: string | null;
+  received_on: string;
+  /** One calendar month after receipt for a subject access request; null otherwise. */
+  due_on: string | null;
+  /** 'received' | 'issued' */
+  status: string;
+  via_portal: Generated<number>;
+  created_by: string;
+  created_at: string;
+}
+
+export interface ReleaseTable {
+  id: string;
+  practice_id: string;
+  request_id: string;
+  client_id: string;
+  /** The PDF exactly as issued, sealed under the client's key. */
+  pdf_sealed: string;
+  pdf_sha256: string;
+  /** JSON array of the consent ids relied on. */
+  consents_relied: string;
+  /** JSON array of { what, clause, reason }: labels and dates only, never content. */
+  withheld: string;
+  issued_by: string;
+  issued_at: string;
+}
+
 export interface Database {
   practice: PracticeTable;
   keyring_unlock: KeyringUnlockTable;
@@ -462,4 +495,6 @@ export interface Database {
   referral: ReferralTable;
   dual_relationship: DualRelationshipTable;
   supervision_session: SupervisionSessionTable;
+  release_request: ReleaseRequestTable;
+  release: ReleaseTable;
 }

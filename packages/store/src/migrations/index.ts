@@ -10,6 +10,7 @@ import * as m0008 from './0008-supervision.ts';
 import * as m0009 from './0009-disclosures.ts';
 import * as m0010 from './0010-referrals-and-dual-relationships.ts';
 import * as m0011 from './0011-supervision-sessions.ts';
+import * as m0012 from './0012-releases.ts';
 
 /**
  * The one migration set, for both engines, in order. Names sort in the order they run;
@@ -27,4 +28,5 @@ export const migrations: Record<string, Migration> = {
   '0009-disclosures': m0009,
   '0010-referrals-and-dual-relationships': m0010,
   '0011-supervision-sessions': m0011,
+  '0012-releases': m0012,
 };
