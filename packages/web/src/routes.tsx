@@ -11,6 +11,7 @@ import { OverviewPage } from './pages/overview.tsx';
 import { PortalPage } from './pages/portal.tsx';
 import { PortalJoinPage } from './pages/portal-join.tsx';
 import { ProfilePage } from './pages/profile.tsx';
+import { ReleasesPage } from './pages/releases.tsx';
 import { SettingsPage } from './pages/settings.tsx';
 import { SignInPage } from './pages/sign-in.tsx';
 import { SigningPage } from './pages/signing.tsx';
@@ -37,6 +38,7 @@ export const routes: RouteObject[] = [
       { path: '/outbox', element: <OutboxPage /> },
       { path: '/settings', element: <SettingsPage /> },
       { path: '/supervision', element: <SupervisionPage /> },
+      { path: '/releases', element: <ReleasesPage /> },
       { path: '*', element: <NotFoundPage /> },
     ],
   },

@@ -21,6 +21,7 @@ import { z } from 'zod';
 import { api, describeProblem } from '../api.ts';
 import { Failure, Loading } from '../shell/status.tsx';
 import { useApi } from '../use-api.ts';
+import { OverdueRequests } from './releases.tsx';
 
 const complianceSchema = z.object({
   today: z.string(),
@@ -71,6 +72,7 @@ export function CompliancePage() {
       <Text c="dimmed">
         What the Code of Ethics asks of you personally, checked against your professional record today.
       </Text>
+      <OverdueRequests />
 
       {findings.length === 0 ? (
         <Alert color="alcove" title="Nothing needs your attention">

@@ -1,6 +1,7 @@
 import { consentTypes, formatDate, formatDateTime } from '@alcove/core';
 import {
   Alert,
+  Anchor,
   Badge,
   Button,
   Card,
@@ -99,6 +100,7 @@ export function PortalPage() {
       {cases.length === 0 && <Text>There is nothing for you to sign yet.</Text>}
       <YourConsents cases={cases} adult={adult} />
       <PortalDisclosures />
+      {!adult && <YourRecords />}
       {!adult && <ContactChannels me={me} onChanged={portal.reload} />}
     </Stack>
   );
@@ -425,6 +427,68 @@ function ContactChannels({ me, onChanged }: { me: Portal['me']; onChanged: () =>
       <Button mt="sm" variant="default" onClick={() => void save()}>
         Save how we may contact you
       </Button>
+    </Card>
+  );
+}
+
+const myRequestsSchema = z.object({
+  requests: z.array(
+    z.object({
+      id: z.string(),
+      receivedOn: z.string(),
+      dueOn: z.string().nullable(),
+      status: z.enum(['received', 'issued']),
+      releaseId: z.string().nullable(),
+    }),
+  ),
+});
+
+/** The client's right of access: ask for a copy of their records, and download it once issued. */
+function YourRecords() {
+  const mine = useApi('/portal/releases', myRequestsSchema);
+  const [error, setError] = useState<string | undefined>(undefined);
+  const ask = async () => {
+    setError(undefined);
+    try {
+      await api('POST', '/portal/release-requests', z.object({ id: z.string() }), { body: {} });
+      mine.reload();
+    } catch (e) {
+      setError(describeProblem(e));
+    }
+  };
+  const waiting = mine.state === 'ready' && mine.data.requests.some((r) => r.status === 'received');
+  return (
+    <Card withBorder padding="lg" component="section" aria-labelledby="records-title">
+      <Title order={3} size="h4" id="records-title">
+        A copy of your records
+      </Title>
+      <Text size="sm" c="dimmed" mb="sm">
+        You may ask for a copy of what is held about you. Your therapist answers within one month; in couple
+        work it holds your own information, and joint material where your partner has agreed.
+      </Text>
+      {mine.state === 'ready' &&
+        mine.data.requests.map((r) => (
+          <Text size="sm" key={r.id}>
+            Asked on {day(r.receivedOn)}:{' '}
+            {r.status === 'issued' && r.releaseId !== null ? (
+              <Anchor href={`/api/v1/portal/releases/${r.releaseId}/pdf`} download>
+                download your copy (PDF)
+              </Anchor>
+            ) : (
+              `being prepared${r.dueOn === null ? '' : `, due by ${day(r.dueOn)}`}`
+            )}
+          </Text>
+        ))}
+      {error !== undefined && (
+        <Alert color="red" role="alert" mt="sm">
+          {error}
+        </Alert>
+      )}
+      {!waiting && (
+        <Button mt="sm" variant="default" onClick={() => void ask()}>
+          Ask for a copy of my records
+        </Button>
+      )}
     </Card>
   );
 }

@@ -16,6 +16,7 @@ export const navigation: ReadonlyArray<{
   { path: '/clients', label: 'Clients', roles: ['practitioner', 'administrator'] },
   { path: '/obligations', label: 'Your obligations', roles: ['practitioner'] },
   { path: '/profile', label: 'Professional record', roles: ['practitioner'] },
+  { path: '/releases', label: 'Requests for records', roles: ['practitioner'] },
   { path: '/supervision', label: 'Supervision', roles: ['supervisor'] },
   { path: '/outbox', label: 'Messages sent', roles: ['practitioner', 'administrator'] },
   { path: '/settings', label: 'Practice settings', roles: ['practitioner', 'administrator'] },

@@ -1,0 +1,388 @@
+import { formatDate, releaseBases, releaseBasisLabels } from '@alcove/core';
+import {
+  Alert,
+  Anchor,
+  Badge,
+  Button,
+  Card,
+  Checkbox,
+  Group,
+  Select,
+  SimpleGrid,
+  Stack,
+  Table,
+  Text,
+  TextInput,
+  Title,
+} from '@mantine/core';
+import { useState } from 'react';
+import { Link } from 'react-router';
+import { z } from 'zod';
+import { api, describeProblem } from '../api.ts';
+import { Failure, Loading } from '../shell/status.tsx';
+import { useApi } from '../use-api.ts';
+
+const day = (d: string) => formatDate(`${d}T12:00:00Z`);
+const todayInLondon = () => new Date().toLocaleDateString('sv-SE', { timeZone: 'Europe/London' });
+
+export const requestsSchema = z.object({
+  requests: z.array(
+    z.object({
+      id: z.string(),
+      clientId: z.string(),
+      clientName: z.string(),
+      basis: z.string(),
+      basisLabel: z.string(),
+      requester: z.string().nullable(),
+      receivedOn: z.string(),
+      dueOn: z.string().nullable(),
+      status: z.enum(['received', 'issued']),
+      overdue: z.boolean(),
+      viaPortal: z.boolean(),
+      releaseId: z.string().nullable(),
+    }),
+  ),
+});
+const clientsSchema = z.object({ clients: z.array(z.object({ id: z.string(), name: z.string() })) });
+const previewSchema = z.object({
+  passages: z.array(
+    z.object({
+      ref: z.string(),
+      what: z.string(),
+      about: z.string(),
+      text: z.string(),
+      included: z.boolean(),
+      reason: z.string().nullable(),
+    }),
+  ),
+  sections: z.array(z.object({ heading: z.string(), count: z.number() })),
+  withheld: z.array(z.object({ what: z.string(), clause: z.string(), reason: z.string() })),
+});
+type Preview = z.infer<typeof previewSchema>;
+
+/** Requests for records: the register, the preview of what a release holds and why, issuing it. */
+export function ReleasesPage() {
+  const requests = useApi('/release-requests', requestsSchema);
+  const [open, setOpen] = useState<string | undefined>(undefined);
+  return (
+    <Stack gap="lg" maw={1100}>
+      <Title order={2}>Requests for records</Title>
+      <Text c="dimmed">
+        A release holds exactly what the law and the Code allow: for one partner, their own material, joint
+        material only where every other client has consented, never another client’s details (PG5-1), and
+        never a withheld disclosure (PG5-2). A subject access request is answered within one calendar month.
+      </Text>
+      <NewRequest onDone={requests.reload} />
+      {requests.state === 'loading' && <Loading what="the requests" />}
+      {requests.state === 'failed' && <Failure error={requests.error} />}
+      {requests.state === 'ready' &&
+        (requests.data.requests.length === 0 ? (
+          <Text>No requests yet.</Text>
+        ) : (
+          <Table withTableBorder>
+            <Table.Thead>
+              <Table.Tr>
+                <Table.Th>Client</Table.Th>
+                <Table.Th>Basis</Table.Th>
+                <Table.Th>Received</Table.Th>
+                <Table.Th>Due</Table.Th>
+                <Table.Th>Status</Table.Th>
+              </Table.Tr>
+            </Table.Thead>
+            <Table.Tbody>
+              {requests.data.requests.map((r) => (
+                <Table.Tr key={r.id}>
+                  <Table.Td>{r.clientName}</Table.Td>
+                  <Table.Td>
+                    <Text size="sm">{r.basisLabel}</Text>
+                    {r.requester !== null && (
+                      <Text size="xs" c="dimmed">
+                        Asked by {r.requester}
+                      </Text>
+                    )}
+                    {r.viaPortal && (
+                      <Text size="xs" c="dimmed">
+                        Asked in the client portal
+                      </Text>
+                    )}
+                  </Table.Td>
+                  <Table.Td>{day(r.receivedOn)}</Table.Td>
+                  <Table.Td>{r.dueOn === null ? '—' : day(r.dueOn)}</Table.Td>
+                  <Table.Td>
+                    {r.status === 'issued' ? (
+                      <Group gap="xs">
+                        <Badge color="alcove" variant="filled">
+                          Issued
+                        </Badge>
+                        {r.releaseId !== null && (
+                          <Anchor size="sm" href={`/api/v1/releases/${r.releaseId}/pdf`} download>
+                            PDF
+                          </Anchor>
+                        )}
+                      </Group>
+                    ) : (
+                      <Group gap="xs">
+                        {r.overdue ? (
+                          <Badge color="red.8" variant="filled">
+                            Overdue
+                          </Badge>
+                        ) : (
+                          <Badge color="orange.3" variant="filled" autoContrast>
+                            To answer
+                          </Badge>
+                        )}
+                        <Button
+                          size="compact-sm"
+                          variant="default"
+                          onClick={() => setOpen(open === r.id ? undefined : r.id)}
+                        >
+                          {open === r.id ? 'Close' : 'Prepare the release'}
+                        </Button>
+                      </Group>
+                    )}
+                  </Table.Td>
+                </Table.Tr>
+              ))}
+            </Table.Tbody>
+          </Table>
+        ))}
+      {open !== undefined && requests.state === 'ready' && (
+        <PrepareRelease
+          key={open}
+          request={requests.data.requests.find((r) => r.id === open)}
+          onIssued={() => {
+            setOpen(undefined);
+            requests.reload();
+          }}
+        />
+      )}
+    </Stack>
+  );
+}
+
+function NewRequest({ onDone }: { onDone: () => void }) {
+  const clients = useApi('/clients', clientsSchema);
+  const [form, setForm] = useState({
+    clientId: null as string | null,
+    basis: 'subject-access' as string | null,
+    requester: '',
+    receivedOn: todayInLondon(),
+  });
+  const [error, setError] = useState<string | undefined>(undefined);
+  const register = async () => {
+    setError(undefined);
+    try {
+      await api('POST', '/release-requests', z.object({ id: z.string() }), {
+        body: {
+          clientId: form.clientId,
+          basis: form.basis,
+          receivedOn: form.receivedOn,
+          ...(form.requester.trim() === '' ? {} : { requester: form.requester.trim() }),
+        },
+      });
+      setForm({ ...form, clientId: null, requester: '' });
+      onDone();
+    } catch (e) {
+      setError(describeProblem(e));
+    }
+  };
+  return (
+    <Card withBorder padding="lg" component="section" aria-labelledby="new-request">
+      <Title order={3} size="h4" id="new-request" mb="sm">
+        Register a request
+      </Title>
+      <SimpleGrid cols={{ base: 1, sm: 4 }}>
+        <Select
+          label="For which client"
+          data={
+            clients.state === 'ready' ? clients.data.clients.map((c) => ({ value: c.id, label: c.name })) : []
+          }
+          value={form.clientId}
+          onChange={(clientId) => setForm({ ...form, clientId })}
+          searchable
+        />
+        <Select
+          label="Legal basis"
+          data={releaseBases.map((b) => ({ value: b, label: releaseBasisLabels[b] }))}
+          value={form.basis}
+          onChange={(basis) => setForm({ ...form, basis })}
+        />
+        <TextInput
+          label="Asked by (if not the client)"
+          value={form.requester}
+          onChange={(e) => setForm({ ...form, requester: e.currentTarget.value })}
+        />
+        <TextInput
+          label="Received on"
+          type="date"
+          value={form.receivedOn}
+          onChange={(e) => setForm({ ...form, receivedOn: e.currentTarget.value })}
+        />
+      </SimpleGrid>
+      {error !== undefined && (
+        <Alert color="red" role="alert" mt="sm">
+          {error}
+        </Alert>
+      )}
+      <Button mt="sm" variant="default" disabled={form.clientId === null} onClick={() => void register()}>
+        Register the request
+      </Button>
+    </Card>
+  );
+}
+
+function PrepareRelease({
+  request,
+  onIssued,
+}: {
+  request: z.infer<typeof requestsSchema>['requests'][number] | undefined;
+  onIssued: () => void;
+}) {
+  const [preview, setPreview] = useState<Preview | undefined>(undefined);
+  const [withhold, setWithhold] = useState<Record<string, boolean>>({});
+  const [reason, setReason] = useState('');
+  const [include, setInclude] = useState<Record<string, boolean>>({});
+  const [error, setError] = useState<string | undefined>(undefined);
+  if (request === undefined) return null;
+  const accusation = request.basis === 'formal-accusation';
+  const choices = () => ({
+    withhold: Object.entries(withhold)
+      .filter(([, on]) => on)
+      .map(([ref]) => ({ ref, reason: reason.trim() })),
+    include: Object.entries(include)
+      .filter(([, on]) => on)
+      .map(([ref]) => ref),
+  });
+  const load = async () => {
+    setError(undefined);
+    try {
+      setPreview(
+        await api('POST', `/release-requests/${request.id}/preview`, previewSchema, { body: choices() }),
+      );
+    } catch (e) {
+      setError(describeProblem(e));
+    }
+  };
+  const issue = async () => {
+    setError(undefined);
+    try {
+      await api('POST', `/release-requests/${request.id}/issue`, z.object({ id: z.string() }), {
+        body: choices(),
+      });
+      onIssued();
+    } catch (e) {
+      setError(describeProblem(e));
+    }
+  };
+  const extraWithheld = Object.values(withhold).some(Boolean);
+  return (
+    <Card withBorder padding="lg" component="section" aria-labelledby="prepare-release">
+      <Title order={3} size="h4" id="prepare-release" mb="xs">
+        Release for {request.clientName}: {request.basisLabel}
+      </Title>
+      {preview === undefined ? (
+        <Button onClick={() => void load()}>Preview what it holds</Button>
+      ) : (
+        <Stack gap="sm">
+          <Text size="sm">{preview.sections.map((s) => `${s.heading}: ${s.count}`).join(' · ')}</Text>
+          <Table withTableBorder>
+            <Table.Thead>
+              <Table.Tr>
+                <Table.Th>Passage</Table.Th>
+                <Table.Th>About</Table.Th>
+                <Table.Th>In the release?</Table.Th>
+              </Table.Tr>
+            </Table.Thead>
+            <Table.Tbody>
+              {preview.passages.map((p) => (
+                <Table.Tr key={p.ref}>
+                  <Table.Td>
+                    <Text size="xs" c="dimmed">
+                      {p.what}
+                    </Text>
+                    <Text size="sm">{p.included ? p.text : '—'}</Text>
+                  </Table.Td>
+                  <Table.Td>{p.about}</Table.Td>
+                  <Table.Td>
+                    {p.included ? (
+                      <Stack gap={4}>
+                        <Badge color="alcove" variant="light">
+                          Included
+                        </Badge>
+                        {!accusation && (
+                          <Checkbox
+                            size="xs"
+                            label="Withhold it"
+                            checked={withhold[p.ref] === true}
+                            onChange={(e) => setWithhold({ ...withhold, [p.ref]: e.currentTarget.checked })}
+                          />
+                        )}
+                      </Stack>
+                    ) : (
+                      <Stack gap={4}>
+                        <Text size="sm">Withheld: {p.reason}</Text>
+                        {accusation && (
+                          <Checkbox
+                            size="xs"
+                            label="Select it for the accusation"
+                            checked={include[p.ref] === true}
+                            onChange={(e) => setInclude({ ...include, [p.ref]: e.currentTarget.checked })}
+                          />
+                        )}
+                      </Stack>
+                    )}
+                  </Table.Td>
+                </Table.Tr>
+              ))}
+            </Table.Tbody>
+          </Table>
+          {extraWithheld && (
+            <TextInput
+              label="Why you withhold the passages you ticked (kept with the release)"
+              value={reason}
+              onChange={(e) => setReason(e.currentTarget.value)}
+            />
+          )}
+          <Group>
+            <Button variant="default" onClick={() => void load()}>
+              Preview again
+            </Button>
+            <Button onClick={() => void issue()} disabled={extraWithheld && reason.trim().length < 3}>
+              Issue the release
+            </Button>
+          </Group>
+        </Stack>
+      )}
+      {error !== undefined && (
+        <Alert color="red" role="alert" mt="sm">
+          {error}
+        </Alert>
+      )}
+    </Card>
+  );
+}
+
+/** On "Your obligations": requests past their deadline. */
+export function OverdueRequests() {
+  const requests = useApi('/release-requests', requestsSchema);
+  if (requests.state !== 'ready') return null;
+  const overdue = requests.data.requests.filter((r) => r.overdue);
+  if (overdue.length === 0) return null;
+  return (
+    <Alert
+      color="red"
+      title={`Overdue: ${overdue.length} request${overdue.length === 1 ? '' : 's'} for records`}
+      role="alert"
+    >
+      {overdue.map((r) => (
+        <Text size="sm" key={r.id}>
+          {r.clientName}: received {day(r.receivedOn)}, due {r.dueOn === null ? '' : day(r.dueOn)} (UK GDPR:
+          one month).
+        </Text>
+      ))}
+      <Anchor component={Link} to="/releases" size="sm">
+        Answer them
+      </Anchor>
+    </Alert>
+  );
+}
