@@ -12,6 +12,7 @@ export * from './contact.ts';
 export * from './contract-template.ts';
 export * from './dates.ts';
 export * from './disclosures.ts';
+export * from './fhir.ts';
 export * from './ids.ts';
 export * from './messages.ts';
 export * from './notes.ts';

@@ -683,6 +683,18 @@ const rules: Record<string, RouteRule> = {
     allowed: () => false,
     request: () => ({ url: '/api/v1/releases/6f1c2a4e-0000-4000-8000-000000000000/pdf' }),
   },
+  'GET /api/v1/releases/:releaseId/fhir': {
+    kind: 'records',
+    untargeted: true,
+    allowed: () => false,
+    request: () => ({ url: '/api/v1/releases/6f1c2a4e-0000-4000-8000-000000000000/fhir' }),
+  },
+  'GET /api/v1/portal/releases/:releaseId/fhir': {
+    kind: 'records',
+    untargeted: true,
+    allowed: () => false,
+    request: () => ({ url: '/api/v1/portal/releases/6f1c2a4e-0000-4000-8000-000000000000/fhir' }),
+  },
   'POST /api/v1/portal/release-requests': {
     kind: 'records',
     untargeted: true,

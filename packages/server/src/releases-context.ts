@@ -4,15 +4,18 @@ import {
   can,
   clause,
   decidePassages,
+  type FhirReleaseInput,
   formatDate,
   formatDateTime,
   htmlToText,
+  newId,
   noteSections,
   type PersonToHide,
   type ReleaseBasis,
   type Resource,
   redactIdentifiers,
   releaseBasisLabels,
+  releaseBundle,
   releaseDueOn,
   structuredKinds,
 } from '@alcove/core';
@@ -51,6 +54,7 @@ export interface Assembly {
   readonly pdf: ReleasePdfInput;
   readonly consentsRelied: readonly string[];
   readonly withheld: readonly WithheldItem[];
+  readonly fhir: Omit<FhirReleaseInput, 'releaseId' | 'provenanceId' | 'issuedAt'>;
 }
 
 const kindLabels: Record<string, string> = {
@@ -311,10 +315,20 @@ export class ReleasesContext extends ContextBase {
         ],
       },
     ];
+    const encounters: FhirReleaseInput['sessions'][number][] = [];
     if (!minimal) {
       for (const c of cases) {
         const own = c.participants.find((p) => p.clientId === clientId);
         const sessions = await listSessions(this.vault.db, this.vault.keyring, this.actor.practiceId, c.id);
+        for (const s of sessions) {
+          encounters.push({
+            id: s.id,
+            startsAt: s.startsAt,
+            minutes: s.minutes,
+            attendance: s.attendance,
+            online: s.format === 'online',
+          });
+        }
         sections.push({
           heading: `${c.kind === 'individual' ? 'Individual' : c.kind === 'couple' ? 'Couple' : c.kind} therapy, from ${formatDate(c.openedAt)}${own === undefined || c.kind === 'individual' ? '' : ` (you are ${own.label})`}`,
           items: sessions.map((s) => ({
@@ -364,14 +378,39 @@ export class ReleasesContext extends ContextBase {
       sections.push({ heading: 'Referral letters', items: letters });
     }
     const practiceName = await this.practiceName();
+    const title = minimal ? 'Release for a formal accusation' : 'Your records';
     return {
       request,
       passages,
       consentsRelied,
       withheld,
+      fhir: {
+        title,
+        basisLabel: releaseBasisLabels[basis],
+        practiceName,
+        practitionerName: await this.userName(this.actor.userId),
+        subject: {
+          id: clientId,
+          name: me.name,
+          ...(minimal ? {} : { birthDate: me.dateOfBirth, email: me.email, phone: me.phone }),
+        },
+        consents: minimal
+          ? []
+          : (await consentsOf(this.vault.db, this.vault.keyring, this.actor.practiceId, clientId)).map(
+              (c) => ({
+                id: c.id,
+                type: c.type,
+                givenOn: c.givenOn,
+                withdrawnOn: c.withdrawnOn,
+              }),
+            ),
+        sessions: encounters,
+        sections: sections.map((s) => ({ title: s.heading, items: s.items })),
+        withheld,
+      },
       pdf: {
         practiceName,
-        title: minimal ? 'Release for a formal accusation' : 'Your records',
+        title,
         subtitle: `${releaseBasisLabels[basis]}. Received ${day(request.receivedOn)}; released ${day(today)}.`,
         sections,
         withheld,
@@ -391,13 +430,20 @@ export class ReleasesContext extends ContextBase {
   async issue(
     requestId: string,
     choices: Parameters<ReleasesContext['assemble']>[1] = {},
-  ): Promise<{ id: string; sha256: string }> {
+  ): Promise<{ id: string; sha256: string; fhirSha256: string }> {
     const assembly = await this.assemble(requestId, choices);
     if (assembly.request.status === 'issued')
       throw new AlcoveError('conflict', 'This request has been answered already.');
     const pdf = await releasePdf(assembly.pdf);
+    const id = newId();
+    const now = new Date().toISOString();
+    const fhir = JSON.stringify(
+      releaseBundle({ ...assembly.fhir, releaseId: id, provenanceId: newId(), issuedAt: now }),
+    );
     return this.vault.db.transaction().execute(async (trx) => {
       const issued = await issueRelease(trx, this.vault.keyring, {
+        id,
+        fhir,
         practiceId: this.actor.practiceId,
         requestId,
         clientId: assembly.request.clientId,
@@ -405,7 +451,7 @@ export class ReleasesContext extends ContextBase {
         consentsRelied: assembly.consentsRelied,
         withheld: assembly.withheld,
         issuedBy: this.actor.userId,
-        now: new Date().toISOString(),
+        now,
       });
       await appendAuditEvent(
         trx,

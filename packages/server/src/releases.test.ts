@@ -2,6 +2,7 @@ import { testEngines } from '@alcove/store/testing';
 import { extractText, getDocumentProxy } from 'unpdf';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addStaff, bearer, startTestApp, type TestApp, type TestStaff } from './testing/app.ts';
+import { fhirValidator, STANDARD_R4_TYPES } from './testing/fhir.ts';
 
 const ROWAN = { name: 'Rowan Ash (fictional)', email: 'rowan@example.test', dateOfBirth: '1984-03-02' };
 const SKY = {
@@ -47,12 +48,26 @@ describe.each(testEngines)('confidential releases on $name', (engine) => {
     (
       await call('POST', '/release-requests', { clientId, basis: 'subject-access', receivedOn: '2026-11-21' })
     ).json().id as string;
-  const issueAndRead = async (requestId: string) => {
-    const issued = await call('POST', `/release-requests/${requestId}/issue`, {});
+  const issueAndRead = async (requestId: string, choices: Record<string, unknown> = {}) => {
+    const issued = await call('POST', `/release-requests/${requestId}/issue`, choices);
     expect(issued.statusCode).toBe(201);
     const pdf = await call('GET', `/releases/${issued.json().id}/pdf`);
     expect(pdf.headers['content-type']).toBe('application/pdf');
-    return { id: issued.json().id as string, bytes: pdf.rawPayload, text: await pdfText(pdf.rawPayload) };
+    // Every bundle the tests produce validates against the official FHIR R4 schema.
+    const fhir = await call('GET', `/releases/${issued.json().id}/fhir`);
+    expect(fhir.headers['content-type']).toContain('application/fhir+json');
+    const bundle = fhir.json();
+    const validate = fhirValidator();
+    expect(validate(bundle), JSON.stringify(validate.errors?.slice(0, 3))).toBe(true);
+    const types = bundle.entry.map((e: { resource: { resourceType: string } }) => e.resource.resourceType);
+    expect(types.every((type: string) => STANDARD_R4_TYPES.has(type))).toBe(true);
+    return {
+      id: issued.json().id as string,
+      bytes: pdf.rawPayload,
+      text: await pdfText(pdf.rawPayload),
+      fhir: fhir.body,
+      types: types as string[],
+    };
   };
 
   beforeAll(async () => {
@@ -187,9 +202,23 @@ describe.each(testEngines)('confidential releases on $name', (engine) => {
     const first = await issueAndRead(requestId);
     expect(first.text).toContain('A-OWN: Rowan feels unheard when [Partner B] works late.');
     expect(first.text).toContain('OPEN-RECIPIENT');
-    for (const secret of [...B_IDENTIFIERS, 'B-OWN', 'JOINT:', 'FORMULATION', 'WITHHELD-RECIPIENT', 's39']) {
+    for (const secret of [
+      ...B_IDENTIFIERS,
+      sky,
+      'B-OWN',
+      'JOINT:',
+      'FORMULATION',
+      'WITHHELD-RECIPIENT',
+      's39',
+    ]) {
       expect(first.text, secret).not.toContain(secret);
+      expect(first.fhir, secret).not.toContain(secret);
     }
+    expect(first.fhir).toContain('A-OWN: Rowan feels unheard when [Partner B] works late.');
+    expect(first.types).toContain('Patient');
+    expect(first.types).toContain('Consent');
+    expect(first.types).toContain('Encounter');
+    expect(first.types).not.toContain('RelatedPerson');
     expect(first.text).toContain('Joint material: Partner B has not consented to its release');
 
     // Once partner B consents, the joint material and the formulation are released to A too.
@@ -197,8 +226,10 @@ describe.each(testEngines)('confidential releases on $name', (engine) => {
     const second = await issueAndRead(await sar(rowan));
     expect(second.text).toContain('JOINT: both agree a weekly check-in.');
     expect(second.text).toContain('FORMULATION: a pursue–withdraw cycle; [Partner B] pursues.');
-    for (const secret of [...B_IDENTIFIERS, 'B-OWN', 'WITHHELD-RECIPIENT'])
+    for (const secret of [...B_IDENTIFIERS, 'B-OWN', 'WITHHELD-RECIPIENT']) {
       expect(second.text, secret).not.toContain(secret);
+      expect(second.fhir, secret).not.toContain(secret);
+    }
   });
 
   it('keeps each release exactly as issued, answers a request once, and lets the client download their own in the portal', async () => {
@@ -256,8 +287,9 @@ describe.each(testEngines)('confidential releases on $name', (engine) => {
     expect(
       selected.filter((p: { included: boolean }) => p.included).map((p: { ref: string }) => p.ref),
     ).toEqual([chosen]);
-    const released = await call('POST', `/release-requests/${accusation}/issue`, { include: [chosen] });
-    const text = await pdfText((await call('GET', `/releases/${released.json().id}/pdf`)).rawPayload);
+    const released = await issueAndRead(accusation, { include: [chosen] });
+    const text = released.text;
+    expect(released.fhir).not.toContain('rowan@example.test');
     expect(text).toContain('A-OWN');
     expect(text).not.toContain('rowan@example.test');
     expect(text).toContain('a formal accusation releases the minimum the practitioner selects');

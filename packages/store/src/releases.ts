@@ -142,15 +142,18 @@ export async function issueRelease(
   keyring: Keyring,
   input: {
     practiceId: string;
+    /** The release's id, made by the caller: the FHIR bundle names it. */
+    id: string;
     requestId: string;
     clientId: string;
     pdf: Buffer;
+    fhir: string;
     consentsRelied: readonly string[];
     withheld: readonly WithheldItem[];
     issuedBy: string;
     now: string;
   },
-): Promise<{ id: string; sha256: string }> {
+): Promise<{ id: string; sha256: string; fhirSha256: string }> {
   const request = await trx
     .selectFrom('release_request')
     .select('status')
@@ -158,9 +161,10 @@ export async function issueRelease(
     .executeTakeFirstOrThrow();
   if (request.status === 'issued')
     throw new AlcoveError('conflict', 'This request has been answered already.');
-  const id = newId();
+  const id = input.id;
   const { keyId, key } = await clientKey(trx, keyring, input.practiceId, input.clientId);
   const sha256 = createHash('sha256').update(input.pdf).digest('hex');
+  const fhirSha256 = createHash('sha256').update(input.fhir, 'utf8').digest('hex');
   await trx
     .insertInto('release')
     .values({
@@ -175,6 +179,13 @@ export async function issueRelease(
         keyId,
       }),
       pdf_sha256: sha256,
+      fhir_sealed: sealText(key, input.fhir, {
+        practiceId: input.practiceId,
+        record: `release/${id}`,
+        field: 'fhir',
+        keyId,
+      }),
+      fhir_sha256: fhirSha256,
       consents_relied: JSON.stringify(input.consentsRelied),
       withheld: JSON.stringify(input.withheld),
       issued_by: input.issuedBy,
@@ -186,7 +197,7 @@ export async function issueRelease(
     .set({ status: 'issued' })
     .where('id', '=', input.requestId)
     .execute();
-  return { id, sha256 };
+  return { id, sha256, fhirSha256 };
 }
 
 export interface IssuedRelease {
@@ -199,6 +210,8 @@ export interface IssuedRelease {
   readonly withheld: readonly WithheldItem[];
   /** The PDF as issued; its hash is checked on every read. */
   readonly pdf: Buffer;
+  /** The FHIR R4 Bundle as issued (JSON), its hash checked likewise. */
+  readonly fhir: string;
 }
 
 export async function readRelease(
@@ -216,7 +229,16 @@ export async function readRelease(
   if (row === undefined) return undefined;
   const { keyId, key } = await clientKey(db, keyring, practiceId, row.client_id);
   const pdf = open(key, row.pdf_sealed, { practiceId, record: `release/${row.id}`, field: 'pdf', keyId });
-  if (createHash('sha256').update(pdf).digest('hex') !== row.pdf_sha256) {
+  const fhir = openText(key, row.fhir_sealed, {
+    practiceId,
+    record: `release/${row.id}`,
+    field: 'fhir',
+    keyId,
+  });
+  if (
+    createHash('sha256').update(pdf).digest('hex') !== row.pdf_sha256 ||
+    createHash('sha256').update(fhir, 'utf8').digest('hex') !== row.fhir_sha256
+  ) {
     throw new Error('A release no longer matches its hash');
   }
   return {
@@ -228,5 +250,6 @@ export async function readRelease(
     consentsRelied: JSON.parse(row.consents_relied) as string[],
     withheld: JSON.parse(row.withheld) as WithheldItem[],
     pdf,
+    fhir,
   };
 }

@@ -449,6 +449,9 @@ export interface ReleaseTable {
   /** The PDF exactly as issued, sealed under the client's key. */
   pdf_sealed: string;
   pdf_sha256: string;
+  /** The FHIR R4 Bundle exactly as issued, sealed under the client's key. */
+  fhir_sealed: string;
+  fhir_sha256: string;
   /** JSON array of the consent ids relied on. */
   consents_relied: string;
   /** JSON array of { what, clause, reason }: labels and dates only, never content. */

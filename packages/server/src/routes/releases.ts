@@ -138,7 +138,7 @@ export const releaseRoutes: FastifyPluginAsyncZod = async (app) => {
         tags: ['releases'],
         params: requestParams,
         body: choicesSchema,
-        response: { 201: z.strictObject({ id: z.string(), sha256: z.string() }) },
+        response: { 201: z.strictObject({ id: z.string(), sha256: z.string(), fhirSha256: z.string() }) },
       },
     },
     async (request, reply) =>
@@ -156,6 +156,21 @@ export const releaseRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (request, reply) =>
       pdfReply(reply, (await releases(request).release(request.params.releaseId)).pdf),
+  );
+
+  app.get(
+    '/releases/:releaseId/fhir',
+    {
+      schema: {
+        summary: 'An issued release as a FHIR R4 Bundle, exactly as issued',
+        tags: ['releases'],
+        params: z.strictObject({ releaseId: z.uuid() }),
+      },
+    },
+    async (request, reply) =>
+      reply
+        .header('content-type', 'application/fhir+json')
+        .send((await releases(request).release(request.params.releaseId)).fhir),
   );
 
   app.post(
@@ -202,6 +217,21 @@ export const releaseRoutes: FastifyPluginAsyncZod = async (app) => {
         releaseId: r.releaseId,
       })),
     }),
+  );
+
+  app.get(
+    '/portal/releases/:releaseId/fhir',
+    {
+      schema: {
+        summary: 'Your copy of your records as a FHIR R4 Bundle, for another system',
+        tags: ['portal'],
+        params: z.strictObject({ releaseId: z.uuid() }),
+      },
+    },
+    async (request, reply) =>
+      reply
+        .header('content-type', 'application/fhir+json')
+        .send((await contextOf(request).as(PortalContext).myRelease(request.params.releaseId)).fhir),
   );
 
   app.get(

@@ -28,6 +28,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('client_id', 'text', (c) => c.notNull().references('client.id'))
     .addColumn('pdf_sealed', 'text', (c) => c.notNull())
     .addColumn('pdf_sha256', 'text', (c) => c.notNull())
+    .addColumn('fhir_sealed', 'text', (c) => c.notNull())
+    .addColumn('fhir_sha256', 'text', (c) => c.notNull())
     .addColumn('consents_relied', 'text', (c) => c.notNull())
     .addColumn('withheld', 'text', (c) => c.notNull())
     .addColumn('issued_by', 'text', (c) => c.notNull().references('app_user.id'))
