@@ -21,4 +21,5 @@ export * from './profile.ts';
 export * from './records.ts';
 export * from './referrals.ts';
 export * from './releases.ts';
+export * from './research.ts';
 export * from './structured-entries.ts';

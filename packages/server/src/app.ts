@@ -38,6 +38,7 @@ import { profileRoutes } from './routes/profile.ts';
 import { recordRoutes } from './routes/records.ts';
 import { referralRoutes } from './routes/referrals.ts';
 import { releaseRoutes } from './routes/releases.ts';
+import { researchRoutes } from './routes/research.ts';
 import { settingsRoutes } from './routes/settings.ts';
 import { supervisionRoutes } from './routes/supervision.ts';
 import { findNonStrictObjects } from './strict-schemas.ts';
@@ -227,6 +228,7 @@ export async function buildApp(options: AppOptions): Promise<AlcoveApp> {
       await api.register(disclosureRoutes);
       await api.register(referralRoutes);
       await api.register(releaseRoutes);
+      await api.register(researchRoutes);
     },
     { prefix: API_PREFIX },
   );

@@ -695,6 +695,21 @@ const rules: Record<string, RouteRule> = {
     allowed: () => false,
     request: () => ({ url: '/api/v1/portal/releases/6f1c2a4e-0000-4000-8000-000000000000/fhir' }),
   },
+  'POST /api/v1/research-exports': {
+    kind: 'records',
+    untargeted: true,
+    // The matrix's clients have given no research consent: the export fails rather than leak.
+    allowed: (who) => who === 'practitioner',
+    contentRefusal: () => 422,
+    request: () => ({ url: '/api/v1/research-exports', payload: { purpose: 'research', k: 5 } }),
+  },
+  'POST /api/v1/research-exports/csv': {
+    kind: 'records',
+    untargeted: true,
+    allowed: (who) => who === 'practitioner',
+    contentRefusal: () => 422,
+    request: () => ({ url: '/api/v1/research-exports/csv', payload: { purpose: 'research', k: 5 } }),
+  },
   'POST /api/v1/portal/release-requests': {
     kind: 'records',
     untargeted: true,

@@ -388,10 +388,28 @@ const statuses: Record<string, Status> = {
   'GT-110': conduct(),
   'GT-111': planned('The practitioner’s duties: the conflicts-of-interest register.'),
   'GT-112': planned('The practitioner’s duties: the gifts and hospitality register.'),
-  'GT-113': planned('Confidential releases: research exports with written consent.'),
-  'GT-114': planned('Confidential releases: research exports with written consent.'),
-  'GT-115': planned('Confidential releases: de-identified exports that keep anonymity.'),
-  'PG5-1': planned('Confidential releases: a release for one partner holds only what derives from them.'),
+  'GT-113': conduct(
+    'The research itself, and its ethics approval, are outside Alcove; its exports keep PG5-4 and GT-115.',
+  ),
+  'GT-114': {
+    status: 'recorded',
+    note: 'Exports carry structured fields only, never clinical free text, for clients whose written consent covers the use.',
+  },
+  'GT-115': {
+    status: 'enforced',
+    rules: ['k-anonymity'],
+    tests: ['fails rather than leaking when k cannot be met (GT-115)'],
+    note: 'Direct identifiers removed, dates shifted per client, values generalised until every combination is shared by k ≥ 5 clients, or nothing is exported.',
+  },
+  'PG5-1': {
+    status: 'enforced',
+    rules: ['release-assembly', 'referral-with-consent'],
+    tests: [
+      'holds their own passages, never the other partner’s, and joint ones only with the other’s consent',
+      'releases to partner A their own passages and none of B’s, with no B identifier anywhere, joint material only as consents allow',
+    ],
+    note: 'A release for one client holds their own material, joint material only with every other client’s consent in force that day, and never another client’s identifiers (hidden as “[Partner B]”); a third party only with the client’s consent.',
+  },
   'PG5-2': {
     status: 'recorded',
     note: 'Each disclosure without consent keeps who was told, what, when, the legal basis (from a list the practice keeps, started with current law), why consent was not sought and the justification; one the law forbids telling the client of is left out of every client-facing view, and each omission is audited.',
@@ -402,7 +420,11 @@ const statuses: Record<string, Status> = {
     tests: ['practitioner may not read a colleague’s client'],
     note: 'Team sharing under a consent comes with consents.',
   },
-  'PG5-4': planned('Consents and releases: publication, training and research need written consent.'),
+  'PG5-4': {
+    status: 'enforced',
+    rules: ['research-consent'],
+    tests: ['exports only clients with research consent, k-anonymous, with no identifier, date or free text'],
+  },
   'PG5-5': {
     status: 'enforced',
     rules: ['access.can', 'presentation-without-identity'],
@@ -412,7 +434,10 @@ const statuses: Record<string, Status> = {
     ],
     note: 'A case goes to supervision under its pseudonym with the material the practitioner chose; material naming a client is refused, and a supervisor reaches no identity by any route.',
   },
-  'PG5-6a': planned('Confidential releases: the minimum for a formal accusation.'),
+  'PG5-6a': {
+    status: 'recorded',
+    note: 'A release for a formal accusation holds only the passages the practitioner selects, and the selection is kept with the release.',
+  },
   'PG5-6b': planned('Running the practice: a secure payment method for online work.'),
   'PG5-7': planned('Retention: records stay encrypted and access-checked after a case closes.'),
   'PG5-8': {

@@ -24,6 +24,9 @@ export const commandRuleIds = [
   'presentation-without-identity',
   'referral-with-consent',
   'supervision-with-named-supervisor',
+  'release-assembly',
+  'research-consent',
+  'k-anonymity',
 ] as const;
 
 export interface Refusal {

@@ -1,0 +1,90 @@
+import { randomInt } from 'node:crypto';
+import {
+  ageOn,
+  anonymise,
+  ClauseRefusalError,
+  can,
+  clause,
+  type ExportRow,
+  type ResearchRecord,
+  type researchPurposes,
+  shiftDay,
+} from '@alcove/core';
+import {
+  allClientIds,
+  consentsOf,
+  listSessions,
+  readClientCases,
+  readClientIdentities,
+  recordAuditEvent,
+} from '@alcove/store';
+import { ContextBase } from './context-base.ts';
+
+/**
+ * De-identified exports (PG5-4, GT-113–GT-115): only the practitioner's own clients whose
+ * written consent to that use is in force today; structured fields only; k-anonymous or
+ * nothing.
+ */
+export class ResearchContext extends ContextBase {
+  async export(input: { purpose: (typeof researchPurposes)[number]; k: number }): Promise<{
+    rows: readonly ExportRow[];
+    level: number;
+    included: number;
+    excluded: number;
+  }> {
+    await this.require('case.open', this.practiceResource(), 'practice', this.actor.practiceId);
+    const today = this.today();
+    const mine: string[] = [];
+    for (const id of await allClientIds(this.vault.db, this.actor.practiceId)) {
+      const resource = await this.clientResource(id);
+      if (resource !== undefined && can(this.actor, 'client.read-clinical', resource)) mine.push(id);
+    }
+    const identities = await readClientIdentities(this.vault, this.actor.practiceId, mine);
+    const records: ResearchRecord[] = [];
+    let excluded = 0;
+    for (const clientId of mine) {
+      const consented = (
+        await consentsOf(this.vault.db, this.vault.keyring, this.actor.practiceId, clientId, today)
+      ).some((c) => c.type === input.purpose);
+      if (!consented) {
+        excluded += 1;
+        continue;
+      }
+      const dob = identities.get(clientId)?.reveal().dateOfBirth;
+      // Each client's dates move by their own random number of days before they are generalised.
+      const shift = randomInt(-30, 31);
+      for (const c of await readClientCases(this.vault, this.actor.practiceId, clientId)) {
+        const sessions = await listSessions(this.vault.db, this.vault.keyring, this.actor.practiceId, c.id);
+        const first = sessions[0]?.startsAt.slice(0, 10);
+        records.push({
+          caseKind: c.kind,
+          ageAtStart: dob === undefined || first === undefined ? undefined : ageOn(dob, first),
+          firstSession: first === undefined ? undefined : shiftDay(first, shift),
+          sessions: sessions.length,
+          attended: sessions.filter((s) => s.attendance === 'attended').length,
+          didNotAttend: sessions.filter((s) => s.attendance === 'did-not-attend').length,
+          cancelled: sessions.filter((s) => s.attendance.startsWith('cancelled')).length,
+        });
+      }
+    }
+    const result = anonymise(records, input.k);
+    if (!result.ok) {
+      await recordAuditEvent(
+        this.vault.db,
+        this.event('research.export', 'practice', this.actor.practiceId, 'denied'),
+      );
+      const entry = clause('GT-115');
+      if (entry === undefined) throw new Error('GT-115 missing');
+      throw new ClauseRefusalError({
+        clause: entry,
+        overridable: false,
+        detail: `Anonymity cannot be kept: even at the coarsest level a group holds only ${result.smallestGroup} of the ${records.length} records with consent, fewer than k = ${input.k}. Nothing was exported.`,
+      });
+    }
+    await recordAuditEvent(
+      this.vault.db,
+      this.event(`research.export:${input.purpose}`, 'practice', this.actor.practiceId),
+    );
+    return { rows: result.rows, level: result.level, included: records.length, excluded };
+  }
+}
