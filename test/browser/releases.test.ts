@@ -102,6 +102,14 @@ describe('a subject access request in Chromium', () => {
     await page.getByRole('link', { name: 'Your obligations' }).click();
     await page.getByRole('heading', { name: 'Your obligations' }).waitFor();
     expect(await page.getByText(/^Overdue: /).count()).toBe(0);
+
+    // A research export with no consented clients fails rather than leaking (GT-115).
+    await page.getByRole('link', { name: 'Requests for records' }).click();
+    const research = page.locator('section[aria-labelledby="research-export"]');
+    await research.getByRole('button', { name: 'Prepare the export' }).click();
+    await research.getByRole('alert').getByText(/^GT-115: Anonymity cannot be kept/).waitFor();
+    await expectNoAxeViolations(page);
+    await page.screenshot({ path: path.join(screenshots, 'releases.png'), fullPage: true });
     await page.close();
   });
 });

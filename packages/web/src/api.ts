@@ -75,6 +75,33 @@ export async function api<T extends z.ZodType>(
   return schema.parse(body);
 }
 
+/** A file from the API (a CSV, a PDF), for a POST that makes it; a refusal is thrown as for api(). */
+export async function apiFile(path: string, body: unknown): Promise<Blob> {
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  if (csrfToken !== undefined) headers['x-csrf-token'] = csrfToken;
+  const response = await fetch(`/api/v1${path}`, {
+    method: 'POST',
+    headers,
+    credentials: 'same-origin',
+    body: JSON.stringify(body),
+  });
+  lastActivity = Date.now();
+  if (!response.ok) {
+    const parsed = problemDocumentSchema.safeParse(await response.json().catch(() => undefined));
+    throw new ApiProblem(
+      parsed.success
+        ? parsed.data
+        : {
+            type: 'about:blank',
+            title: 'Alcove did not answer as expected',
+            status: response.status,
+            code: 'unexpected-response',
+          },
+    );
+  }
+  return response.blob();
+}
+
 export function getJson<T extends z.ZodType>(
   path: string,
   schema: T,

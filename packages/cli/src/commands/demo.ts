@@ -7,6 +7,7 @@ import {
   newId,
   type Profile,
   portalInvitationMessage,
+  releaseDueOn,
 } from '@alcove/core';
 import { currentTotp, hashPassword, newTotpSecret } from '@alcove/server';
 import {
@@ -33,6 +34,7 @@ import {
   presentCase,
   recordDisclosure,
   recordSession,
+  registerRequest,
   type Store,
   type StoreConfig,
   saveProfile,
@@ -556,6 +558,17 @@ async function seedDemo(store: Store, key: Buffer): Promise<void> {
         siteUrl: 'http://127.0.0.1:8080',
       },
       userId: practitionerId,
+      now,
+    });
+    // Casey asked for a copy of their records three weeks ago: due in a week.
+    await registerRequest(trx, keyring, {
+      practiceId,
+      clientId: casey.id,
+      basis: 'subject-access',
+      receivedOn: '2026-11-01',
+      dueOn: releaseDueOn('2026-11-01', 'subject-access'),
+      viaPortal: false,
+      createdBy: practitionerId,
       now,
     });
     // Alex has a client portal account; Jordan's invitation waits in the outbox.

@@ -18,7 +18,7 @@ import {
 import { useState } from 'react';
 import { Link } from 'react-router';
 import { z } from 'zod';
-import { api, describeProblem } from '../api.ts';
+import { api, apiFile, describeProblem } from '../api.ts';
 import { Failure, Loading } from '../shell/status.tsx';
 import { useApi } from '../use-api.ts';
 
@@ -73,6 +73,7 @@ export function ReleasesPage() {
         never a withheld disclosure (PG5-2). A subject access request is answered within one calendar month.
       </Text>
       <NewRequest onDone={requests.reload} />
+      <ResearchExport />
       {requests.state === 'loading' && <Loading what="the requests" />}
       {requests.state === 'failed' && <Failure error={requests.error} />}
       {requests.state === 'ready' &&
@@ -384,5 +385,95 @@ export function OverdueRequests() {
         Answer them
       </Anchor>
     </Alert>
+  );
+}
+
+const exportSchema = z.object({
+  purpose: z.string(),
+  k: z.number(),
+  level: z.number(),
+  included: z.number(),
+  excluded: z.number(),
+  rows: z.array(z.record(z.string(), z.string())),
+});
+
+/** A de-identified export for publication, training or research (PG5-4, GT-115). */
+function ResearchExport() {
+  const [purpose, setPurpose] = useState<string | null>('research');
+  const [k, setK] = useState('5');
+  const [result, setResult] = useState<z.infer<typeof exportSchema> | undefined>(undefined);
+  const [error, setError] = useState<string | undefined>(undefined);
+  const run = async () => {
+    setError(undefined);
+    setResult(undefined);
+    try {
+      setResult(await api('POST', '/research-exports', exportSchema, { body: { purpose, k: Number(k) } }));
+    } catch (e) {
+      setError(describeProblem(e));
+    }
+  };
+  const csv = async () => {
+    if (result === undefined) return;
+    try {
+      const file = await apiFile('/research-exports/csv', { purpose, k: Number(k) });
+      const url = URL.createObjectURL(file);
+      const a = document.createElement('a');
+      a.href = url;
+      a.download = `${result.purpose}-export.csv`;
+      a.click();
+      URL.revokeObjectURL(url);
+    } catch (e) {
+      setError(describeProblem(e));
+    }
+  };
+  return (
+    <Card withBorder padding="lg" component="section" aria-labelledby="research-export">
+      <Title order={3} size="h4" id="research-export" mb="xs">
+        De-identified export (PG5-4, GT-115)
+      </Title>
+      <Text size="sm" c="dimmed" mb="sm">
+        Structured fields only — kind of case, age band, when therapy started, number of sessions, attendance
+        — for your clients whose written consent covers the use. Every combination is shared by at least k
+        clients, or nothing is exported.
+      </Text>
+      <Group align="end">
+        <Select
+          label="For"
+          data={[
+            { value: 'research', label: 'Research' },
+            { value: 'training', label: 'Training' },
+            { value: 'publication', label: 'Publication' },
+          ]}
+          value={purpose}
+          onChange={setPurpose}
+          allowDeselect={false}
+          w={180}
+        />
+        <TextInput
+          label="k (at least 5)"
+          type="number"
+          value={k}
+          onChange={(e) => setK(e.currentTarget.value)}
+          w={120}
+        />
+        <Button variant="default" onClick={() => void run()}>
+          Prepare the export
+        </Button>
+      </Group>
+      {error !== undefined && (
+        <Alert color="red" role="alert" mt="sm">
+          {error}
+        </Alert>
+      )}
+      {result !== undefined && (
+        <Alert color="alcove" role="status" mt="sm">
+          {result.rows.length} records from {result.included} with consent ({result.excluded} clients without
+          consent left out), generalised to level {result.level}.{' '}
+          <Anchor component="button" type="button" onClick={() => void csv()}>
+            Download as CSV
+          </Anchor>
+        </Alert>
+      )}
+    </Card>
   );
 }
