@@ -5,6 +5,7 @@ import { testEngines } from '@alcove/store/testing';
 import { extractText, getDocumentProxy } from 'unpdf';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addStaff, bearer, startTestApp, type TestApp } from '../../packages/server/src/testing/app.ts';
+import { fhirValidator } from '../../packages/server/src/testing/fhir.ts';
 import { expectNoAxeViolations } from '../support/axe.ts';
 import { signInWithEnrolment } from '../support/browser-sign-in.ts';
 import { type LaunchedBrowser, launchChromium, newPage } from '../support/chromium.ts';
@@ -98,6 +99,14 @@ describe('a subject access request in Chromium', () => {
     expect(text).toContain('Rowan said [Partner B] works late (fictional).');
     for (const secret of ['Sky', 'Birch', 'sky@example.test', 'something private'])
       expect(text).not.toContain(secret);
+    // The FHIR bundle issued with it validates against the official R4 schema, and names no B either.
+    const fhir = await page.request.get(`${baseUrl}${href?.replace(/\/pdf$/, '/fhir')}`);
+    const bundle = await fhir.json();
+    const validate = fhirValidator();
+    expect(validate(bundle), JSON.stringify(validate.errors?.slice(0, 3))).toBe(true);
+    for (const secret of ['Sky', 'Birch', 'sky@example.test', 'something private']) {
+      expect(JSON.stringify(bundle)).not.toContain(secret);
+    }
 
     await page.getByRole('link', { name: 'Your obligations' }).click();
     await page.getByRole('heading', { name: 'Your obligations' }).waitFor();
@@ -107,7 +116,10 @@ describe('a subject access request in Chromium', () => {
     await page.getByRole('link', { name: 'Requests for records' }).click();
     const research = page.locator('section[aria-labelledby="research-export"]');
     await research.getByRole('button', { name: 'Prepare the export' }).click();
-    await research.getByRole('alert').getByText(/^GT-115: Anonymity cannot be kept/).waitFor();
+    await research
+      .getByRole('alert')
+      .getByText(/^GT-115: Anonymity cannot be kept/)
+      .waitFor();
     await expectNoAxeViolations(page);
     await page.screenshot({ path: path.join(screenshots, 'releases.png'), fullPage: true });
     await page.close();
