@@ -26,3 +26,8 @@ export function formatDateTime(value: Date | string): string {
 export function londonDay(value: Date | string): string {
   return format(inLondon(value), 'yyyy-MM-dd');
 }
+
+/** A calendar day (yyyy-MM-dd, no time) as 22 Nov 2026: read at midday so no zone moves it. */
+export function formatDay(day: string): string {
+  return formatDate(`${day}T12:00:00Z`);
+}

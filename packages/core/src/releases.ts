@@ -1,5 +1,6 @@
 import { addMonths, parseISO } from 'date-fns';
 import { z } from 'zod';
+import { nameTokens } from './identifiers.ts';
 
 /**
  * Confidential releases (PG5-1): a release holds exactly what the law and the Code allow.
@@ -123,8 +124,6 @@ export interface PersonToHide {
   readonly dateOfBirth?: string | undefined;
 }
 
-const LABEL_WORDS = new Set(['partner', 'client', 'member']);
-
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
@@ -136,10 +135,7 @@ function escapeRegExp(text: string): string {
 export function redactIdentifiers(text: string, people: readonly PersonToHide[]): string {
   let out = text;
   for (const person of people) {
-    const tokens = [person.name, person.preferredName ?? '']
-      .map((n) => n.replace(/\([^)]*\)/g, ' '))
-      .flatMap((n) => n.split(/[^\p{L}'’-]+/u))
-      .filter((t) => t.length >= 3 && !LABEL_WORDS.has(t.toLowerCase()));
+    const tokens = nameTokens(person);
     const marker = `[${person.label}]`;
     // Whole identifiers first, so that a name inside an e-mail address goes with the address.
     if (person.email !== undefined) out = out.replace(new RegExp(escapeRegExp(person.email), 'gi'), marker);
@@ -148,7 +144,7 @@ export function redactIdentifiers(text: string, people: readonly PersonToHide[])
     if (digits.length >= 6) {
       out = out.replace(new RegExp(digits.split('').join('[\\s-]*'), 'g'), marker);
     }
-    for (const token of [...new Set(tokens)].sort((a, b) => b.length - a.length)) {
+    for (const token of [...tokens].sort((a, b) => b.length - a.length)) {
       out = out.replace(
         new RegExp(`(?<![\\p{L}\\p{N}])${escapeRegExp(token)}(?![\\p{L}\\p{N}])`, 'giu'),
         marker,

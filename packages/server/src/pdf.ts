@@ -1,4 +1,6 @@
 import { formatDate } from '@alcove/core';
+import type { CaseFacts, ContractView } from '@alcove/store';
+import type { FastifyReply } from 'fastify';
 import PDFDocument from 'pdfkit';
 
 /**
@@ -22,17 +24,9 @@ export interface ContractPdfInput {
  * Who has signed and who has not, by name for the practitioner's copy, or with `nameOf`
  * giving only labels ("Partner B") where the reader may not see the others' names.
  */
-export function signatureLines(
-  contract: {
-    signatures: readonly {
-      signerKind: string;
-      signerId: string;
-      signedAt: string;
-      mode: string;
-      acknowledgedConditions: boolean;
-    }[];
-  },
-  facts: { practitionerId: string; participants: readonly { clientId: string; label: string }[] },
+function signatureLines(
+  contract: ContractView,
+  facts: CaseFacts,
   nameOf: (clientId: string, label: string) => string,
   practitionerName: string,
 ): Pick<ContractPdfInput, 'signatures' | 'unsigned'> {
@@ -58,7 +52,39 @@ export function signatureLines(
 
 const modeWords: Record<string, string> = { 'in-person': 'in person', portal: 'in the client portal' };
 
-export function contractPdf(input: ContractPdfInput): Promise<Buffer> {
+/**
+ * The current contract of a case as a PDF. `nameOf` says how each client is named: by
+ * name in the practitioner's copy, by their place in the case ("Partner B") in a client's.
+ */
+export function contractPdf(input: {
+  practiceName: string;
+  practitionerName: string;
+  contract: ContractView;
+  facts: CaseFacts;
+  nameOf: (clientId: string, label: string) => string;
+}): Promise<Buffer> {
+  const { contract } = input;
+  return renderContractPdf({
+    practiceName: input.practiceName,
+    title: 'Therapy contract',
+    version: contract.version,
+    createdAt: contract.createdAt,
+    text: contract.text.reveal(),
+    textHash: contract.textHash,
+    conditions: contract.conditions?.reveal() ?? null,
+    ...signatureLines(contract, input.facts, input.nameOf, input.practitionerName),
+  });
+}
+
+/** Sends a PDF as a download. */
+export function sendPdf(reply: FastifyReply, pdf: Buffer, filename: string): FastifyReply {
+  return reply
+    .header('content-type', 'application/pdf')
+    .header('content-disposition', `attachment; filename="${filename}"`)
+    .send(pdf);
+}
+
+function renderContractPdf(input: ContractPdfInput): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const doc = new PDFDocument({
       size: 'A4',

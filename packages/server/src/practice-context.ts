@@ -6,7 +6,6 @@ import {
   ClauseRefusalError,
   type ClientIdentity,
   type ContactDecision,
-  can,
   contractToSignMessage,
   DEFAULT_LATE_ENTRY_HOURS,
   emailDecision,
@@ -15,7 +14,6 @@ import {
   type MessagePurpose,
   missingSections,
   portalInvitationMessage,
-  type Resource,
   renderTemplate,
   STANDARD_TEMPLATE,
   STANDARD_TEMPLATE_NAME,
@@ -204,11 +202,7 @@ export class PracticeContext extends ContextBase {
     await this.require('outbox.read', this.practiceResource(), 'practice', this.actor.practiceId);
     const all = await listOutbox(this.vault.db, this.actor.practiceId);
     const ids = [...new Set(all.flatMap((e) => (e.clientId === null ? [] : [e.clientId])))];
-    const visible = new Set<string>();
-    for (const id of ids) {
-      const resource = await this.clientResource(id);
-      if (resource !== undefined && this.#canSee(resource)) visible.add(id);
-    }
+    const visible = await this.clientsAllowed('client.read-identity', ids);
     const entries = all.filter((e) => e.clientId !== null && visible.has(e.clientId));
     const identities = await readClientIdentities(this.vault, this.actor.practiceId, [...visible]);
     const names = new Map([...identities].map(([id, identity]) => [id, identity.reveal().name]));
@@ -216,10 +210,6 @@ export class PracticeContext extends ContextBase {
     const mailSetUp =
       (await mailSettingsOf(this.vault.db, this.vault.keyring, this.actor.practiceId)) !== undefined;
     return { entries, names, mailSetUp };
-  }
-
-  #canSee(resource: Resource): boolean {
-    return can(this.actor, 'client.read-identity', resource);
   }
 
   async retryMessage(messageId: string): Promise<void> {
@@ -230,8 +220,8 @@ export class PracticeContext extends ContextBase {
       .where('practice_id', '=', this.actor.practiceId)
       .where('id', '=', messageId)
       .executeTakeFirst();
-    const resource = row?.client_id == null ? undefined : await this.clientResource(row.client_id);
-    if (resource === undefined || !this.#canSee(resource)) {
+    const clientId = row?.client_id ?? null;
+    if (clientId === null || !(await this.clientsAllowed('client.read-identity', [clientId])).has(clientId)) {
       await recordAuditEvent(this.vault.db, this.event('outbox.retry', 'outbox', messageId, 'denied'));
       throw new AlcoveError('not-found', 'There is no such message.');
     }

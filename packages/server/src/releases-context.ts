@@ -1,7 +1,6 @@
 import {
   AlcoveError,
   ClauseRefusalError,
-  can,
   clause,
   decidePassages,
   type FhirReleaseInput,
@@ -12,7 +11,6 @@ import {
   noteSections,
   type PersonToHide,
   type ReleaseBasis,
-  type Resource,
   redactIdentifiers,
   releaseBasisLabels,
   releaseBundle,
@@ -123,11 +121,11 @@ export class ReleasesContext extends ContextBase {
   async requests(): Promise<{ request: ReleaseRequestView; clientName: string; overdue: boolean }[]> {
     await this.require('client.list', this.practiceResource(), 'practice', this.actor.practiceId);
     const all = await releaseRequests(this.vault.db, this.vault.keyring, this.actor.practiceId);
-    const mine: ReleaseRequestView[] = [];
-    for (const r of all) {
-      const resource = await this.clientResource(r.clientId);
-      if (resource !== undefined && this.#may(resource)) mine.push(r);
-    }
+    const allowed = await this.clientsAllowed(
+      'client.read-clinical',
+      all.map((r) => r.clientId),
+    );
+    const mine = all.filter((r) => allowed.has(r.clientId));
     const names = await readClientIdentities(
       this.vault,
       this.actor.practiceId,
@@ -139,10 +137,6 @@ export class ReleasesContext extends ContextBase {
       clientName: names.get(request.clientId)?.reveal().name ?? '',
       overdue: request.status === 'received' && request.dueOn !== null && request.dueOn < today,
     }));
-  }
-
-  #may(resource: Resource): boolean {
-    return can(this.actor, 'client.read-clinical', resource);
   }
 
   async #request(requestId: string): Promise<ReleaseRequestView> {

@@ -3,7 +3,6 @@ import {
   ageOn,
   anonymise,
   ClauseRefusalError,
-  can,
   clause,
   type ExportRow,
   type ResearchRecord,
@@ -34,11 +33,9 @@ export class ResearchContext extends ContextBase {
   }> {
     await this.require('case.open', this.practiceResource(), 'practice', this.actor.practiceId);
     const today = this.today();
-    const mine: string[] = [];
-    for (const id of await allClientIds(this.vault.db, this.actor.practiceId)) {
-      const resource = await this.clientResource(id);
-      if (resource !== undefined && can(this.actor, 'client.read-clinical', resource)) mine.push(id);
-    }
+    const all = await allClientIds(this.vault.db, this.actor.practiceId);
+    const allowed = await this.clientsAllowed('client.read-clinical', all);
+    const mine = all.filter((id) => allowed.has(id));
     const identities = await readClientIdentities(this.vault, this.actor.practiceId, mine);
     const records: ResearchRecord[] = [];
     let excluded = 0;

@@ -3,6 +3,7 @@ import type { Kysely, Transaction } from 'kysely';
 import { z } from 'zod';
 import { openText, sealText } from './crypto/aead.ts';
 import type { Keyring } from './keyring.ts';
+import { caseKey } from './record-keys.ts';
 import type { Database } from './schema.ts';
 
 /** Disclosures without consent (PG5-2); see core/disclosures.ts. */
@@ -13,15 +14,6 @@ export interface DisclosureDetails {
   readonly whyNoConsent: string;
   readonly justification: string;
   readonly withholdBasis?: string | undefined;
-}
-
-async function caseKey(db: Kysely<Database>, keyring: Keyring, practiceId: string, caseId: string) {
-  const row = await db
-    .selectFrom('care_case')
-    .select('key_id')
-    .where('id', '=', caseId)
-    .executeTakeFirstOrThrow();
-  return { keyId: row.key_id, key: await keyring.dataKey(db, practiceId, row.key_id) };
 }
 
 const binding = (practiceId: string, id: string, keyId: string) => ({

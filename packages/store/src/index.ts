@@ -16,6 +16,7 @@ export * from './outbox.ts';
 export * from './portal.ts';
 export * from './practices.ts';
 export * from './profiles.ts';
+export * from './record-keys.ts';
 export * from './records.ts';
 export * from './referrals.ts';
 export * from './releases.ts';

@@ -2,6 +2,7 @@ import { AlcoveError, newId, type WithheldReason } from '@alcove/core';
 import type { Kysely, Transaction } from 'kysely';
 import { type Binding, openText, sealText } from './crypto/aead.ts';
 import type { Keyring } from './keyring.ts';
+import { clientKey } from './record-keys.ts';
 import type { Database } from './schema.ts';
 
 /**
@@ -23,16 +24,6 @@ export interface Envelope {
 
 function binding(practiceId: string, messageId: string, keyId: string): Binding {
   return { practiceId, record: `outbox/${messageId}`, field: 'envelope', keyId };
-}
-
-async function clientKey(db: Kysely<Database>, keyring: Keyring, practiceId: string, clientId: string) {
-  const row = await db
-    .selectFrom('client')
-    .select('key_id')
-    .where('practice_id', '=', practiceId)
-    .where('id', '=', clientId)
-    .executeTakeFirstOrThrow();
-  return { keyId: row.key_id, key: await keyring.dataKey(db, practiceId, row.key_id) };
 }
 
 /**

@@ -3,6 +3,7 @@ import { AlcoveError, newId } from '@alcove/core';
 import type { Kysely, Transaction } from 'kysely';
 import { type Binding, openText, sealText } from './crypto/aead.ts';
 import type { Keyring } from './keyring.ts';
+import { clientKey } from './record-keys.ts';
 import type { Database } from './schema.ts';
 
 /**
@@ -22,15 +23,6 @@ export interface Invitee {
 
 function inviteeBinding(practiceId: string, invitationId: string, keyId: string): Binding {
   return { practiceId, record: `invitation/${invitationId}`, field: 'invitee', keyId };
-}
-
-async function clientKey(db: Kysely<Database>, keyring: Keyring, practiceId: string, clientId: string) {
-  const row = await db
-    .selectFrom('client')
-    .select('key_id')
-    .where('id', '=', clientId)
-    .executeTakeFirstOrThrow();
-  return { keyId: row.key_id, key: await keyring.dataKey(db, practiceId, row.key_id) };
 }
 
 /**

@@ -2,6 +2,7 @@ import { Confidential, newId } from '@alcove/core';
 import type { Kysely, Transaction } from 'kysely';
 import { openText, sealText } from './crypto/aead.ts';
 import type { Keyring } from './keyring.ts';
+import { caseKey, participantKey } from './record-keys.ts';
 import type { Database } from './schema.ts';
 
 /**
@@ -9,30 +10,6 @@ import type { Database } from './schema.ts';
  * letter is about one client and is sealed under their participant key in the case, so it
  * goes with their own material; a dual relationship's description under the case key.
  */
-async function participantKey(
-  db: Kysely<Database>,
-  keyring: Keyring,
-  practiceId: string,
-  caseId: string,
-  clientId: string,
-) {
-  const row = await db
-    .selectFrom('participant')
-    .select('key_id')
-    .where('case_id', '=', caseId)
-    .where('client_id', '=', clientId)
-    .executeTakeFirstOrThrow();
-  return { keyId: row.key_id, key: await keyring.dataKey(db, practiceId, row.key_id) };
-}
-
-async function caseKey(db: Kysely<Database>, keyring: Keyring, practiceId: string, caseId: string) {
-  const row = await db
-    .selectFrom('care_case')
-    .select('key_id')
-    .where('id', '=', caseId)
-    .executeTakeFirstOrThrow();
-  return { keyId: row.key_id, key: await keyring.dataKey(db, practiceId, row.key_id) };
-}
 
 export async function writeReferral(
   trx: Transaction<Database>,

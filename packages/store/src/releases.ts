@@ -3,6 +3,7 @@ import { AlcoveError, Confidential, newId } from '@alcove/core';
 import type { Kysely, Transaction } from 'kysely';
 import { open, openText, seal, sealText } from './crypto/aead.ts';
 import type { Keyring } from './keyring.ts';
+import { clientKey } from './record-keys.ts';
 import type { Database } from './schema.ts';
 
 /**
@@ -10,15 +11,6 @@ import type { Database } from './schema.ts';
  * the PDF sealed under the client's key with its SHA-256, the consents relied on, and what
  * was withheld and why. A release is produced again from here, unchanged.
  */
-async function clientKey(db: Kysely<Database>, keyring: Keyring, practiceId: string, clientId: string) {
-  const row = await db
-    .selectFrom('client')
-    .select('key_id')
-    .where('practice_id', '=', practiceId)
-    .where('id', '=', clientId)
-    .executeTakeFirstOrThrow();
-  return { keyId: row.key_id, key: await keyring.dataKey(db, practiceId, row.key_id) };
-}
 
 export async function registerRequest(
   trx: Transaction<Database>,

@@ -2,6 +2,7 @@ import { Confidential, newId } from '@alcove/core';
 import type { Kysely, Transaction } from 'kysely';
 import { openText, sealText } from './crypto/aead.ts';
 import type { Keyring } from './keyring.ts';
+import { caseKey } from './record-keys.ts';
 import type { Database } from './schema.ts';
 
 /**
@@ -9,14 +10,6 @@ import type { Database } from './schema.ts';
  * practitioner chose, sealed under the case key. What a supervisor reads here is all
  * they ever read of a case (PG5-5).
  */
-async function caseKey(db: Kysely<Database>, keyring: Keyring, practiceId: string, caseId: string) {
-  const row = await db
-    .selectFrom('care_case')
-    .select('key_id')
-    .where('id', '=', caseId)
-    .executeTakeFirstOrThrow();
-  return { keyId: row.key_id, key: await keyring.dataKey(db, practiceId, row.key_id) };
-}
 
 export async function presentCase(
   trx: Transaction<Database>,

@@ -1,3 +1,4 @@
+import { nameTokens } from '../identifiers.ts';
 import { type CatalogueEntry, clause } from './catalogue.ts';
 
 /**
@@ -134,8 +135,6 @@ export function noteGate(input: { readonly sessionStartsAt: string; readonly now
  * under its pseudonym; material that names a client of the case (a name outside brackets,
  * an e-mail address or a phone number on their record) is refused before it is stored.
  */
-const LABEL_WORDS = new Set(['partner', 'client', 'member']);
-
 export function presentationGate(
   material: string,
   clients: readonly {
@@ -149,11 +148,7 @@ export function presentationGate(
   const words = new Set(text.split(/[^\p{L}\p{N}'’-]+/u).filter((w) => w !== ''));
   const digits = text.replace(/\D/g, '');
   const named = clients.some((c) => {
-    const tokens = [c.name, c.preferredName ?? '']
-      .map((n) => n.replace(/\([^)]*\)/g, ' '))
-      .flatMap((n) => n.toLowerCase().split(/[^\p{L}'’-]+/u))
-      // Alcove's own labels ("Partner A", "the client") name nobody.
-      .filter((t) => t.length >= 3 && !LABEL_WORDS.has(t));
+    const tokens = nameTokens(c);
     const phone = c.phone?.replace(/\D/g, '') ?? '';
     return (
       tokens.some((t) => words.has(t)) ||

@@ -14,7 +14,7 @@ import {
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { contextOf } from '../auth/plugin.ts';
-import { contractPdf, signatureLines } from '../pdf.ts';
+import { contractPdf, sendPdf } from '../pdf.ts';
 import { PracticeContext } from '../practice-context.ts';
 
 const caseParams = z.strictObject({ caseId: z.uuid() });
@@ -229,26 +229,14 @@ export const caseRoutes: FastifyPluginAsyncZod = async (app) => {
         throw new AlcoveError('not-found', 'This is not the current version of the contract.');
       }
       const context = contextOf(request);
-      const practitioner = await context.userName(facts.practitionerId);
       const pdf = await contractPdf({
         practiceName: await context.practiceName(),
-        title: 'Therapy contract',
-        version: contract.version,
-        createdAt: contract.createdAt,
-        text: contract.text.reveal(),
-        textHash: contract.textHash,
-        conditions: contract.conditions?.reveal() ?? null,
-        ...signatureLines(
-          contract,
-          facts,
-          (clientId, label) => names.get(clientId)?.reveal().name ?? label,
-          practitioner,
-        ),
+        practitionerName: await context.userName(facts.practitionerId),
+        contract,
+        facts,
+        nameOf: (clientId, label) => names.get(clientId)?.reveal().name ?? label,
       });
-      return reply
-        .header('content-type', 'application/pdf')
-        .header('content-disposition', `attachment; filename="contract-v${contract.version}.pdf"`)
-        .send(pdf);
+      return sendPdf(reply, pdf, `contract-v${contract.version}.pdf`);
     },
   );
 

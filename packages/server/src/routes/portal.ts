@@ -4,7 +4,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { hashPassword, passwordProblem } from '../auth/passwords.ts';
 import { contextOf } from '../auth/plugin.ts';
-import { contractPdf, signatureLines } from '../pdf.ts';
+import { contractPdf, sendPdf } from '../pdf.ts';
 import { joinPortal, PortalContext } from '../portal-context.ts';
 
 const caseParams = z.strictObject({ caseId: z.uuid() });
@@ -182,26 +182,15 @@ export const portalRoutes: FastifyPluginAsyncZod<{ vault: Vault; joinRateLimit: 
       const contract = found.contract;
       if (contract === undefined) throw new AlcoveError('not-found', 'This case has no contract yet.');
       const myName = (await portal.identity()).reveal().name;
+      // The other clients appear by their place in the case only.
       const pdf = await contractPdf({
         practiceName: await portal.practiceName(),
-        title: 'Therapy contract',
-        version: contract.version,
-        createdAt: contract.createdAt,
-        text: contract.text.reveal(),
-        textHash: contract.textHash,
-        conditions: contract.conditions?.reveal() ?? null,
-        // The other clients appear by their place in the case only.
-        ...signatureLines(
-          contract,
-          found.facts,
-          (clientId, label) => (clientId === me ? myName : label),
-          found.practitionerName,
-        ),
+        practitionerName: found.practitionerName,
+        contract,
+        facts: found.facts,
+        nameOf: (clientId, label) => (clientId === me ? myName : label),
       });
-      return reply
-        .header('content-type', 'application/pdf')
-        .header('content-disposition', `attachment; filename="contract-v${contract.version}.pdf"`)
-        .send(pdf);
+      return sendPdf(reply, pdf, `contract-v${contract.version}.pdf`);
     },
   );
 

@@ -2,7 +2,7 @@ import { AlcoveError } from '@alcove/core';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { contextOf } from '../auth/plugin.ts';
-import { letterPdf } from '../pdf.ts';
+import { letterPdf, sendPdf } from '../pdf.ts';
 import { ReferralsContext } from '../referrals-context.ts';
 
 const caseParams = z.strictObject({ caseId: z.uuid() });
@@ -81,10 +81,7 @@ export const referralRoutes: FastifyPluginAsyncZod = async (app) => {
         author: await contextOf(request).practiceName(),
         text: referral.letter.reveal(),
       });
-      return reply
-        .header('content-type', 'application/pdf')
-        .header('content-disposition', 'attachment; filename="referral.pdf"')
-        .send(pdf);
+      return sendPdf(reply, pdf, 'referral.pdf');
     },
   );
 

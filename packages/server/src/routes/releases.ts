@@ -2,6 +2,7 @@ import { newReleaseRequestSchema, type ReleaseBasis, releaseBasisLabels } from '
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { contextOf } from '../auth/plugin.ts';
+import { sendPdf } from '../pdf.ts';
 import { PortalContext } from '../portal-context.ts';
 import { ReleasesContext } from '../releases-context.ts';
 
@@ -21,14 +22,6 @@ const toChoices = (body: Choices) => ({
 });
 
 const requestParams = z.strictObject({ requestId: z.uuid() });
-const pdfReply = (
-  reply: { header: (k: string, v: string) => unknown; send: (b: Buffer) => unknown },
-  pdf: Buffer,
-) => {
-  reply.header('content-type', 'application/pdf');
-  reply.header('content-disposition', 'attachment; filename="release.pdf"');
-  return reply.send(pdf);
-};
 
 /** Confidential releases: the register, the preview, issuing, and the release log. */
 export const releaseRoutes: FastifyPluginAsyncZod = async (app) => {
@@ -155,7 +148,7 @@ export const releaseRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request, reply) =>
-      pdfReply(reply, (await releases(request).release(request.params.releaseId)).pdf),
+      sendPdf(reply, (await releases(request).release(request.params.releaseId)).pdf, 'release.pdf'),
   );
 
   app.get(
@@ -244,6 +237,10 @@ export const releaseRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request, reply) =>
-      pdfReply(reply, (await contextOf(request).as(PortalContext).myRelease(request.params.releaseId)).pdf),
+      sendPdf(
+        reply,
+        (await contextOf(request).as(PortalContext).myRelease(request.params.releaseId)).pdf,
+        'release.pdf',
+      ),
   );
 };

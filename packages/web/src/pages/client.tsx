@@ -1,4 +1,4 @@
-import { AGE_OF_MAJORITY, ageOn, formatDate, formatDateTime, londonDay } from '@alcove/core';
+import { AGE_OF_MAJORITY, ageOn, formatDate, formatDateTime, formatDay, londonDay } from '@alcove/core';
 import {
   Alert,
   Anchor,
@@ -160,10 +160,7 @@ export function ClientPage() {
               [
                 ['Preferred name', who.preferredName],
                 ['Pronouns', who.pronouns],
-                [
-                  'Date of birth',
-                  who.dateOfBirth === undefined ? undefined : formatDate(`${who.dateOfBirth}T12:00:00Z`),
-                ],
+                ['Date of birth', who.dateOfBirth === undefined ? undefined : formatDay(who.dateOfBirth)],
                 ['E-mail', who.email],
                 ['Phone', who.phone],
                 ['Address', who.address],

@@ -1,4 +1,4 @@
-import { formatDate } from '@alcove/core';
+import { formatDay, londonDay } from '@alcove/core';
 import { BarChart } from '@mantine/charts';
 import {
   Alert,
@@ -58,7 +58,6 @@ const severityLabels = {
 } as const;
 // Filled, with the text colour Mantine picks for contrast (WCAG AA, checked by axe).
 const severityColours = { high: 'red.8', medium: 'orange.3', low: 'gray.3' } as const;
-const dayOf = (day: string) => formatDate(`${day}T12:00:00Z`);
 
 export function CompliancePage() {
   const compliance = useApi('/compliance', complianceSchema);
@@ -94,7 +93,7 @@ export function CompliancePage() {
                       <Text fw={600}>{finding.title}</Text>
                       <Text size="sm">{finding.action}</Text>
                       <Text size="xs" c="dimmed">
-                        Since {dayOf(finding.since)} ·{' '}
+                        Since {formatDay(finding.since)} ·{' '}
                         <Anchor component={Link} to={`/profile#${finding.section}`} size="xs">
                           Put it right in your record
                         </Anchor>
@@ -120,7 +119,7 @@ export function CompliancePage() {
       <SimpleGrid cols={{ base: 1, md: 2 }}>
         <Card withBorder padding="lg" component="section" aria-labelledby="cpd-year">
           <Title order={3} size="h4" id="cpd-year">
-            CPD year {dayOf(cpd.year.start)} to {dayOf(cpd.year.end)}
+            CPD year {formatDay(cpd.year.start)} to {formatDay(cpd.year.end)}
           </Title>
           <Text size="xs" c="dimmed" mb="md">
             {cpd.requirement.source} (GT-15)
@@ -171,7 +170,7 @@ export function CompliancePage() {
               <Group key={`${u.what}-${u.date}`} justify="space-between" wrap="nowrap">
                 <Text size="sm">{u.what}</Text>
                 <Text size="sm" c="dimmed" style={{ whiteSpace: 'nowrap' }}>
-                  {dayOf(u.date)} · {u.clause}
+                  {formatDay(u.date)} · {u.clause}
                 </Text>
               </Group>
             ))}
@@ -216,10 +215,10 @@ const supervisionSchema = z.object({
 /** GT-64: supervision sessions with their length, with the supervisor the record names. */
 function SupervisionLog() {
   const log = useApi('/supervision/sessions', supervisionSchema);
-  const [heldOn, setHeldOn] = useState(new Date().toLocaleDateString('sv-SE', { timeZone: 'Europe/London' }));
+  const [heldOn, setHeldOn] = useState(londonDay(new Date()));
   const [minutes, setMinutes] = useState<number | string>(60);
   const [error, setError] = useState<string | undefined>(undefined);
-  const year = new Date().toLocaleDateString('sv-SE', { timeZone: 'Europe/London' }).slice(0, 4);
+  const year = londonDay(new Date()).slice(0, 4);
   const add = async () => {
     setError(undefined);
     try {
@@ -243,7 +242,7 @@ function SupervisionLog() {
           </Text>
           {log.data.sessions.slice(0, 6).map((s) => (
             <Text size="sm" key={s.id}>
-              {formatDate(`${s.heldOn}T12:00:00Z`)}: {s.minutes} minutes with {s.supervisorName}
+              {formatDay(s.heldOn)}: {s.minutes} minutes with {s.supervisorName}
             </Text>
           ))}
         </>

@@ -1,4 +1,4 @@
-import { consentTypes, formatDate } from '@alcove/core';
+import { consentTypes, formatDay, londonDay } from '@alcove/core';
 import {
   Alert,
   Badge,
@@ -45,8 +45,6 @@ export const typeLabels: Record<(typeof consentTypes)[number], string> = {
   'appropriate-adult': 'Appropriate adult’s consent to therapy (GT-27)',
   'physical-examination': 'Physical examination (GT-25)',
 };
-const day = (d: string) => formatDate(`${d}T12:00:00Z`);
-const today = () => new Date().toLocaleDateString('sv-SE', { timeZone: 'Europe/London' });
 
 /** The client's own consents: given, scoped, dated, and withdrawn from a day on. */
 export function Consents({ clientId }: { clientId: string }) {
@@ -54,7 +52,7 @@ export function Consents({ clientId }: { clientId: string }) {
   const [form, setForm] = useState({
     type: 'team-sharing',
     recipient: '',
-    givenOn: today(),
+    givenOn: londonDay(new Date()),
     givenBy: 'client',
     mode: 'written-in-person',
   });
@@ -105,8 +103,9 @@ export function Consents({ clientId }: { clientId: string }) {
                   {c.recipient === null ? '' : `: ${c.recipient}`}
                 </Table.Td>
                 <Table.Td>
-                  given {day(c.givenOn)} by {c.givenBy === 'client' ? 'the client' : 'the appropriate adult'}{' '}
-                  ({c.mode.replaceAll('-', ' ')})
+                  given {formatDay(c.givenOn)} by{' '}
+                  {c.givenBy === 'client' ? 'the client' : 'the appropriate adult'} (
+                  {c.mode.replaceAll('-', ' ')})
                 </Table.Td>
                 <Table.Td w={190}>
                   {c.withdrawnOn === null ? (
@@ -121,7 +120,7 @@ export function Consents({ clientId }: { clientId: string }) {
                         onClick={async () => {
                           setError(undefined);
                           await api('POST', `/clients/${clientId}/consents/${c.id}/withdraw`, z.null(), {
-                            body: { withdrawnOn: today() },
+                            body: { withdrawnOn: londonDay(new Date()) },
                           }).catch(fail);
                           consents.reload();
                         }}
@@ -130,7 +129,7 @@ export function Consents({ clientId }: { clientId: string }) {
                       </Button>
                     </Group>
                   ) : (
-                    <Text size="sm">withdrawn {day(c.withdrawnOn)}</Text>
+                    <Text size="sm">withdrawn {formatDay(c.withdrawnOn)}</Text>
                   )}
                 </Table.Td>
               </Table.Tr>

@@ -1,4 +1,4 @@
-import { formatDate } from '@alcove/core';
+import { formatDay, londonDay } from '@alcove/core';
 import {
   Alert,
   Badge,
@@ -20,9 +20,6 @@ import { z } from 'zod';
 import { api, describeProblem } from '../api.ts';
 import { Failure, Loading } from '../shell/status.tsx';
 import { useApi } from '../use-api.ts';
-
-const day = (d: string) => formatDate(`${d}T12:00:00Z`);
-const todayInLondon = () => new Date().toLocaleDateString('sv-SE', { timeZone: 'Europe/London' });
 
 const basesSchema = z.object({
   bases: z.array(z.object({ id: z.string(), label: z.string() })),
@@ -48,7 +45,7 @@ const listSchema = z.object({
 
 const empty = {
   clientId: null as string | null,
-  disclosedOn: todayInLondon(),
+  disclosedOn: londonDay(new Date()),
   recipient: '',
   what: '',
   legalBasis: null as string | null,
@@ -128,7 +125,7 @@ export function CaseDisclosures({
             <Table.Tbody>
               {list.data.disclosures.map((d) => (
                 <Table.Tr key={d.id}>
-                  <Table.Td>{day(d.disclosedOn)}</Table.Td>
+                  <Table.Td>{formatDay(d.disclosedOn)}</Table.Td>
                   <Table.Td>{who(d.clientId)}</Table.Td>
                   <Table.Td>
                     <Text size="sm" fw={600}>
@@ -276,7 +273,7 @@ export function PortalDisclosures() {
       </Text>
       {list.data.disclosures.map((d) => (
         <Text size="sm" key={d.id}>
-          {day(d.disclosedOn)}: shared with {d.recipient ?? 'someone'}
+          {formatDay(d.disclosedOn)}: shared with {d.recipient ?? 'someone'}
         </Text>
       ))}
     </Card>

@@ -1,4 +1,4 @@
-import { consentTypes, formatDate, formatDateTime } from '@alcove/core';
+import { consentTypes, formatDate, formatDateTime, formatDay } from '@alcove/core';
 import {
   Alert,
   Anchor,
@@ -237,7 +237,6 @@ function ContractCard({
 }
 
 const clientConsentTypes = consentTypes.filter((t) => t !== 'appropriate-adult');
-const day = (d: string) => formatDate(`${d}T12:00:00Z`);
 
 function YourConsents({ cases, adult }: { cases: Portal['cases']; adult: boolean }) {
   const types = adult ? (['appropriate-adult'] as const) : clientConsentTypes;
@@ -310,8 +309,8 @@ function YourConsents({ cases, adult }: { cases: Portal['cases']; adult: boolean
                     {typeLabels[c.type as keyof typeof typeLabels] ?? c.type}
                     {c.recipient === null ? '' : `: ${c.recipient}`}
                   </Table.Td>
-                  <Table.Td>{day(c.givenOn)}</Table.Td>
-                  <Table.Td>{c.withdrawnOn === null ? '' : day(c.withdrawnOn)}</Table.Td>
+                  <Table.Td>{formatDay(c.givenOn)}</Table.Td>
+                  <Table.Td>{c.withdrawnOn === null ? '' : formatDay(c.withdrawnOn)}</Table.Td>
                   <Table.Td>
                     {c.withdrawnOn === null && (c.givenBy === 'appropriate-adult') === adult && (
                       <Button size="compact-sm" variant="default" onClick={() => void withdraw(c.id)}>
@@ -469,13 +468,13 @@ function YourRecords() {
       {mine.state === 'ready' &&
         mine.data.requests.map((r) => (
           <Text size="sm" key={r.id}>
-            Asked on {day(r.receivedOn)}:{' '}
+            Asked on {formatDay(r.receivedOn)}:{' '}
             {r.status === 'issued' && r.releaseId !== null ? (
               <Anchor href={`/api/v1/portal/releases/${r.releaseId}/pdf`} download>
                 download your copy (PDF)
               </Anchor>
             ) : (
-              `being prepared${r.dueOn === null ? '' : `, due by ${day(r.dueOn)}`}`
+              `being prepared${r.dueOn === null ? '' : `, due by ${formatDay(r.dueOn)}`}`
             )}
           </Text>
         ))}

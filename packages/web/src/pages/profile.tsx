@@ -1,5 +1,7 @@
 import {
   formatDate,
+  formatDay,
+  londonDay,
   type ProblemDocument,
   type Profile,
   type ProfileDetails,
@@ -33,7 +35,6 @@ const responseSchema = z.object({
     z.object({ clause: z.string(), reason: z.string(), command: z.string(), createdAt: z.string() }),
   ),
 });
-const dayOf = (day: string) => formatDate(`${day}T12:00:00Z`);
 
 export function ProfilePage() {
   const data = useApi('/profile', responseSchema);
@@ -81,7 +82,7 @@ export function ProfilePage() {
           id: c.id,
           cells: [
             c.insurer,
-            `${dayOf(c.startsOn)} to ${dayOf(c.endsOn)}`,
+            `${formatDay(c.startsOn)} to ${formatDay(c.endsOn)}`,
             c.retentionYears === undefined ? '' : `keep records ${c.retentionYears} years`,
           ],
         }))}
@@ -96,7 +97,7 @@ export function ProfilePage() {
           .map((e) => ({
             id: e.id,
             cells: [
-              dayOf(e.date),
+              formatDay(e.date),
               e.title,
               `${e.hours} h`,
               [e.sexAndRelationship ? 'sex & relationship' : '', e.faceToFace ? 'face to face' : '']
@@ -113,7 +114,7 @@ export function ProfilePage() {
         rows={profile.dbs.map((d) => ({
           id: d.id,
           cells: [
-            `Issued ${dayOf(d.issuedOn)}`,
+            `Issued ${formatDay(d.issuedOn)}`,
             d.fullDisclosure ? 'full disclosure' : 'not full disclosure',
           ],
         }))}
@@ -123,7 +124,7 @@ export function ProfilePage() {
       <ItemSection
         id="training"
         title="Training (GT-26, GT-92)"
-        rows={profile.training.map((t) => ({ id: t.id, cells: [t.title, t.kind, dayOf(t.completedOn)] }))}
+        rows={profile.training.map((t) => ({ id: t.id, cells: [t.title, t.kind, formatDay(t.completedOn)] }))}
         onChanged={reload}
         form={(submit) => <TrainingForm submit={submit} />}
       />
@@ -132,7 +133,7 @@ export function ProfilePage() {
         title="Qualifications and titles (GT-86–GT-91, GT-99)"
         rows={profile.qualifications.map((q) => ({
           id: q.id,
-          cells: [q.title, q.awardedBy, dayOf(q.awardedOn)],
+          cells: [q.title, q.awardedBy, formatDay(q.awardedOn)],
         }))}
         onChanged={reload}
         form={(submit) => <QualificationForm submit={submit} />}
@@ -143,10 +144,10 @@ export function ProfilePage() {
         rows={profile.careerBreaks.map((b) => ({
           id: b.id,
           cells: [
-            `${dayOf(b.from)} to ${b.to === undefined ? 'now' : dayOf(b.to)}`,
+            `${formatDay(b.from)} to ${b.to === undefined ? 'now' : formatDay(b.to)}`,
             b.returnAgreedOn === undefined
               ? 'return not yet agreed'
-              : `return agreed ${dayOf(b.returnAgreedOn)}`,
+              : `return agreed ${formatDay(b.returnAgreedOn)}`,
           ],
         }))}
         onChanged={reload}
@@ -159,8 +160,8 @@ export function ProfilePage() {
           id: n.id,
           cells: [
             n.kind.replaceAll('-', ' '),
-            `happened ${dayOf(n.occurredOn)}`,
-            n.notifiedOn === undefined ? 'not yet told' : `told ${dayOf(n.notifiedOn)}`,
+            `happened ${formatDay(n.occurredOn)}`,
+            n.notifiedOn === undefined ? 'not yet told' : `told ${formatDay(n.notifiedOn)}`,
           ],
           extra: n.notifiedOn === undefined ? <MarkNotified id={n.id} onDone={reload} /> : undefined,
         }))}
@@ -526,7 +527,7 @@ function MarkNotified({ id, onDone }: { id: string; onDone: () => void }) {
       size="compact-xs"
       variant="light"
       onClick={async () => {
-        const today = new Date().toLocaleDateString('sv-SE', { timeZone: 'Europe/London' });
+        const today = londonDay(new Date());
         await api('POST', `/profile/notifications/${id}/notified`, z.null(), {
           body: { notifiedOn: today },
         }).catch(() => undefined);

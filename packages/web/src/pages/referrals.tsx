@@ -1,4 +1,4 @@
-import { formatDate, formatDateTime } from '@alcove/core';
+import { formatDateTime, formatDay, londonDay } from '@alcove/core';
 import {
   Alert,
   Anchor,
@@ -17,9 +17,6 @@ import { useState } from 'react';
 import { z } from 'zod';
 import { api, describeProblem } from '../api.ts';
 import { useApi } from '../use-api.ts';
-
-const day = (d: string) => formatDate(`${d}T12:00:00Z`);
-const todayInLondon = () => new Date().toLocaleDateString('sv-SE', { timeZone: 'Europe/London' });
 
 const referralsSchema = z.object({
   referrals: z.array(
@@ -63,7 +60,7 @@ export function CaseReferrals({
   const [referralError, setReferralError] = useState<string | undefined>(undefined);
   const [declaring, setDeclaring] = useState(false);
   const [dualForm, setDualForm] = useState({
-    declaredOn: todayInLondon(),
+    declaredOn: londonDay(new Date()),
     description: '',
     supervisorId: null as string | null,
   });
@@ -109,12 +106,12 @@ export function CaseReferrals({
           <Alert
             key={d.id}
             color="caution"
-            title={`Dual relationship declared on ${day(d.declaredOn)} (GT-34, GT-35)`}
+            title={`Dual relationship declared on ${formatDay(d.declaredOn)} (GT-34, GT-35)`}
             mb="sm"
           >
             <Text size="sm">{d.description}</Text>
             <Text size="sm" mt={4}>
-              Your supervisor was told. Fees stop from {day(d.feesStopOn)}.{' '}
+              Your supervisor was told. Fees stop from {formatDay(d.feesStopOn)}.{' '}
               {d.referralMade ? 'A referral has been written.' : 'A referral is still to be made.'}
             </Text>
           </Alert>

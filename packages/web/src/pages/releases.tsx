@@ -1,4 +1,4 @@
-import { formatDate, releaseBases, releaseBasisLabels } from '@alcove/core';
+import { formatDay, londonDay, releaseBases, releaseBasisLabels } from '@alcove/core';
 import {
   Alert,
   Anchor,
@@ -21,9 +21,6 @@ import { z } from 'zod';
 import { api, apiFile, describeProblem } from '../api.ts';
 import { Failure, Loading } from '../shell/status.tsx';
 import { useApi } from '../use-api.ts';
-
-const day = (d: string) => formatDate(`${d}T12:00:00Z`);
-const todayInLondon = () => new Date().toLocaleDateString('sv-SE', { timeZone: 'Europe/London' });
 
 export const requestsSchema = z.object({
   requests: z.array(
@@ -107,8 +104,8 @@ export function ReleasesPage() {
                       </Text>
                     )}
                   </Table.Td>
-                  <Table.Td>{day(r.receivedOn)}</Table.Td>
-                  <Table.Td>{r.dueOn === null ? '—' : day(r.dueOn)}</Table.Td>
+                  <Table.Td>{formatDay(r.receivedOn)}</Table.Td>
+                  <Table.Td>{r.dueOn === null ? '—' : formatDay(r.dueOn)}</Table.Td>
                   <Table.Td>
                     {r.status === 'issued' ? (
                       <Group gap="xs">
@@ -167,7 +164,7 @@ function NewRequest({ onDone }: { onDone: () => void }) {
     clientId: null as string | null,
     basis: 'subject-access' as string | null,
     requester: '',
-    receivedOn: todayInLondon(),
+    receivedOn: londonDay(new Date()),
   });
   const [error, setError] = useState<string | undefined>(undefined);
   const register = async () => {
@@ -377,8 +374,8 @@ export function OverdueRequests() {
     >
       {overdue.map((r) => (
         <Text size="sm" key={r.id}>
-          {r.clientName}: received {day(r.receivedOn)}, due {r.dueOn === null ? '' : day(r.dueOn)} (UK GDPR:
-          one month).
+          {r.clientName}: received {formatDay(r.receivedOn)}, due {r.dueOn === null ? '' : formatDay(r.dueOn)}{' '}
+          (UK GDPR: one month).
         </Text>
       ))}
       <Anchor component={Link} to="/releases" size="sm">

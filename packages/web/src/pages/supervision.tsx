@@ -1,4 +1,4 @@
-import { formatDate } from '@alcove/core';
+import { formatDay, htmlToText, londonDay, textToHtml } from '@alcove/core';
 import { Alert, Button, Card, Group, Select, Stack, Text, Textarea, TextInput, Title } from '@mantine/core';
 import { useState } from 'react';
 import { z } from 'zod';
@@ -6,36 +6,12 @@ import { api, describeProblem } from '../api.ts';
 import { Failure, Loading } from '../shell/status.tsx';
 import { useApi } from '../use-api.ts';
 
-const day = (d: string) => formatDate(`${d}T12:00:00Z`);
-
-/** Allow-listed markup from plain paragraphs: every character escaped, each paragraph a <p>. */
-export function paragraphsToHtml(text: string): string {
-  const escapeText = (s: string) =>
-    s.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
-  return text
-    .split(/\n\s*\n/)
-    .map((p) => p.trim())
-    .filter((p) => p !== '')
-    .map((p) => `<p>${escapeText(p).replaceAll('\n', '<br>')}</p>`)
-    .join('');
-}
-
+/** Presented material shown as text: its paragraphs kept, no markup interpreted. */
 function PresentedText({ html }: { html: string }) {
-  // Shown as text: paragraphs come apart, no markup is interpreted.
-  const paragraphs = html
-    .split(/<\/p>/)
-    .map((p) => p.replace(/<br>/g, '\n').replace(/<[^>]*>/g, ''))
-    .map((p) => p.replaceAll('&lt;', '<').replaceAll('&gt;', '>').replaceAll('&amp;', '&'))
-    .filter((p) => p.trim() !== '');
   return (
-    <Stack gap={4}>
-      {paragraphs.map((p, i) => (
-        // biome-ignore lint/suspicious/noArrayIndexKey: paragraphs of one fixed text, never reordered
-        <Text key={i} size="sm" style={{ whiteSpace: 'pre-wrap' }}>
-          {p}
-        </Text>
-      ))}
-    </Stack>
+    <Text size="sm" style={{ whiteSpace: 'pre-wrap' }}>
+      {htmlToText(html)}
+    </Text>
   );
 }
 
@@ -81,7 +57,7 @@ export function SupervisionPage() {
               </Title>
               <Text size="sm" c="dimmed" mb="sm">
                 {p.caseKind === 'couple' ? 'Couple' : p.caseKind} work, presented by {p.presentedBy} on{' '}
-                {day(p.presentedOn)}
+                {formatDay(p.presentedOn)}
               </Text>
               {p.material === null ? (
                 <Text c="dimmed">This material can no longer be read.</Text>
@@ -106,14 +82,13 @@ const mineSchema = z.object({
     }),
   ),
 });
-const todayInLondon = () => new Date().toLocaleDateString('sv-SE', { timeZone: 'Europe/London' });
 
 /** On the case page: present the case to supervision under its pseudonym. */
 export function PresentToSupervision({ caseId }: { caseId: string }) {
   const supervisors = useApi('/supervision/supervisors', supervisorsSchema);
   const mine = useApi(`/cases/${caseId}/presentations`, mineSchema);
   const [supervisorId, setSupervisorId] = useState<string | null>(null);
-  const [presentedOn, setPresentedOn] = useState(todayInLondon());
+  const [presentedOn, setPresentedOn] = useState(londonDay(new Date()));
   const [material, setMaterial] = useState('');
   const [notice, setNotice] = useState<{ ok: boolean; text: string } | undefined>(undefined);
   const present = async () => {
@@ -121,7 +96,7 @@ export function PresentToSupervision({ caseId }: { caseId: string }) {
     setNotice(undefined);
     try {
       await api('POST', `/cases/${caseId}/presentations`, z.object({ id: z.string() }), {
-        body: { supervisorId, presentedOn, material: paragraphsToHtml(material) },
+        body: { supervisorId, presentedOn, material: textToHtml(material) },
       });
       setMaterial('');
       setNotice({ ok: true, text: 'Presented under the case’s pseudonym.' });
@@ -143,7 +118,7 @@ export function PresentToSupervision({ caseId }: { caseId: string }) {
         <Stack gap="xs" mb="sm">
           {mine.data.presentations.map((p) => (
             <Text size="sm" key={p.id}>
-              Presented as {p.pseudonym} on {day(p.presentedOn)}
+              Presented as {p.pseudonym} on {formatDay(p.presentedOn)}
             </Text>
           ))}
         </Stack>
