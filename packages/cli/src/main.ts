@@ -101,7 +101,14 @@ function program(io: CliIo): Command {
     .description('create the fictional demo practice (never in a folder that holds a real one)')
     .addOption(dataOption())
     .option('--key-file <path>', "the demo's key file (default: beside the data folder)")
-    .action((options: { data?: string; keyFile?: string }) => demoCommand(io, options));
+    .option(
+      '--scale <size>',
+      'add a generated caseload: solo (300 clients, 15,000 notes) or organisation (1,000 practitioners, 100,000 clients, 1,000,000 notes)',
+    )
+    .option('--seed <n>', "the generator's seed: the same seed gives the same caseload (default 1)")
+    .action((options: { data?: string; keyFile?: string; scale?: string; seed?: string }) =>
+      demoCommand(io, options),
+    );
   demo
     .command('code')
     .description("print a demo account's current authenticator code (the demo practice only)")

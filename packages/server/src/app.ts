@@ -27,6 +27,7 @@ import { createMailer, type Mailer } from './mail.ts';
 import { registerProblemHandling, sendProblem } from './problems.ts';
 import { accountRoutes } from './routes/account.ts';
 import { authRoutes } from './routes/auth.ts';
+import { benchRoutes } from './routes/bench.ts';
 import { caseRoutes, consentRoutes } from './routes/cases.ts';
 import { disclosureRoutes } from './routes/disclosures.ts';
 import { healthRoutes } from './routes/health.ts';
@@ -95,6 +96,8 @@ export interface AppOptions {
   readonly bodyLimit?: number;
   /** Send the outbox every so many milliseconds; undefined leaves sending to `app.alcove.mailer.drain()`. */
   readonly mailIntervalMs?: number;
+  /** The benchmarks' bare durable-insert route (demo practices only; see routes/bench.ts). */
+  readonly benchRoutes?: boolean;
 }
 
 export type AlcoveApp = FastifyInstance;
@@ -113,10 +116,15 @@ export async function buildApp(options: AppOptions): Promise<AlcoveApp> {
   }).withTypeProvider<ZodTypeProvider>();
 
   const vault: Vault = { db: options.store.db, keyring: options.keyring };
+  let schemaVersion: string | undefined;
   const auth = new AuthService(vault, options.sessionPolicy ?? DEFAULT_SESSION_POLICY, options.now);
   app.decorate('alcove', {
     engine: options.store.engine,
-    schemaVersion: async () => (await currentMigration(options.store.db)) ?? 'none',
+    // Read once: a running server's schema does not change under it (migrations run before it starts).
+    schemaVersion: async () => {
+      schemaVersion ??= (await currentMigration(options.store.db)) ?? 'none';
+      return schemaVersion;
+    },
     routes: [],
     mailer: createMailer(
       options.store,
@@ -229,6 +237,7 @@ export async function buildApp(options: AppOptions): Promise<AlcoveApp> {
       await api.register(referralRoutes);
       await api.register(releaseRoutes);
       await api.register(researchRoutes);
+      if (options.benchRoutes === true) await api.register(benchRoutes, { vault });
     },
     { prefix: API_PREFIX },
   );

@@ -14,7 +14,9 @@ import {
 import {
   addEntry,
   appendAuditEvent,
+  appendAuditEvents,
   type CaseFacts,
+  crashPoint,
   deleteDraft,
   lateEntryHoursOf,
   listNotes,
@@ -125,8 +127,8 @@ export class NotesContext extends ContextBase {
       );
       throw new ClauseRefusalError(refusal);
     }
-    return this.vault.db.transaction().execute(async (trx) => {
-      const created = await addEntry(trx, this.vault.keyring, {
+    const created = await this.vault.db.transaction().execute(async (trx) => {
+      const entry = await addEntry(trx, this.vault.keyring, {
         practiceId: this.actor.practiceId,
         theCase: facts,
         authorId: this.actor.userId,
@@ -136,9 +138,13 @@ export class NotesContext extends ContextBase {
         status: 'draft',
         passages: this.#passages(input.passages),
       });
-      await appendAuditEvent(trx, this.event('note.draft', 'entry', created.id));
-      return created;
+      crashPoint('note.after-entry');
+      await appendAuditEvent(trx, this.event('note.draft', 'entry', entry.id));
+      crashPoint('note.before-commit');
+      return entry;
     });
+    crashPoint('note.after-commit');
+    return created;
   }
 
   async saveDraft(noteId: string, passages: readonly PassageInput[]): Promise<void> {
@@ -177,19 +183,23 @@ export class NotesContext extends ContextBase {
         : new Date(Date.parse(session.starts_at) + session.minutes * 60_000).toISOString();
     const lateHours =
       (await lateEntryHoursOf(this.vault.db, this.actor.practiceId)) ?? DEFAULT_LATE_ENTRY_HOURS;
-    return this.vault.db.transaction().execute(async (trx) => {
-      const signed = await signNote(trx, {
+    const signed = await this.vault.db.transaction().execute(async (trx) => {
+      const result = await signNote(trx, {
         note,
         authorId: this.actor.userId,
         sessionEndsAt,
         lateHours,
         now: new Date().toISOString(),
       });
-      await appendAuditEvent(trx, this.event(signed.late ? 'note.sign-late' : 'note.sign', 'entry', noteId));
-      for (const p of facts.participants)
-        await appendAuditEvent(trx, this.event('entry.create', 'client', p.clientId));
-      return signed;
+      await appendAuditEvents(trx, [
+        this.event(result.late ? 'note.sign-late' : 'note.sign', 'entry', noteId),
+        ...facts.participants.map((p) => this.event('entry.create', 'client', p.clientId)),
+      ]);
+      crashPoint('sign.before-commit');
+      return result;
     });
+    crashPoint('sign.after-commit');
+    return signed;
   }
 
   /**

@@ -4,6 +4,7 @@ export * from './backup.ts';
 export * from './config.ts';
 export * from './consents.ts';
 export * from './contracts.ts';
+export * from './crash-points.ts';
 export { type Binding, newKey, openText, sealText, TamperedError } from './crypto/aead.ts';
 export * from './disclosures.ts';
 export * from './errors.ts';

@@ -1,9 +1,9 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { newId } from '@alcove/core';
-import type { Kysely, Transaction } from 'kysely';
+import type { Insertable, Kysely, Transaction } from 'kysely';
 import { type Binding, KEY_BYTES, newKey, open, seal, TamperedError } from './crypto/aead.ts';
 import { argon2idRaw, deriveKey, PASSPHRASE_KDF_DEFAULTS, type PassphraseKdfParams } from './crypto/kdf.ts';
-import type { Database, DataKeyKind, UnlockMethod } from './schema.ts';
+import type { Database, DataKeyKind, DataKeyTable, UnlockMethod } from './schema.ts';
 
 /**
  * The key model (docs/decisions/2026-11-22-key-model.md):
@@ -207,10 +207,15 @@ export interface DataKey {
   readonly key: Buffer;
 }
 
+/** How many unwrapped data keys a keyring remembers (a key is 32 bytes; a busy caseload's worth). */
+const DATA_KEY_CACHE = 20_000;
+
 export class Keyring {
   readonly #master: Buffer;
   readonly #secrets = new Map<KeyringSecretName, Buffer>();
   readonly #practiceKeys = new Map<string, { version: number; key: Buffer }>();
+  /** Unwrapped data keys by id, with the wrapped form they came from (bounded; oldest out first). */
+  readonly #dataKeys = new Map<string, { wrapped: string; key: Buffer }>();
 
   constructor(master: Buffer) {
     this.#master = master;
@@ -311,11 +316,27 @@ export class Keyring {
     now = new Date().toISOString(),
   ): Promise<DataKey> {
     const practiceKey = await this.practiceKey(trx, practiceId);
+    const { row, key } = this.newDataKeyRow(practiceKey, practiceId, kind, ownerId, now);
+    await trx.insertInto('data_key').values(row).execute();
+    return { id: row.id, key };
+  }
+
+  /**
+   * A new data key, wrapped by the practice key, as the row that stores it: for writers that
+   * insert many keys in one statement (the scale generator), on the same wrapping as above.
+   */
+  newDataKeyRow(
+    practiceKey: { version: number; key: Buffer },
+    practiceId: string,
+    kind: DataKeyKind,
+    ownerId: string,
+    now: string,
+  ): { row: Insertable<DataKeyTable>; key: Buffer } {
     const id = newId();
     const key = newKey();
-    await trx
-      .insertInto('data_key')
-      .values({
+    return {
+      key,
+      row: {
         id,
         practice_id: practiceId,
         kind,
@@ -324,9 +345,8 @@ export class Keyring {
         practice_key_version: practiceKey.version,
         wrapped: seal(practiceKey.key, key, dataKeyBinding(practiceId, id, practiceKey.version)),
         created_at: now,
-      })
-      .execute();
-    return { id, key };
+      },
+    };
   }
 
   /** Unwraps data keys by id. A destroyed key is absent from the result, never an error here. */
@@ -349,10 +369,24 @@ export class Keyring {
       if (row.practice_key_version !== practiceKey.version) {
         throw new Error('A data key is wrapped by an older practice key: rotation did not finish');
       }
-      found.set(
-        row.id,
-        open(practiceKey.key, row.wrapped, dataKeyBinding(practiceId, row.id, row.practice_key_version)),
+      // The row is read every time, so a destroyed key is never served from memory; the
+      // unwrapping is remembered for as long as the wrapped form is unchanged.
+      const cached = this.#dataKeys.get(row.id);
+      if (cached !== undefined && cached.wrapped === row.wrapped) {
+        found.set(row.id, cached.key);
+        continue;
+      }
+      const key = open(
+        practiceKey.key,
+        row.wrapped,
+        dataKeyBinding(practiceId, row.id, row.practice_key_version),
       );
+      if (this.#dataKeys.size >= DATA_KEY_CACHE) {
+        const oldest = this.#dataKeys.keys().next().value;
+        if (oldest !== undefined) this.#dataKeys.delete(oldest);
+      }
+      this.#dataKeys.set(row.id, { wrapped: row.wrapped, key });
+      found.set(row.id, key);
     }
     return found;
   }
@@ -376,6 +410,7 @@ export class Keyring {
       .where('id', '=', keyId)
       .where('practice_id', '=', practiceId)
       .execute();
+    this.#dataKeys.delete(keyId);
   }
 
   /**

@@ -44,6 +44,17 @@ function clientBinding(practiceId: string, clientId: string, keyId: string): Bin
   return { practiceId, record: `client/${clientId}`, field: 'identity', keyId };
 }
 
+/** A client's identity sealed under their key, bound to the client (also used by bulk writers). */
+export function sealClientIdentity(
+  key: Buffer,
+  practiceId: string,
+  clientId: string,
+  keyId: string,
+  identity: ClientIdentity,
+): string {
+  return sealText(key, JSON.stringify(identity), clientBinding(practiceId, clientId, keyId));
+}
+
 export async function createClient(
   trx: Transaction<Database>,
   keyring: Keyring,
@@ -65,11 +76,7 @@ export async function createClient(
       id,
       practice_id: input.practiceId,
       key_id: key.id,
-      identity_sealed: sealText(
-        key.key,
-        JSON.stringify(input.identity.reveal()),
-        clientBinding(input.practiceId, id, key.id),
-      ),
+      identity_sealed: sealClientIdentity(key.key, input.practiceId, id, key.id, input.identity.reveal()),
       created_by: input.createdBy,
       created_at: now,
       name_index: input.matchKeys?.nameIndex ?? null,
@@ -363,6 +370,17 @@ function passageBinding(practiceId: string, passageId: string, keyId: string): B
   return { practiceId, record: `passage/${passageId}`, field: 'body', keyId };
 }
 
+/** A passage's text sealed under the key its attribution calls for (also used by bulk writers). */
+export function sealPassageText(
+  key: Buffer,
+  practiceId: string,
+  passageId: string,
+  keyId: string,
+  text: string,
+): string {
+  return sealText(key, text, passageBinding(practiceId, passageId, keyId));
+}
+
 /**
  * Adds an entry. Each passage is sealed under its attribution's key: one participant's
  * own key, or the case key for several participants or the practitioner's formulation.
@@ -499,7 +517,7 @@ export async function writePassages(
         attribution: JSON.stringify(normaliseAttribution(passage.attribution)),
         key_id: keyId,
         section: passage.section ?? null,
-        body_sealed: sealText(key, passage.text.reveal(), passageBinding(input.practiceId, passageId, keyId)),
+        body_sealed: sealPassageText(key, input.practiceId, passageId, keyId, passage.text.reveal()),
       })
       .execute();
   }
@@ -594,6 +612,7 @@ export async function readClientCases(
     practiceId,
     passages.map((p) => p.key_id),
   );
+  const passagesOf = Map.groupBy(passages, (p) => p.entry_id);
 
   return cases.map((c) => ({
     id: c.id,
@@ -613,22 +632,18 @@ export async function readClientCases(
         authorId: e.author_id,
         occurredAt: e.occurred_at,
         writtenAt: e.written_at,
-        passages: passages
-          .filter((p) => p.entry_id === e.id)
-          .map((p) => {
-            const key = keys.get(p.key_id);
-            return {
-              position: p.position,
-              attribution: JSON.parse(p.attribution) as string[],
-              section: p.section,
-              text:
-                key === undefined
-                  ? null
-                  : new Confidential(
-                      openText(key, p.body_sealed, passageBinding(practiceId, p.id, p.key_id)),
-                    ),
-            };
-          }),
+        passages: (passagesOf.get(e.id) ?? []).map((p) => {
+          const key = keys.get(p.key_id);
+          return {
+            position: p.position,
+            attribution: JSON.parse(p.attribution) as string[],
+            section: p.section,
+            text:
+              key === undefined
+                ? null
+                : new Confidential(openText(key, p.body_sealed, passageBinding(practiceId, p.id, p.key_id))),
+          };
+        }),
       })),
   }));
 }

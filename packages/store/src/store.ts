@@ -45,7 +45,7 @@ async function openSqlite(dataDir: string, lock: boolean): Promise<Store> {
     folderLock?.release();
     throw error;
   }
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: reusingStatements(sqlite) }) });
   return {
     engine: 'sqlite',
     db,
@@ -97,4 +97,34 @@ function quoteIdentifier(name: string): string {
     throw new Error('A schema name is lower-case letters, digits and underscores');
   }
   return name;
+}
+
+/**
+ * Kysely prepares every query afresh; a request runs the same dozen statements each time,
+ * so prepared statements are kept and reused (bounded, least recently used out first). A
+ * statement still being iterated is never handed out twice: a new one is prepared instead.
+ */
+function reusingStatements(sqlite: Sqlite.Database): {
+  close(): void;
+  prepare(sql: string): Sqlite.Statement;
+} {
+  const kept = new Map<string, Sqlite.Statement>();
+  return {
+    close: () => sqlite.close(),
+    prepare(text: string) {
+      const statement = kept.get(text);
+      if (statement !== undefined && !statement.busy) {
+        kept.delete(text);
+        kept.set(text, statement);
+        return statement;
+      }
+      const fresh = sqlite.prepare(text);
+      if (kept.size >= 500) {
+        const oldest = kept.keys().next().value;
+        if (oldest !== undefined) kept.delete(oldest);
+      }
+      kept.set(text, fresh);
+      return fresh;
+    },
+  };
 }

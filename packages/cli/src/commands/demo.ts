@@ -48,6 +48,7 @@ import {
 import { CliError, type CliIo, defaultDataDir, storeConfigFor } from '../context.ts';
 import { setUpInstallation } from '../setup.ts';
 import { readKeyFile, writeNewKeyFile } from '../unlock.ts';
+import { describeScale, generateScale, SCALES, type ScaleName } from './demo-scale.ts';
 
 /** Clearly fictional: nobody should mistake the demo for a real practice. */
 export const DEMO_PRACTICE_NAME = 'Juniper Lane Therapy (demo, fictional)';
@@ -77,7 +78,13 @@ export function demoKeyFile(io: CliIo, config: StoreConfig, option: string | und
  * Creates the demo practice, or leaves an existing demo as it is. Never touches a
  * database that holds a real practice: demo data must not mix with real records.
  */
-export async function demoCommand(io: CliIo, options: { data?: string; keyFile?: string }): Promise<void> {
+export async function demoCommand(
+  io: CliIo,
+  options: { data?: string; keyFile?: string; scale?: string; seed?: string },
+): Promise<void> {
+  const scale = parseScale(options.scale);
+  const seed = options.seed === undefined ? 1 : Number(options.seed);
+  if (!Number.isSafeInteger(seed) || seed < 0) throw new CliError('--seed is a whole number, 0 or more.', 2);
   const config = storeConfigFor(io, options.data);
   const keyFile = demoKeyFile(io, config, options.keyFile);
   const store = await openStore(config);
@@ -89,13 +96,34 @@ export async function demoCommand(io: CliIo, options: { data?: string; keyFile?:
         `This database holds a real practice (${describeStore(config)}); the demo is never added to real records. Use another --data folder.`,
       );
     }
+    if (practices.length > 0 && scale !== undefined) {
+      throw new CliError(
+        `The demo practice is already here (${describeStore(config)}); a scaled demo needs a new --data folder or database.`,
+      );
+    }
     if (practices.length > 0) {
       io.out(`The demo practice is already here: ${describeStore(config)}.`);
     } else {
       const key = newKeyFileSecret();
       writeNewKeyFile(keyFile, key);
       try {
-        await seedDemo(store, key);
+        const seeded = await seedDemo(store, key);
+        if (scale !== undefined) {
+          const plan = SCALES[scale];
+          io.out(`Generating the ${scale} caseload (seed ${seed}): this takes a while at scale.`);
+          const bar = io.progress?.('Notes');
+          const started = Date.now();
+          const result = await generateScale(store, seeded.keyring, {
+            practiceId: seeded.practiceId,
+            firstPractitionerId: seeded.practitionerId,
+            passwordHash: seeded.passwordHash,
+            plan,
+            seed,
+            progress: (done, total) => bar?.update(done, total),
+          });
+          bar?.stop();
+          io.out(`Generated ${describeScale(result)} in ${((Date.now() - started) / 1000).toFixed(1)} s.`);
+        }
       } catch (error) {
         fs.rmSync(keyFile, { force: true });
         throw error;
@@ -128,7 +156,16 @@ export function signInHelp(codeArguments = ''): string[] {
   ];
 }
 
-async function seedDemo(store: Store, key: Buffer): Promise<void> {
+function parseScale(value: string | undefined): ScaleName | undefined {
+  if (value === undefined) return undefined;
+  if (value === 'solo' || value === 'organisation') return value;
+  throw new CliError('--scale is solo or organisation.', 2);
+}
+
+async function seedDemo(
+  store: Store,
+  key: Buffer,
+): Promise<{ keyring: Keyring; practiceId: string; practitionerId: string; passwordHash: string }> {
   const installed = await setUpInstallation(store, {
     practiceName: DEMO_PRACTICE_NAME,
     demo: true,
@@ -603,6 +640,7 @@ async function seedDemo(store: Store, key: Buffer): Promise<void> {
     });
   });
   await enrolDemoTotp(store, keyring, userIds.at(-1) ?? '');
+  return { keyring, practiceId, practitionerId, passwordHash };
 }
 
 /** The demo practitioner's professional record: current cover and supervision, some CPD, and no executor yet. */

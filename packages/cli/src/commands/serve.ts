@@ -1,6 +1,13 @@
 import fs from 'node:fs';
 import { buildApp, DEFAULT_WEB_ROOT } from '@alcove/server';
-import { describeStore, migrateToLatest, openStore, unlockKeyring, writeCheckpoint } from '@alcove/store';
+import {
+  describeStore,
+  listPractices,
+  migrateToLatest,
+  openStore,
+  unlockKeyring,
+  writeCheckpoint,
+} from '@alcove/store';
 import { CliError, type CliIo, storeConfigFor } from '../context.ts';
 import { type UnlockOptions, unlockSource } from '../unlock.ts';
 
@@ -40,6 +47,13 @@ export async function serveCommand(io: CliIo, options: ServeOptions): Promise<vo
     const report = await migrateToLatest(store.db);
     if (report.applied.length > 0) io.out(`Applied migration(s): ${report.applied.join(', ')}.`);
     const keyring = await unlockKeyring(store.db, await unlockSource(io, options));
+    const benchRoutes = io.env.ALCOVE_BENCH_ROUTES === '1';
+    if (benchRoutes && (await listPractices(store.db)).some((p) => !p.demo)) {
+      throw new CliError(
+        'ALCOVE_BENCH_ROUTES is for benchmarks on a demo practice, never on real records.',
+        2,
+      );
+    }
     app = await buildApp({
       store,
       keyring,
@@ -48,6 +62,7 @@ export async function serveCommand(io: CliIo, options: ServeOptions): Promise<vo
       ...(tls === undefined ? {} : { https: tls }),
       behindProxy: options.behindProxy === true || io.env.ALCOVE_BEHIND_PROXY === '1',
       mailIntervalMs: MAIL_INTERVAL_MS,
+      benchRoutes,
     });
     const address = await app.listen({ host, port });
     timer = setInterval(() => {

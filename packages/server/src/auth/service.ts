@@ -80,7 +80,11 @@ export class AuthService {
     if (!token.startsWith(TOKEN_PREFIX)) return undefined;
     const row = await findApiToken(this.#vault.db, sha256Hex(token));
     if (row === undefined) return undefined;
-    await markApiTokenUsed(this.#vault.db, row.id, this.#iso());
+    // Like a session's last-seen time, "last used" moves at most every 15 seconds: a durable
+    // write on every API call would halve what the server can take.
+    const now = this.#now().getTime();
+    if (row.last_used_at === null || now - Date.parse(row.last_used_at) > 15_000)
+      await markApiTokenUsed(this.#vault.db, row.id, this.#iso());
     return { kind: 'token', userId: row.user_id, practiceId: row.practice_id, tokenId: row.id };
   }
 

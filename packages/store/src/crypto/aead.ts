@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createSecretKey, type KeyObject, randomBytes } from 'node:crypto';
 
 /**
  * AES-256-GCM from node:crypto, with every ciphertext bound to its place. The associated
@@ -44,10 +44,25 @@ function associatedData(binding: Binding): Buffer {
   );
 }
 
+/**
+ * node:crypto turns a Buffer key into a key object on every call, which costs several times
+ * the encryption of a passage (measured: 12 µs against 3 µs for 600 bytes); the key object
+ * is made once per key Buffer instead. Key Buffers are never changed in place.
+ */
+const keyObjects = new WeakMap<Buffer, KeyObject>();
+function keyObjectOf(key: Buffer): KeyObject {
+  let object = keyObjects.get(key);
+  if (object === undefined) {
+    object = createSecretKey(key);
+    keyObjects.set(key, object);
+  }
+  return object;
+}
+
 export function seal(key: Buffer, plaintext: Buffer, binding: Binding): string {
   if (key.length !== KEY_BYTES) throw new RangeError('AES-256 needs a 32-byte key');
   const iv = randomBytes(IV_BYTES);
-  const cipher = createCipheriv('aes-256-gcm', key, iv, { authTagLength: TAG_BYTES });
+  const cipher = createCipheriv('aes-256-gcm', keyObjectOf(key), iv, { authTagLength: TAG_BYTES });
   cipher.setAAD(associatedData(binding));
   const body = Buffer.concat([cipher.update(plaintext), cipher.final()]);
   return Buffer.concat([Buffer.from([FORMAT_VERSION]), iv, cipher.getAuthTag(), body]).toString('base64');
@@ -62,7 +77,7 @@ export function open(key: Buffer, sealed: string, binding: Binding): Buffer {
   const tag = bytes.subarray(1 + IV_BYTES, 1 + IV_BYTES + TAG_BYTES);
   const body = bytes.subarray(1 + IV_BYTES + TAG_BYTES);
   try {
-    const decipher = createDecipheriv('aes-256-gcm', key, iv, { authTagLength: TAG_BYTES });
+    const decipher = createDecipheriv('aes-256-gcm', keyObjectOf(key), iv, { authTagLength: TAG_BYTES });
     decipher.setAAD(associatedData(binding));
     decipher.setAuthTag(tag);
     return Buffer.concat([decipher.update(body), decipher.final()]);
