@@ -20,12 +20,24 @@ const bar = new cliProgress.SingleBar(
   cliProgress.Presets.shades_classic,
 );
 bar.start(kills, 0);
-const report = await runCrashHarness({ dataDir, kills, progress: (done) => bar.update(done) });
+const report = await runCrashHarness({
+  dataDir,
+  kills,
+  progress: (done, total) => {
+    bar.setTotal(total);
+    bar.update(done);
+  },
+});
 bar.stop();
 process.stdout.write(
-  `${report.kills} kills, ${report.acknowledged} acknowledged writes, ${report.lost.length} lost; integrity ${report.integrity}; audit chain ${report.auditVerified ? 'verified' : 'BROKEN'}\n`,
+  `${report.kills} random kills + ${report.pointKills} at named points inside a write, ${report.acknowledged} acknowledged writes, ${report.lost.length} lost, ${report.torn.length} partly written; integrity ${report.integrity}; audit chain ${report.auditVerified ? 'verified' : 'BROKEN'}\n`,
 );
 for (const line of report.lost) process.stdout.write(`lost: ${line}\n`);
+for (const line of report.torn) process.stdout.write(`partly written: ${line}\n`);
 fs.rmSync(dataDir, { recursive: true, force: true });
 fs.rmSync(`${dataDir}.key`, { force: true });
-process.exit(report.lost.length === 0 && report.integrity === 'ok' && report.auditVerified ? 0 : 1);
+process.exit(
+  report.lost.length === 0 && report.torn.length === 0 && report.integrity === 'ok' && report.auditVerified
+    ? 0
+    : 1,
+);

@@ -1,85 +1,54 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
-import { SQLITE_FILE } from '@alcove/store';
+import { CRASH_POINTS, SQLITE_FILE } from '@alcove/store';
 import Database from 'better-sqlite3';
-import { DEMO_ACCOUNTS, DEMO_PASSWORD } from '../commands/demo.ts';
 import { main } from '../main.ts';
 import { captureIo } from './io.ts';
+import { type Installation, killStrayServers, type Server, signIn, startServer } from './served.ts';
 
 /**
  * The crash harness (issue 8): a real `alcove serve` process on a demo folder, driven with
- * note saves and signatures over HTTP, killed with SIGKILL at random moments and restarted.
- * At the end, every write the server acknowledged must be there and decrypt, the database
- * must pass SQLite's integrity check, and the audit chain must verify.
+ * note saves and signatures over HTTP, killed with SIGKILL at random moments and at each
+ * named point inside a write (store/crash-points.ts), and restarted. At the end, every write
+ * the server acknowledged must be there and decrypt, no write may be there in part, the
+ * database must pass SQLite's integrity check, and the audit chain must verify.
  */
-const bin = path.join(import.meta.dirname, '..', 'bin.ts');
-
-interface Server {
-  readonly child: ChildProcess;
-  readonly url: string;
-  readonly exited: Promise<void>;
-}
-
-async function startServer(dataDir: string): Promise<Server> {
-  const child = spawn(process.execPath, [bin, 'serve', '--data', dataDir, '--port', '0', '--no-web'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, ALCOVE_DATA: '', DATABASE_URL: '', ALCOVE_KEY_FILE: `${dataDir}.key` },
-  });
-  let out = '';
-  let err = '';
-  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
-    out += chunk;
-  });
-  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
-    err += chunk;
-  });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const started = Date.now();
-  for (;;) {
-    const match = out.match(/running at (http:\/\/\S+) /);
-    if (match?.[1] !== undefined) return { child, url: match[1], exited };
-    if (child.exitCode !== null) throw new Error(`serve exited: ${err}`);
-    if (Date.now() - started > 30_000) throw new Error('serve did not start');
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
-
 export interface CrashReport {
   readonly kills: number;
+  /** Kills at named points inside a write, one per point. */
+  readonly pointKills: number;
+  /** Notes there in part: an entry without its passages or its audit event, a signature without its event. */
+  readonly torn: readonly string[];
   readonly acknowledged: number;
   readonly lost: readonly string[];
   readonly integrity: string;
   readonly auditVerified: boolean;
 }
 
-export async function runCrashHarness(options: {
+export async function runCrashHarness(options: CrashOptions): Promise<CrashReport> {
+  try {
+    return await crashHarness(options);
+  } finally {
+    killStrayServers();
+  }
+}
+
+interface CrashOptions {
   dataDir: string;
   kills: number;
+  /** Also kill once at each named point inside a write (default true). */
+  points?: boolean;
   progress?: (done: number, total: number) => void;
-}): Promise<CrashReport> {
+}
+
+async function crashHarness(options: CrashOptions): Promise<CrashReport> {
   const { dataDir } = options;
+  const inst: Installation = { dataDir, keyFile: `${dataDir}.key` };
   if ((await main(['demo', '--data', dataDir], captureIo())) !== 0) throw new Error('demo failed');
-  let server = await startServer(dataDir);
+  const startedAt = new Date().toISOString();
+  let server: Server = await startServer(inst);
 
   // Sign in once (password and authenticator code), and work with an API token from then on.
-  const signIn = await fetch(`${server.url}/api/v1/auth/sign-in`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ email: DEMO_ACCOUNTS[0].email, password: DEMO_PASSWORD }),
-  });
-  let cookie = (signIn.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
-  let csrf = ((await signIn.json()) as { csrfToken: string }).csrfToken;
-  const codeIo = captureIo();
-  await main(['demo', 'code', '--data', dataDir], codeIo);
-  const code = codeIo.stdout.join('').trim();
-  const challenge = await fetch(`${server.url}/api/v1/auth/mfa/challenge`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', cookie, 'x-csrf-token': csrf },
-    body: JSON.stringify({ code }),
-  });
-  if (!challenge.ok) throw new Error(`sign-in failed: ${challenge.status}`);
-  cookie = (challenge.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
-  csrf = ((await challenge.json()) as { csrfToken: string }).csrfToken;
+  const { cookie, csrf } = await signIn(server, inst);
   const tokenResponse = await fetch(`${server.url}/api/v1/account/tokens`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', cookie, 'x-csrf-token': csrf },
@@ -111,14 +80,9 @@ export async function runCrashHarness(options: {
 
   const acknowledged = new Map<string, { html: string; signed: boolean }>();
   let n = 0;
-  for (let kill = 0; kill < options.kills; kill += 1) {
-    let alive = true;
-    const killAt = 50 + Math.floor(Math.random() * 400);
-    const timer = setTimeout(() => {
-      alive = false;
-      server.child.kill('SIGKILL');
-    }, killAt);
-    while (alive) {
+  /** Saves and signs notes while `alive()`; a request the server died during was never acknowledged. */
+  const drive = async (alive: () => boolean) => {
+    while (alive()) {
       n += 1;
       const html = `<p>Crash harness note ${n} (fictional).</p>`;
       try {
@@ -132,13 +96,42 @@ export async function runCrashHarness(options: {
         const signed = await call('POST', `/notes/${id}/sign`, {});
         if (signed.status === 200) acknowledged.set(id, { html, signed: true });
       } catch {
-        // The server died mid-request: that write was never acknowledged.
+        // The server died mid-request.
       }
     }
+  };
+  const points = options.points === false ? [] : CRASH_POINTS;
+  const total = options.kills + points.length;
+  for (let kill = 0; kill < options.kills; kill += 1) {
+    let alive = true;
+    const timer = setTimeout(
+      () => {
+        alive = false;
+        server.child.kill('SIGKILL');
+      },
+      50 + Math.floor(Math.random() * 400),
+    );
+    await drive(() => alive);
     clearTimeout(timer);
     await server.exited;
-    server = await startServer(dataDir);
-    options.progress?.(kill + 1, options.kills);
+    server = await startServer(inst);
+    options.progress?.(kill + 1, total);
+  }
+  // At each named point: the server kills itself the n-th time it gets there.
+  for (const [i, point] of points.entries()) {
+    server.child.kill('SIGTERM');
+    await server.exited;
+    server = await startServer(inst, { ALCOVE_CRASH_AT: `${point}:${1 + Math.floor(Math.random() * 3)}` });
+    let alive = true;
+    const current = server;
+    void current.exited.then(() => {
+      alive = false;
+    });
+    const deadline = Date.now() + 30_000;
+    await drive(() => alive && Date.now() < deadline);
+    if (alive) throw new Error(`the server never reached ${point}`);
+    server = await startServer(inst);
+    options.progress?.(options.kills + i + 1, total);
   }
 
   const notes = (
@@ -158,9 +151,41 @@ export async function runCrashHarness(options: {
 
   const db = new Database(path.join(dataDir, SQLITE_FILE), { readonly: true });
   const integrity = (db.pragma('integrity_check', { simple: true }) as string) ?? '';
+  // Whatever the moment of death, a note is all there or not there at all.
+  const torn = [
+    ...db
+      .prepare(
+        `select id from entry e where written_at >= ? and not exists (select 1 from passage p where p.entry_id = e.id)`,
+      )
+      .pluck()
+      .all(startedAt)
+      .map((id) => `${id}: an entry without its passages`),
+    ...db
+      .prepare(
+        `select id from entry e where written_at >= ? and not exists (select 1 from audit_event a where a.record_id = e.id and a.action = 'note.draft')`,
+      )
+      .pluck()
+      .all(startedAt)
+      .map((id) => `${id}: a note without its audit event`),
+    ...db
+      .prepare(
+        `select id from entry e where signed_at >= ? and not exists (select 1 from audit_event a where a.record_id = e.id and a.action in ('note.sign', 'note.sign-late'))`,
+      )
+      .pluck()
+      .all(startedAt)
+      .map((id) => `${id}: a signature without its audit event`),
+  ];
   db.close();
   const auditVerified =
     (await main(['audit', 'verify', '--data', dataDir], captureIo({ ALCOVE_KEY_FILE: `${dataDir}.key` }))) ===
     0;
-  return { kills: options.kills, acknowledged: acknowledged.size, lost, integrity, auditVerified };
+  return {
+    kills: options.kills,
+    pointKills: points.length,
+    torn,
+    acknowledged: acknowledged.size,
+    lost,
+    integrity,
+    auditVerified,
+  };
 }
