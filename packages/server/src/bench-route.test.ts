@@ -1,0 +1,49 @@
+import { testEngines } from '@alcove/store/testing';
+import { type Kysely, sql } from 'kysely';
+import { describe, expect, it } from 'vitest';
+import { startTestApp } from './testing/app.ts';
+
+const rowsOf = async (db: Kysely<unknown>) =>
+  Number(
+    ((await sql<{ n: number }>`select count(*) as n from bench_insert`.execute(db)).rows[0] as { n: number })
+      .n,
+  );
+
+describe.each(testEngines)('the benchmarks’ durable-insert route on $name', (engine) => {
+  it('is not there unless asked for', async () => {
+    const t = await startTestApp(engine);
+    try {
+      const r = await t.app.inject({
+        method: 'POST',
+        url: '/api/v1/bench/durable-insert',
+        payload: { body: 'x' },
+      });
+      expect(r.statusCode).toBe(404);
+      expect(r.headers['content-type']).toContain('application/problem+json');
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('refuses a bad body with a problem document and writes nothing, and makes one durable insert', async () => {
+    const t = await startTestApp(engine, { benchRoutes: true });
+    try {
+      const db = t.vault.db as unknown as Kysely<unknown>;
+      for (const payload of [{}, { body: 1 }, { body: 'x', extra: true }]) {
+        const r = await t.app.inject({ method: 'POST', url: '/api/v1/bench/durable-insert', payload });
+        expect(r.statusCode).toBe(400);
+        expect(r.headers['content-type']).toContain('application/problem+json');
+      }
+      expect(await rowsOf(db)).toBe(0);
+      const r = await t.app.inject({
+        method: 'POST',
+        url: '/api/v1/bench/durable-insert',
+        payload: { body: 'y'.repeat(2000) },
+      });
+      expect(r.statusCode).toBe(201);
+      expect(await rowsOf(db)).toBe(1);
+    } finally {
+      await t.close();
+    }
+  });
+});
