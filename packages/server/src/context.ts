@@ -47,6 +47,7 @@ import {
   type ClauseOverride,
   type ConsentView,
   clientFacts,
+  clientIdsOfPractitioner,
   consentsOf,
   contractExists,
   cpdRequirementOf,
@@ -144,7 +145,11 @@ export class RequestContext extends ContextBase {
     name?: string,
   ): Promise<{ id: string; identity: Confidential<ClientIdentity>; createdAt: string }[]> {
     await this.require('client.list', this.practiceResource(), 'practice', this.actor.practiceId);
-    let ids = await allClientIds(this.vault.db, this.actor.practiceId);
+    // An administrator may see every client's identity; anyone else at most the clients they
+    // created or treat, found in SQL first. `can` still decides for each one.
+    let ids = this.actor.roles.includes('administrator')
+      ? await allClientIds(this.vault.db, this.actor.practiceId)
+      : await clientIdsOfPractitioner(this.vault.db, this.actor.practiceId, this.actor.userId);
     if (name !== undefined) {
       // Found through the keyed blind index: no name is stored, or searched, in clear.
       const { nameIndex } = await matchKeysFor(this.vault.db, this.vault.keyring, name, undefined);

@@ -206,7 +206,7 @@ export async function verifyAuditLog(
   let expectedSeq = 1;
   let prevHash = GENESIS_HASH;
   let done = 0;
-  const pageSize = 5000;
+  const pageSize = 20_000;
   let after = 0;
   for (;;) {
     const page = await db

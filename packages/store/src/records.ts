@@ -130,32 +130,72 @@ export async function clientFacts(
   clientIds: readonly string[],
 ): Promise<Map<string, ClientFacts>> {
   const facts = new Map<string, ClientFacts>();
-  if (clientIds.length === 0) return facts;
-  const rows = await db
-    .selectFrom('client')
-    .select(['id', 'created_by', 'created_at'])
-    .where('practice_id', '=', practiceId)
-    .where('id', 'in', [...new Set(clientIds)])
-    .execute();
-  const treating = await db
-    .selectFrom('participant')
-    .innerJoin('care_case', 'care_case.id', 'participant.case_id')
-    .select(['participant.client_id', 'care_case.practitioner_id'])
-    .where('care_case.practice_id', '=', practiceId)
-    .where('participant.client_id', 'in', rows.map((r) => r.id).concat(['']))
-    .execute();
-  for (const row of rows) {
-    const practitioners = new Set([row.created_by]);
-    for (const t of treating) if (t.client_id === row.id) practitioners.add(t.practitioner_id);
-    facts.set(row.id, {
-      clientId: row.id,
-      practiceId,
-      createdBy: row.created_by,
-      createdAt: row.created_at,
-      treatingPractitionerIds: [...practitioners],
-    });
+  const unique = [...new Set(clientIds)];
+  // A few thousand at a time: both engines bound the parameters of one statement.
+  for (let i = 0; i < unique.length; i += 5000) {
+    const chunk = unique.slice(i, i + 5000);
+    const rows = await db
+      .selectFrom('client')
+      .select(['id', 'created_by', 'created_at'])
+      .where('practice_id', '=', practiceId)
+      .where('id', 'in', chunk)
+      .execute();
+    if (rows.length === 0) continue;
+    const treating = await db
+      .selectFrom('participant')
+      .innerJoin('care_case', 'care_case.id', 'participant.case_id')
+      .select(['participant.client_id', 'care_case.practitioner_id'])
+      .where('care_case.practice_id', '=', practiceId)
+      .where(
+        'participant.client_id',
+        'in',
+        rows.map((r) => r.id),
+      )
+      .execute();
+    const treatingOf = Map.groupBy(treating, (t) => t.client_id);
+    for (const row of rows) {
+      const practitioners = new Set([row.created_by]);
+      for (const t of treatingOf.get(row.id) ?? []) practitioners.add(t.practitioner_id);
+      facts.set(row.id, {
+        clientId: row.id,
+        practiceId,
+        createdBy: row.created_by,
+        createdAt: row.created_at,
+        treatingPractitionerIds: [...practitioners],
+      });
+    }
   }
   return facts;
+}
+
+/** The clients one practitioner created or treats, oldest first: the most they may see. */
+export async function clientIdsOfPractitioner(
+  db: Kysely<Database>,
+  practiceId: string,
+  practitionerId: string,
+): Promise<string[]> {
+  const rows = await db
+    .selectFrom('client')
+    .select('id')
+    .where('practice_id', '=', practiceId)
+    .where((eb) =>
+      eb.or([
+        eb('created_by', '=', practitionerId),
+        eb(
+          'id',
+          'in',
+          eb
+            .selectFrom('participant')
+            .innerJoin('care_case', 'care_case.id', 'participant.case_id')
+            .select('participant.client_id')
+            .where('care_case.practitioner_id', '=', practitionerId),
+        ),
+      ]),
+    )
+    .orderBy('created_at')
+    .orderBy('id')
+    .execute();
+  return rows.map((r) => r.id);
 }
 
 export async function allClientIds(db: Kysely<Database>, practiceId: string): Promise<string[]> {
@@ -176,23 +216,26 @@ export async function readClientIdentities(
   clientIds: readonly string[],
 ): Promise<Map<string, Confidential<ClientIdentity>>> {
   const result = new Map<string, Confidential<ClientIdentity>>();
-  if (clientIds.length === 0) return result;
-  const rows = await vault.db
-    .selectFrom('client')
-    .select(['id', 'key_id', 'identity_sealed'])
-    .where('practice_id', '=', practiceId)
-    .where('id', 'in', [...new Set(clientIds)])
-    .execute();
-  const keys = await vault.keyring.dataKeys(
-    vault.db,
-    practiceId,
-    rows.map((r) => r.key_id),
-  );
-  for (const row of rows) {
-    const key = keys.get(row.key_id);
-    if (key === undefined) continue;
-    const json = openText(key, row.identity_sealed, clientBinding(practiceId, row.id, row.key_id));
-    result.set(row.id, new Confidential(clientIdentitySchema.parse(JSON.parse(json))));
+  const unique = [...new Set(clientIds)];
+  // A few thousand at a time: both engines bound the parameters of one statement.
+  for (let i = 0; i < unique.length; i += 5000) {
+    const rows = await vault.db
+      .selectFrom('client')
+      .select(['id', 'key_id', 'identity_sealed'])
+      .where('practice_id', '=', practiceId)
+      .where('id', 'in', unique.slice(i, i + 5000))
+      .execute();
+    const keys = await vault.keyring.dataKeys(
+      vault.db,
+      practiceId,
+      rows.map((r) => r.key_id),
+    );
+    for (const row of rows) {
+      const key = keys.get(row.key_id);
+      if (key === undefined) continue;
+      const json = openText(key, row.identity_sealed, clientBinding(practiceId, row.id, row.key_id));
+      result.set(row.id, new Confidential(clientIdentitySchema.parse(JSON.parse(json))));
+    }
   }
   return result;
 }

@@ -11,6 +11,7 @@ import * as m0009 from './0009-disclosures.ts';
 import * as m0010 from './0010-referrals-and-dual-relationships.ts';
 import * as m0011 from './0011-supervision-sessions.ts';
 import * as m0012 from './0012-releases.ts';
+import * as m0013 from './0013-indexes-at-scale.ts';
 
 /**
  * The one migration set, for both engines, in order. Names sort in the order they run;
@@ -29,4 +30,5 @@ export const migrations: Record<string, Migration> = {
   '0010-referrals-and-dual-relationships': m0010,
   '0011-supervision-sessions': m0011,
   '0012-releases': m0012,
+  '0013-indexes-at-scale': m0013,
 };
