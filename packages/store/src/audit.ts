@@ -57,12 +57,12 @@ export function eventHash(prevHash: string, event: EventFields): string {
  * appender waits) and makes the SQLite transaction the writer, on both with the same SQL.
  */
 async function lockHead(trx: Transaction<Database>) {
-  await trx
+  return trx
     .updateTable('audit_head')
     .set((eb) => ({ seq: eb.ref('seq') }))
     .where('id', '=', 1)
-    .execute();
-  return trx.selectFrom('audit_head').selectAll().where('id', '=', 1).executeTakeFirstOrThrow();
+    .returningAll()
+    .executeTakeFirstOrThrow();
 }
 
 /** Appends one event, in the caller's transaction: the event commits with the act it records. */
