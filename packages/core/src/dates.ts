@@ -1,5 +1,5 @@
 import { TZDate } from '@date-fns/tz';
-import { format } from 'date-fns';
+import { format } from 'date-fns/format';
 
 /** Alcove shows every date and time in the practice's time zone: UK practices only. */
 export const PRACTICE_TIME_ZONE = 'Europe/London';

@@ -1,4 +1,5 @@
-import { addMonths, parseISO } from 'date-fns';
+import { addMonths } from 'date-fns/addMonths';
+import { parseISO } from 'date-fns/parseISO';
 import { z } from 'zod';
 import { nameTokens } from './identifiers.ts';
 

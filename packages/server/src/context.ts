@@ -82,7 +82,8 @@ import {
   userNames,
   withdrawConsent,
 } from '@alcove/store';
-import { addDays, parseISO } from 'date-fns';
+import { addDays } from 'date-fns/addDays';
+import { parseISO } from 'date-fns/parseISO';
 import type { Transaction } from 'kysely';
 import type { z } from 'zod';
 import { ContextBase } from './context-base.ts';
