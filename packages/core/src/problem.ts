@@ -23,6 +23,7 @@ export const problemCodes = {
   'rate-limited': { status: 429, title: 'Too many requests' },
   internal: { status: 500, title: 'Something went wrong on our side' },
   locked: { status: 503, title: 'Alcove is locked' },
+  'storage-failed': { status: 503, title: 'Alcove could not save to its database' },
 } as const;
 
 export type ProblemCode = keyof typeof problemCodes;

@@ -24,7 +24,7 @@ import { z } from 'zod';
 import { authPlugin } from './auth/plugin.ts';
 import { AuthService, DEFAULT_SESSION_POLICY, type SessionPolicy } from './auth/service.ts';
 import { createMailer, type Mailer } from './mail.ts';
-import { registerProblemHandling, sendProblem } from './problems.ts';
+import { holdAnswersUntilDurable, registerProblemHandling, sendProblem } from './problems.ts';
 import { accountRoutes } from './routes/account.ts';
 import { authRoutes } from './routes/auth.ts';
 import { benchRoutes } from './routes/bench.ts';
@@ -141,6 +141,7 @@ export async function buildApp(options: AppOptions): Promise<AlcoveApp> {
   // JSON only: a text/plain body is refused (415) rather than handed to a route as a string.
   app.removeContentTypeParser('text/plain');
   registerProblemHandling(app);
+  holdAnswersUntilDurable(app, () => options.store.settled());
 
   app.addHook('onRoute', (route) => {
     for (const method of [route.method].flat()) {

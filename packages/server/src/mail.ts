@@ -71,6 +71,8 @@ export function createMailer(store: Store, keyring: Keyring, options: { now?: ()
   async function drainOnce(): Promise<number> {
     const at = now().toISOString();
     const due = await dueMessages(store.db, keyring, at);
+    // A message queued by a request's transaction is sent only once that transaction is durable.
+    await store.settled();
     const settingsOf = new Map<string, MailSettings | undefined>();
     let delivered = 0;
     for (const message of due) {

@@ -8,6 +8,7 @@ import {
   problemCodes,
   problemType,
 } from '@alcove/core';
+import { StorageFailedError } from '@alcove/store';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
 /**
@@ -51,6 +52,7 @@ export function registerProblemHandling(app: FastifyInstance): void {
         'Too many attempts from here. Wait a minute, then try again.',
       );
     }
+    if (error instanceof StorageFailedError) return sendStorageFailed(reply, request);
     const known = fastifyErrorCodes[error.code];
     if (known !== undefined) {
       return sendProblem(reply, request, known.code, known.detail);
@@ -124,6 +126,40 @@ export function sendProblem(
     .type('application/problem+json')
     .header('cache-control', 'no-store')
     .send(JSON.stringify(document));
+}
+
+/** The database can no longer commit: nothing read may be shown, and Alcove is stopping. */
+export const STORAGE_FAILED_DETAIL =
+  'Alcove could not save to its database (the disk may be full or failing) and is stopping. Nothing that was not confirmed was saved. Start it again once the disk has room.';
+
+export function sendStorageFailed(reply: FastifyReply, request: FastifyRequest): FastifyReply {
+  return sendProblem(reply, request, 'storage-failed', STORAGE_FAILED_DETAIL);
+}
+
+/**
+ * Nothing leaves before what it was read from is durable (group commit: store/group-commit.ts).
+ * Every answer waits for the store to settle; if it cannot, the answer becomes a problem
+ * document in place of whatever was read.
+ */
+export function holdAnswersUntilDurable(app: FastifyInstance, settled: () => Promise<void>): void {
+  app.addHook('onSend', async (request, reply, payload) => {
+    try {
+      await settled();
+      return payload;
+    } catch {
+      const { status, title } = problemCodes['storage-failed'];
+      reply.code(status).type('application/problem+json').header('cache-control', 'no-store');
+      const document: ProblemDocument = {
+        type: problemType('storage-failed'),
+        title,
+        status,
+        detail: STORAGE_FAILED_DETAIL,
+        instance: request.url.split('?')[0] ?? '/',
+        code: 'storage-failed',
+      };
+      return JSON.stringify(document);
+    }
+  });
 }
 
 /** What of an unexpected error may be logged: its kind and where it came from. */

@@ -17,6 +17,10 @@ export const CRASH_POINTS = [
   'sign.before-commit',
   /** A signature has committed; the answer has not been sent. */
   'sign.after-commit',
+  /** Several requests' transactions are in one batch (group commit); it has not committed. */
+  'group.before-commit',
+  /** A batch has committed; none of its members has been answered. */
+  'group.after-commit',
 ] as const;
 export type CrashPoint = (typeof CRASH_POINTS)[number];
 

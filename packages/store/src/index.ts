@@ -8,6 +8,7 @@ export * from './crash-points.ts';
 export { type Binding, newKey, openText, sealText, TamperedError } from './crypto/aead.ts';
 export * from './disclosures.ts';
 export * from './errors.ts';
+export { StorageFailedError } from './group-commit.ts';
 export * from './intake.ts';
 export * from './keyring.ts';
 export { LOCK_FILE, lockDataFolder, PID_FILE } from './lock.ts';

@@ -2,15 +2,31 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Engine } from '@alcove/core';
 import Sqlite from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import { Kysely, sql } from 'kysely';
 import pg from 'pg';
 import { SQLITE_FILE, type StoreConfig } from './config.ts';
+import {
+  GroupCommitDriver,
+  groupCommitDialect,
+  postgresBackend,
+  type StorageFailedError,
+  sqliteBackend,
+} from './group-commit.ts';
 import { type DataFolderLock, lockDataFolder } from './lock.ts';
 import type { Database } from './schema.ts';
 
 export interface Store {
   readonly engine: Engine;
   readonly db: Kysely<Database>;
+  /**
+   * Resolves once everything read so far is durable (see group-commit.ts): await it before
+   * anything read leaves the process. Rejects with StorageFailedError if the store has stopped.
+   */
+  settled(): Promise<void>;
+  /** Called once if a commit fails and the store stops (SQLite: a full or failing disk). */
+  onFailure(listener: (error: StorageFailedError) => void): void;
+  /** Batches committed so far, and the transactions they held (group commit). */
+  committed(): { readonly batches: number; readonly transactions: number };
   close(): Promise<void>;
 }
 
@@ -45,10 +61,14 @@ async function openSqlite(dataDir: string, lock: boolean): Promise<Store> {
     folderLock?.release();
     throw error;
   }
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: reusingStatements(sqlite) }) });
+  const driver = new GroupCommitDriver(sqliteBackend(sqlite));
+  const db = new Kysely<Database>({ dialect: groupCommitDialect(driver, 'sqlite') });
   return {
     engine: 'sqlite',
     db,
+    settled: () => driver.settled(),
+    onFailure: (listener) => driver.onFailure(listener),
+    committed: () => driver.committed(),
     async close() {
       await db.destroy();
       folderLock?.release();
@@ -65,7 +85,8 @@ async function openPostgres(connectionString: string, schema: string | undefined
   // Fail now, with the server's own message, rather than on the first request.
   const client = await pool.connect();
   client.release();
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const driver = new GroupCommitDriver(postgresBackend(pool));
+  const db = new Kysely<Database>({ dialect: groupCommitDialect(driver, 'postgres') });
   const current = await sql<{ schema: string }>`select current_schema() as schema`.execute(db);
   const currentSchema = current.rows[0]?.schema;
   if (currentSchema === undefined || currentSchema === null) {
@@ -75,6 +96,9 @@ async function openPostgres(connectionString: string, schema: string | undefined
   return {
     engine: 'postgres',
     db,
+    settled: () => driver.settled(),
+    onFailure: (listener) => driver.onFailure(listener),
+    committed: () => driver.committed(),
     async close() {
       await db.destroy();
     },
@@ -97,34 +121,4 @@ function quoteIdentifier(name: string): string {
     throw new Error('A schema name is lower-case letters, digits and underscores');
   }
   return name;
-}
-
-/**
- * Kysely prepares every query afresh; a request runs the same dozen statements each time,
- * so prepared statements are kept and reused (bounded, least recently used out first). A
- * statement still being iterated is never handed out twice: a new one is prepared instead.
- */
-function reusingStatements(sqlite: Sqlite.Database): {
-  close(): void;
-  prepare(sql: string): Sqlite.Statement;
-} {
-  const kept = new Map<string, Sqlite.Statement>();
-  return {
-    close: () => sqlite.close(),
-    prepare(text: string) {
-      const statement = kept.get(text);
-      if (statement !== undefined && !statement.busy) {
-        kept.delete(text);
-        kept.set(text, statement);
-        return statement;
-      }
-      const fresh = sqlite.prepare(text);
-      if (kept.size >= 500) {
-        const oldest = kept.keys().next().value;
-        if (oldest !== undefined) kept.delete(oldest);
-      }
-      kept.set(text, fresh);
-      return fresh;
-    },
-  };
 }

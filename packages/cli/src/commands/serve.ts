@@ -70,9 +70,21 @@ export async function serveCommand(io: CliIo, options: ServeOptions): Promise<vo
     }, CHECKPOINT_INTERVAL_MS);
     io.out(`Alcove is running at ${displayUrl(address, host)} (${describeStore(config)}).`);
     io.out('Press Ctrl+C to stop.');
-    const signal = await io.stopSignal();
-    io.out(`Stopping (${signal})...`);
+    // A commit that fails (a full or failing disk) stops the store; Alcove stops with it, so
+    // nothing read from the failed batch is ever shown (see store/group-commit.ts).
+    const failed = new Promise<'storage-failed'>((resolve) =>
+      store.onFailure(() => resolve('storage-failed')),
+    );
+    const signal = await Promise.race([io.stopSignal(), failed]);
     clearInterval(timer);
+    if (signal === 'storage-failed') {
+      await app.close();
+      throw new CliError(
+        'Alcove stopped: the database could not commit (the disk may be full or failing). Nothing that was not confirmed was saved. Make room on the disk or check it, then start Alcove again.',
+        1,
+      );
+    }
+    io.out(`Stopping (${signal})...`);
     await app.close();
     await writeCheckpoint(store.db, keyring);
   } finally {

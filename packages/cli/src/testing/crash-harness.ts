@@ -40,6 +40,9 @@ interface CrashOptions {
   progress?: (done: number, total: number) => void;
 }
 
+/** Clients saving notes at the same time. */
+const CLIENTS = 4;
+
 async function crashHarness(options: CrashOptions): Promise<CrashReport> {
   const { dataDir } = options;
   const inst: Installation = { dataDir, keyFile: `${dataDir}.key` };
@@ -80,8 +83,13 @@ async function crashHarness(options: CrashOptions): Promise<CrashReport> {
 
   const acknowledged = new Map<string, { html: string; signed: boolean }>();
   let n = 0;
-  /** Saves and signs notes while `alive()`; a request the server died during was never acknowledged. */
-  const drive = async (alive: () => boolean) => {
+  /**
+   * Saves and signs notes while `alive()`, from several clients at once so that the server's
+   * group commit puts several requests' transactions in each batch; a request the server
+   * died during was never acknowledged.
+   */
+  const drive = (alive: () => boolean) => Promise.all(Array.from({ length: CLIENTS }, () => driveOne(alive)));
+  const driveOne = async (alive: () => boolean) => {
     while (alive()) {
       n += 1;
       const html = `<p>Crash harness note ${n} (fictional).</p>`;

@@ -5,8 +5,8 @@ import { sql } from 'kysely';
 import { z } from 'zod';
 
 /**
- * The benchmarks' storage ceiling (`npm run bench`): one durable insert of a given size in one
- * transaction, with nothing else — no session, no access check, no encryption, no audit. It
+ * The benchmarks' storage ceiling (`npm run bench`): one durable insert of a given size, committed
+ * on its own, with nothing else — no session, no access check, no encryption, no audit. It
  * exists only when `alcove serve` is started with ALCOVE_BENCH_ROUTES=1 on a demo practice,
  * and writes only to its own table, `bench_insert`, which nothing else reads.
  */
@@ -32,11 +32,11 @@ export const benchRoutes: FastifyPluginAsyncZod<{ vault: Vault }> = async (app, 
     },
     async (request, reply) => {
       const id = newId();
-      await vault.db.transaction().execute(async (trx) => {
-        await sql`insert into bench_insert (id, body, at) values (${id}, ${request.body.body}, ${new Date().toISOString()})`.execute(
-          trx,
-        );
-      });
+      // One statement outside any transaction: the engine commits it on its own, with its own
+      // fsync (not in a batch of other requests' transactions): the serial-commit ceiling.
+      await sql`insert into bench_insert (id, body, at) values (${id}, ${request.body.body}, ${new Date().toISOString()})`.execute(
+        vault.db,
+      );
       return reply.code(201).send({ id });
     },
   );
