@@ -1,8 +1,9 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
-import type { Kysely, Selectable, Transaction } from 'kysely';
+import type { CompiledQuery, Kysely, QueryResult, Selectable, Transaction } from 'kysely';
 import { crashPoint } from './crash-points.ts';
+import { deferAuditEvents } from './group-commit.ts';
 import type { Keyring } from './keyring.ts';
-import type { AuditEventTable, Database } from './schema.ts';
+import type { AuditEventTable, AuditHeadTable, Database } from './schema.ts';
 
 /**
  * The audit log: append-only and hash-chained. Each event's hash covers its own fields
@@ -52,17 +53,25 @@ export function eventHash(prevHash: string, event: EventFields): string {
   return createHash('sha256').update(prevHash).update('\n').update(canonical(event)).digest('hex');
 }
 
+/** An event with the time it happened, as a batch keeps it until it commits. */
+export interface StampedAuditEvent extends AuditEventInput {
+  readonly at: string;
+}
+
 /**
  * Takes the head row for this transaction: a no-op update locks it on PostgreSQL (a second
  * appender waits) and makes the SQLite transaction the writer, on both with the same SQL.
  */
-async function lockHead(trx: Transaction<Database>) {
-  return trx
+function lockHeadQuery(db: Kysely<Database>) {
+  return db
     .updateTable('audit_head')
     .set((eb) => ({ seq: eb.ref('seq') }))
     .where('id', '=', 1)
-    .returningAll()
-    .executeTakeFirstOrThrow();
+    .returningAll();
+}
+
+async function lockHead(trx: Transaction<Database>) {
+  return lockHeadQuery(trx).executeTakeFirstOrThrow();
 }
 
 /** Appends one event, in the caller's transaction: the event commits with the act it records. */
@@ -70,26 +79,48 @@ export async function appendAuditEvent(
   trx: Transaction<Database>,
   input: AuditEventInput,
   now = new Date().toISOString(),
-): Promise<{ seq: number; hash: string }> {
+): Promise<void> {
   return appendAuditEvents(trx, [{ ...input, at: now }]);
 }
 
 /**
- * Appends events in order, in the caller's transaction, taking the head once: the same chain
- * as one append after another, for acts that record several events and for bulk writers.
+ * Appends events in order, in the caller's transaction: the same chain as one append after
+ * another, for acts that record several events and for bulk writers. In a transaction that
+ * is a member of a group-commit batch (group-commit.ts) the events wait with it and are
+ * appended, in order, just before the batch commits; in any other they are appended now.
+ * Either way they commit with the act they record, or not at all.
  */
 export async function appendAuditEvents(
   trx: Transaction<Database>,
   inputs: readonly (AuditEventInput & { readonly at?: string })[],
-): Promise<{ seq: number; hash: string }> {
-  const head = await lockHead(trx);
+): Promise<void> {
+  if (inputs.length === 0) return;
+  const events = inputs.map((input) => ({ ...input, at: input.at ?? new Date().toISOString() }));
+  const connection = await trx.getExecutor().provideConnection(async (c) => c);
+  if (deferAuditEvents(connection, events)) return;
+  await writeAuditEvents(trx, (query) => trx.executeQuery(query), events);
+}
+
+/**
+ * Writes events to the chain: takes the head once, links each event to the one before, and
+ * moves the head. `db` compiles the statements; `run` runs them on the connection whose
+ * transaction they belong to.
+ */
+export async function writeAuditEvents(
+  db: Kysely<Database>,
+  run: (query: CompiledQuery) => Promise<QueryResult<unknown>>,
+  events: readonly StampedAuditEvent[],
+): Promise<void> {
+  if (events.length === 0) return;
+  const head = (await run(lockHeadQuery(db).compile())).rows[0] as Selectable<AuditHeadTable> | undefined;
+  if (head === undefined) throw new Error('The audit log has no head');
   let seq = head.seq;
   let prevHash = head.hash;
   const rows: AuditEvent[] = [];
-  for (const input of inputs) {
+  for (const input of events) {
     const fields: EventFields = {
       seq: seq + 1,
-      at: input.at ?? new Date().toISOString(),
+      at: input.at,
       actor_id: input.actorId ?? null,
       practice_id: input.practiceId ?? null,
       action: input.action,
@@ -105,15 +136,15 @@ export async function appendAuditEvents(
   }
   // 11 columns a row: well inside both engines' limits on bound parameters per statement.
   for (let i = 0; i < rows.length; i += 2000) {
-    await trx
-      .insertInto('audit_event')
-      .values(rows.slice(i, i + 2000))
-      .execute();
+    await run(
+      db
+        .insertInto('audit_event')
+        .values(rows.slice(i, i + 2000))
+        .compile(),
+    );
   }
   crashPoint('audit.before-head');
-  if (rows.length > 0)
-    await trx.updateTable('audit_head').set({ seq, hash: prevHash }).where('id', '=', 1).execute();
-  return { seq, hash: prevHash };
+  await run(db.updateTable('audit_head').set({ seq, hash: prevHash }).where('id', '=', 1).compile());
 }
 
 export async function recordAuditEvent(db: Kysely<Database>, input: AuditEventInput): Promise<void> {
@@ -133,26 +164,31 @@ export async function writeCheckpoint(
   now = new Date().toISOString(),
 ): Promise<number | undefined> {
   const key = await keyring.secret(db, 'audit-signing');
-  return db.transaction().execute(async (trx) => {
-    const head = await lockHead(trx);
-    const last = await trx
-      .selectFrom('audit_checkpoint')
-      .select('seq')
-      .orderBy('seq', 'desc')
-      .limit(1)
-      .executeTakeFirst();
-    if (head.seq === 0 || last?.seq === head.seq) return undefined;
-    await trx
-      .insertInto('audit_checkpoint')
-      .values({
-        seq: head.seq,
-        at: now,
-        head_hash: head.hash,
-        signature: signature(key, head.seq, head.hash, now),
-      })
-      .execute();
-    return head.seq;
-  });
+  // A transaction of its own, not a member of a batch: it holds the chain's head only for
+  // as long as it takes to sign it.
+  return db
+    .transaction()
+    .setAccessMode('read write')
+    .execute(async (trx) => {
+      const head = await lockHead(trx);
+      const last = await trx
+        .selectFrom('audit_checkpoint')
+        .select('seq')
+        .orderBy('seq', 'desc')
+        .limit(1)
+        .executeTakeFirst();
+      if (head.seq === 0 || last?.seq === head.seq) return undefined;
+      await trx
+        .insertInto('audit_checkpoint')
+        .values({
+          seq: head.seq,
+          at: now,
+          head_hash: head.hash,
+          signature: signature(key, head.seq, head.hash, now),
+        })
+        .execute();
+      return head.seq;
+    });
 }
 
 /** Signs a checkpoint when CHECKPOINT_EVERY events have gone by since the last one. */

@@ -18,18 +18,26 @@ import {
   type TransactionSettings,
 } from 'kysely';
 import type pg from 'pg';
+import type { StampedAuditEvent } from './audit.ts';
 import { crashPoint } from './crash-points.ts';
 
 /**
  * Group commit: many requests' transactions made durable by one commit.
  *
  * Every write transaction (`db.transaction().execute(fn)`) runs as a savepoint inside a
- * batch: one real transaction on the one writer connection. The first member opens the
- * batch; members run one at a time, in the order they asked, so the audit chain is appended
- * in order; a member that fails is rolled back to its savepoint and nothing else is touched.
- * When no member is waiting (or the batch is full), the batch commits with one fsync, and
- * only then does any member's `execute` resolve: no write is acknowledged before it is
- * durable, and a crash before the commit loses only writes nobody was told about.
+ * batch: one real transaction on a writer connection (a lane). Members of a lane run one at
+ * a time, in the order they asked; a member that fails is rolled back to its savepoint and
+ * nothing else is touched. When no member is waiting (or the batch is full), the batch
+ * commits with one fsync, and only then does any member's `execute` resolve: no write is
+ * acknowledged before it is durable, and a crash before the commit loses only writes nobody
+ * was told about. SQLite has one lane (its one connection); PostgreSQL several, each with a
+ * connection of its own, so members' statements on different lanes run at once.
+ *
+ * The audit chain: a member's audit events (audit.ts `appendAuditEvents`) are kept with the
+ * member and, if it is released, with its batch; the batch appends them to the chain just
+ * before it commits, in the order its members were released, taking the chain's head once.
+ * So the events commit with the acts they record, and the chain is in the order batches
+ * committed. Checkpoints are solo transactions (below).
  *
  * What readers see:
  * - PostgreSQL: plain queries run on the pool and see committed data only.
@@ -43,8 +51,9 @@ import { crashPoint } from './crash-points.ts';
  *   itself stops when an fsync fails.
  *
  * Transactions that ask for an isolation level or access mode (the online backup's
- * snapshot) are solo: real transactions of their own, on a pooled connection (PostgreSQL)
- * or with the SQLite connection to themselves once the open batch has committed.
+ * snapshot, audit checkpoints) are solo: real transactions of their own, on a pooled
+ * connection (PostgreSQL) or with the SQLite connection to themselves once the open batch
+ * has committed.
  */
 
 /** The store can no longer commit; nothing it reads may be trusted until it is restarted. */
@@ -81,6 +90,10 @@ class Lock {
   get waiting(): number {
     return this.#waiters.length;
   }
+
+  get held(): boolean {
+    return this.#held;
+  }
 }
 
 // ---------------------------------------------------------------- connections to the engines
@@ -92,10 +105,12 @@ interface Borrowed {
 
 interface Backend {
   readonly engine: 'sqlite' | 'postgres';
-  /** The connection write transactions run on. */
-  writer(): Promise<DatabaseConnection>;
-  /** Drops the writer after an error that may have broken it (PostgreSQL). */
-  discardWriter(): void;
+  /** How many writer connections (lanes) write transactions run on. */
+  readonly lanes: number;
+  /** The connection a lane's write transactions run on. */
+  writer(lane: number): Promise<DatabaseConnection>;
+  /** Drops a lane's writer after an error that may have broken it (PostgreSQL). */
+  discardWriter(lane: number): void;
   /** A pooled connection for plain queries and solo transactions; undefined on SQLite. */
   borrow(): Promise<Borrowed> | undefined;
   /** Whether the writer is inside a transaction (SQLite knows; PostgreSQL: assumed). */
@@ -183,6 +198,7 @@ export function sqliteBackend(db: Sqlite.Database): Backend {
   const connection = new SqliteConnection(db);
   return {
     engine: 'sqlite',
+    lanes: 1,
     writer: async () => connection,
     discardWriter: () => undefined,
     borrow: () => undefined,
@@ -194,33 +210,42 @@ export function sqliteBackend(db: Sqlite.Database): Backend {
   };
 }
 
-export function postgresBackend(pool: pg.Pool): Backend {
-  let writer: { client: pg.PoolClient; connection: PgConnection } | undefined;
-  let connecting: Promise<PgConnection> | undefined;
+/** Writer connections per PostgreSQL server process (they come from the pool). */
+export const POSTGRES_LANES = 4;
+
+export function postgresBackend(pool: pg.Pool, lanes = POSTGRES_LANES): Backend {
+  const writers: ({ client: pg.PoolClient; connection: PgConnection } | undefined)[] = [];
+  const connecting: (Promise<PgConnection> | undefined)[] = [];
   return {
     engine: 'postgres',
-    writer() {
+    lanes,
+    writer(lane) {
+      const writer = writers[lane];
       if (writer !== undefined) return Promise.resolve(writer.connection);
-      connecting ??= pool.connect().then(
-        (client) => {
-          // An idle writer whose server went away: dropped, and another taken next time.
-          client.on('error', () => {
-            if (writer?.client === client) writer = undefined;
-          });
-          writer = { client, connection: new PgConnection(client) };
-          connecting = undefined;
-          return writer.connection;
-        },
-        (error: unknown) => {
-          connecting = undefined;
-          throw error;
-        },
-      );
-      return connecting;
+      const pending =
+        connecting[lane] ??
+        pool.connect().then(
+          (client) => {
+            // An idle writer whose server went away: dropped, and another taken next time.
+            client.on('error', () => {
+              if (writers[lane]?.client === client) writers[lane] = undefined;
+            });
+            const connection = new PgConnection(client);
+            writers[lane] = { client, connection };
+            connecting[lane] = undefined;
+            return connection;
+          },
+          (error: unknown) => {
+            connecting[lane] = undefined;
+            throw error;
+          },
+        );
+      connecting[lane] = pending;
+      return pending;
     },
-    discardWriter() {
-      const dropped = writer;
-      writer = undefined;
+    discardWriter(lane) {
+      const dropped = writers[lane];
+      writers[lane] = undefined;
       dropped?.client.release(true);
     },
     async borrow() {
@@ -233,8 +258,10 @@ export function postgresBackend(pool: pg.Pool): Backend {
     inTransaction: () => true,
     lastWrote: () => false,
     async destroy() {
-      writer?.client.release();
-      writer = undefined;
+      for (const [lane, writer] of writers.entries()) {
+        writer?.client.release();
+        writers[lane] = undefined;
+      }
       await pool.end();
     },
   };
@@ -243,7 +270,10 @@ export function postgresBackend(pool: pg.Pool): Backend {
 // ---------------------------------------------------------------- batches
 
 class Batch {
+  /** Members that joined and have not rolled back. */
   members = 0;
+  /** Audit events of the members released so far, in the order they were released. */
+  readonly audit: StampedAuditEvent[] = [];
   readonly done: Promise<void>;
   resolve!: () => void;
   reject!: (error: unknown) => void;
@@ -258,9 +288,30 @@ class Batch {
   }
 }
 
+/** A writer connection, its lock (members one at a time), and its open batch. */
+class Lane {
+  readonly index: number;
+  readonly lock = new Lock();
+  batch: Batch | undefined;
+  flushScheduled = false;
+
+  constructor(index: number) {
+    this.index = index;
+  }
+}
+
+interface Member {
+  readonly kind: 'member';
+  readonly lane: Lane;
+  readonly batch: Batch;
+  /** The savepoint is taken before the member's first statement: one that runs none has none. */
+  savepoint: boolean;
+  readonly audit: StampedAuditEvent[];
+}
+
 type HandleTransaction =
-  | { readonly kind: 'member'; readonly batch: Batch }
-  | { readonly kind: 'solo'; readonly on: DatabaseConnection; readonly ownsLock: boolean };
+  | Member
+  | { readonly kind: 'solo'; readonly on: DatabaseConnection; readonly lane: Lane | undefined };
 
 /** What Kysely holds as "a connection": one query, one `connection()` scope or one transaction. */
 class Handle implements DatabaseConnection {
@@ -282,20 +333,46 @@ class Handle implements DatabaseConnection {
   }
 }
 
+/**
+ * Keeps audit events with the member transaction `connection` belongs to, to be appended
+ * when its batch commits; false when it is not a member (the caller appends them itself).
+ */
+export function deferAuditEvents(
+  connection: DatabaseConnection,
+  events: readonly StampedAuditEvent[],
+): boolean {
+  if (!(connection instanceof Handle)) return false;
+  const txn = connection.transaction;
+  if (txn?.kind !== 'member') return false;
+  txn.audit.push(...events);
+  return true;
+}
+
+/** Appends a batch's audit events on its writer, just before the batch commits. */
+export type AuditWriter = (
+  run: (query: CompiledQuery) => Promise<QueryResult<unknown>>,
+  events: readonly StampedAuditEvent[],
+) => Promise<void>;
+
 const raw = (text: string) => CompiledQuery.raw(text);
 const SAVEPOINT = 'alcove_member';
 
 export class GroupCommitDriver implements Driver {
   readonly #backend: Backend;
-  readonly #lock = new Lock();
-  #batch: Batch | undefined;
-  #flushScheduled = false;
+  readonly #lanes: readonly Lane[];
   #broken: StorageFailedError | undefined;
   readonly #committed = { batches: 0, transactions: 0 };
   readonly #onFailure: ((error: StorageFailedError) => void)[] = [];
+  #auditWriter: AuditWriter | undefined;
 
   constructor(backend: Backend) {
     this.#backend = backend;
+    this.#lanes = Array.from({ length: backend.lanes }, (_, i) => new Lane(i));
+  }
+
+  /** How a batch appends its members' audit events (store.ts sets it; audit.ts writes them). */
+  setAuditWriter(writer: AuditWriter): void {
+    this.#auditWriter = writer;
   }
 
   async init(): Promise<void> {}
@@ -311,30 +388,50 @@ export class GroupCommitDriver implements Driver {
     if (borrowed !== undefined) (await borrowed).release(false);
   }
 
-  // ------------------------------------------------------------ plain queries
+  /** SQLite's one lane, which plain queries share with write transactions. */
+  get #shared(): Lane {
+    const lane = this.#lanes[0];
+    if (lane === undefined) throw new Error('No lanes');
+    return lane;
+  }
+
+  // ------------------------------------------------------------ queries
 
   async execute<R>(handle: Handle, query: CompiledQuery): Promise<QueryResult<R>> {
     this.#refuseIfBroken();
     const txn = handle.transaction;
-    if (txn?.kind === 'member') return (await this.#backend.writer()).executeQuery<R>(query);
+    if (txn?.kind === 'member') {
+      const writer = await this.#backend.writer(txn.lane.index);
+      if (!txn.savepoint) {
+        try {
+          await writer.executeQuery(raw(`savepoint ${SAVEPOINT}`));
+        } catch (error) {
+          this.#fail(txn.lane, txn.batch, error);
+          throw error;
+        }
+        txn.savepoint = true;
+      }
+      return writer.executeQuery<R>(query);
+    }
     if (txn?.kind === 'solo') return txn.on.executeQuery<R>(query);
     const borrowed = this.#borrow(handle);
     if (borrowed !== undefined) return (await borrowed).connection.executeQuery<R>(query);
     // SQLite: the one connection, between members (never inside one's savepoint).
-    await this.#lock.acquire();
+    const lane = this.#shared;
+    await lane.lock.acquire();
     let joined: Batch | undefined;
     try {
       this.#refuseIfBroken();
-      const result = await (await this.#backend.writer()).executeQuery<R>(query);
+      const result = await (await this.#backend.writer(0)).executeQuery<R>(query);
       // A write outside a transaction while a batch is open becomes part of that batch:
       // like a member, it is answered once the batch is durable.
-      if (this.#backend.lastWrote() && this.#batch !== undefined) {
-        joined = this.#batch;
-        this.#scheduleFlush();
+      if (this.#backend.lastWrote() && lane.batch !== undefined) {
+        joined = lane.batch;
+        this.#scheduleFlush(lane);
       }
       return result;
     } finally {
-      this.#lock.release();
+      lane.lock.release();
       if (joined !== undefined) await joined.done;
     }
   }
@@ -350,20 +447,18 @@ export class GroupCommitDriver implements Driver {
       yield* txn.on.streamQuery<R>(query, chunkSize);
       return;
     }
-    if (txn?.kind === 'member') {
-      yield* (await this.#backend.writer()).streamQuery<R>(query, chunkSize);
-      return;
-    }
+    if (txn?.kind === 'member') throw new Error('Streaming inside a write transaction is not supported');
     const borrowed = this.#borrow(handle);
     if (borrowed !== undefined) {
       yield* (await borrowed).connection.streamQuery<R>(query, chunkSize);
       return;
     }
-    await this.#lock.acquire();
+    const lane = this.#shared;
+    await lane.lock.acquire();
     try {
-      yield* (await this.#backend.writer()).streamQuery<R>(query, chunkSize);
+      yield* (await this.#backend.writer(0)).streamQuery<R>(query, chunkSize);
     } finally {
-      this.#lock.release();
+      lane.lock.release();
     }
   }
 
@@ -385,28 +480,36 @@ export class GroupCommitDriver implements Driver {
       handle.borrowed !== undefined;
     if (solo) return this.#beginSolo(handle, settings);
 
-    await this.#lock.acquire();
+    const lane = this.#quietestLane();
+    await lane.lock.acquire();
     try {
       this.#refuseIfBroken();
-      const writer = await this.#backend.writer();
-      if (this.#batch === undefined) {
+      if (lane.batch === undefined) {
+        const writer = await this.#backend.writer(lane.index);
         await writer.executeQuery(raw(this.#backend.engine === 'sqlite' ? 'begin immediate' : 'begin'));
-        this.#batch = new Batch();
+        lane.batch = new Batch();
       }
-      const batch = this.#batch;
-      try {
-        await writer.executeQuery(raw(`savepoint ${SAVEPOINT}`));
-      } catch (error) {
-        this.#fail(batch, error);
-        throw error;
-      }
-      batch.members += 1;
-      handle.transaction = { kind: 'member', batch };
     } catch (error) {
-      if (this.#batch === undefined && this.#backend.engine === 'postgres') this.#backend.discardWriter();
-      this.#lock.release();
+      if (this.#backend.engine === 'postgres') this.#backend.discardWriter(lane.index);
+      lane.lock.release();
       throw error;
     }
+    lane.batch.members += 1;
+    handle.transaction = { kind: 'member', lane, batch: lane.batch, savepoint: false, audit: [] };
+  }
+
+  /** The lane with the fewest transactions holding or waiting for it. */
+  #quietestLane(): Lane {
+    let best = this.#shared;
+    let load = Number.POSITIVE_INFINITY;
+    for (const lane of this.#lanes) {
+      const l = lane.lock.waiting + (lane.lock.held ? 1 : 0);
+      if (l < load) {
+        best = lane;
+        load = l;
+      }
+    }
+    return best;
   }
 
   async #beginSolo(handle: Handle, settings: TransactionSettings): Promise<void> {
@@ -420,20 +523,21 @@ export class GroupCommitDriver implements Driver {
         if (settings.accessMode !== undefined) text += ` ${settings.accessMode}`;
       }
       await on.executeQuery(raw(text));
-      handle.transaction = { kind: 'solo', on, ownsLock: false };
+      handle.transaction = { kind: 'solo', on, lane: undefined };
       return;
     }
     // SQLite: the connection to itself, once what is pending has committed. A deferred
     // transaction: a read-only snapshot takes no write lock.
-    await this.#lock.acquire();
+    const lane = this.#shared;
+    await lane.lock.acquire();
     try {
-      await this.#commitBatch();
+      await this.#commitBatch(lane);
       this.#refuseIfBroken();
-      const on = await this.#backend.writer();
+      const on = await this.#backend.writer(0);
       await on.executeQuery(raw('begin'));
-      handle.transaction = { kind: 'solo', on, ownsLock: true };
+      handle.transaction = { kind: 'solo', on, lane };
     } catch (error) {
-      this.#lock.release();
+      lane.lock.release();
       throw error;
     }
   }
@@ -446,14 +550,17 @@ export class GroupCommitDriver implements Driver {
       // A failed commit leaves the transaction to Kysely's rollback.
       const { rows } = await txn.on.executeQuery<{ command?: string }>(raw('commit'));
       handle.transaction = undefined;
-      if (txn.ownsLock) this.#lock.release();
+      txn.lane?.lock.release();
       if (rows[0]?.command === 'ROLLBACK') throw new Error('The transaction was rolled back');
       return;
     }
-    const writer = await this.#backend.writer();
-    await writer.executeQuery(raw(`release savepoint ${SAVEPOINT}`));
+    if (txn.savepoint) {
+      const writer = await this.#backend.writer(txn.lane.index);
+      await writer.executeQuery(raw(`release savepoint ${SAVEPOINT}`));
+    }
     handle.transaction = undefined;
-    this.#memberDone(txn.batch);
+    txn.batch.audit.push(...txn.audit);
+    this.#memberDone(txn.lane, txn.batch);
     // Acknowledged only once the batch is durable.
     await txn.batch.done;
   }
@@ -467,22 +574,24 @@ export class GroupCommitDriver implements Driver {
       try {
         await txn.on.executeQuery(raw('rollback'));
       } finally {
-        if (txn.ownsLock) this.#lock.release();
+        txn.lane?.lock.release();
       }
       return;
     }
     txn.batch.members -= 1;
     try {
-      const writer = await this.#backend.writer();
-      await writer.executeQuery(raw(`rollback to savepoint ${SAVEPOINT}`));
-      await writer.executeQuery(raw(`release savepoint ${SAVEPOINT}`));
+      if (txn.savepoint) {
+        const writer = await this.#backend.writer(txn.lane.index);
+        await writer.executeQuery(raw(`rollback to savepoint ${SAVEPOINT}`));
+        await writer.executeQuery(raw(`release savepoint ${SAVEPOINT}`));
+      }
       // SQLite rolls a whole transaction back after some errors (a full disk, an I/O error):
       // then the other members' work is gone too.
       if (!this.#backend.inTransaction()) throw new Error('The batch was rolled back by the database');
     } catch (error) {
-      this.#fail(txn.batch, error);
+      this.#fail(txn.lane, txn.batch, error);
     } finally {
-      this.#memberDone(txn.batch);
+      this.#memberDone(txn.lane, txn.batch);
     }
   }
 
@@ -490,52 +599,56 @@ export class GroupCommitDriver implements Driver {
 
   /**
    * A member has finished (released or rolled back). The batch commits after this turn,
-   * behind whoever is already queued for the lock (they join it), or at once when it is full.
+   * behind whoever is already queued for the lane (they join it), or at once when it is full.
    */
-  #memberDone(batch: Batch): void {
-    if (this.#batch === batch) {
-      if (batch.members >= MAX_BATCH) void this.#flush();
-      else this.#scheduleFlush();
+  #memberDone(lane: Lane, batch: Batch): void {
+    if (lane.batch === batch) {
+      if (batch.members >= MAX_BATCH) void this.#flush(lane);
+      else this.#scheduleFlush(lane);
     }
-    this.#lock.release();
+    lane.lock.release();
   }
 
-  #scheduleFlush(): void {
-    if (this.#flushScheduled) return;
-    this.#flushScheduled = true;
+  #scheduleFlush(lane: Lane): void {
+    if (lane.flushScheduled) return;
+    lane.flushScheduled = true;
     // After the current turn: members already on their way (their reads done in this turn)
     // still join; the lock is FIFO, so the commit waits only for those queued before it.
     setImmediate(() => {
-      this.#flushScheduled = false;
-      void this.#flush();
+      lane.flushScheduled = false;
+      void this.#flush(lane);
     });
   }
 
-  async #flush(): Promise<void> {
-    await this.#lock.acquire();
+  async #flush(lane: Lane): Promise<void> {
+    await lane.lock.acquire();
     try {
-      await this.#commitBatch();
+      await this.#commitBatch(lane);
     } finally {
-      this.#lock.release();
+      lane.lock.release();
     }
   }
 
-  /** Commits the open batch, if there is one. The caller holds the lock. */
-  async #commitBatch(): Promise<void> {
-    const batch = this.#batch;
+  /** Appends the batch's audit events and commits it, if there is one. The caller holds the lane. */
+  async #commitBatch(lane: Lane): Promise<void> {
+    const batch = lane.batch;
     if (batch === undefined) return;
-    this.#batch = undefined;
-    crashPoint('group.before-commit');
+    lane.batch = undefined;
     try {
-      const writer = await this.#backend.writer();
+      const writer = await this.#backend.writer(lane.index);
+      if (batch.audit.length > 0) {
+        if (this.#auditWriter === undefined) throw new Error('No audit writer');
+        await this.#auditWriter((query) => writer.executeQuery(query), batch.audit);
+      }
+      crashPoint('group.before-commit');
       const { rows } = await writer.executeQuery<{ command?: string }>(raw('commit'));
       if (rows[0]?.command === 'ROLLBACK') throw new Error('The batch was rolled back by the database');
     } catch (error) {
       // SQLite keeps a transaction open when COMMIT fails on a deferred constraint.
       if (this.#backend.engine === 'sqlite' && this.#backend.inTransaction()) {
-        await (await this.#backend.writer()).executeQuery(raw('rollback')).catch(() => undefined);
+        await (await this.#backend.writer(lane.index)).executeQuery(raw('rollback')).catch(() => undefined);
       }
-      this.#fail(batch, error);
+      this.#fail(lane, batch, error);
       return;
     }
     crashPoint('group.after-commit');
@@ -545,12 +658,12 @@ export class GroupCommitDriver implements Driver {
   }
 
   /** A batch that cannot commit: its members fail; on SQLite the store stops (see above). */
-  #fail(batch: Batch, cause: unknown): void {
-    if (this.#batch === batch) this.#batch = undefined;
+  #fail(lane: Lane, batch: Batch, cause: unknown): void {
+    if (lane.batch === batch) lane.batch = undefined;
     const error = new StorageFailedError(cause);
     batch.reject(error);
     if (this.#backend.engine === 'postgres') {
-      this.#backend.discardWriter();
+      this.#backend.discardWriter(lane.index);
       return;
     }
     if (this.#broken !== undefined) return;
@@ -571,7 +684,10 @@ export class GroupCommitDriver implements Driver {
    */
   async settled(): Promise<void> {
     this.#refuseIfBroken();
-    if (this.#backend.engine === 'sqlite' && this.#batch !== undefined) await this.#batch.done;
+    if (this.#backend.engine === 'sqlite') {
+      const open = this.#shared.batch;
+      if (open !== undefined) await open.done;
+    }
   }
 
   /** How many batches have committed, holding how many transactions between them. */
@@ -586,7 +702,7 @@ export class GroupCommitDriver implements Driver {
 
   async destroy(): Promise<void> {
     if (this.#broken === undefined) {
-      await this.#flush();
+      for (const lane of this.#lanes) await this.#flush(lane);
     }
     await this.#backend.destroy();
   }

@@ -4,12 +4,14 @@ import type { Engine } from '@alcove/core';
 import Sqlite from 'better-sqlite3';
 import { Kysely, sql } from 'kysely';
 import pg from 'pg';
+import { writeAuditEvents } from './audit.ts';
 import { SQLITE_FILE, type StoreConfig } from './config.ts';
 import {
   GroupCommitDriver,
   groupCommitDialect,
   postgresBackend,
   type StorageFailedError,
+  POSTGRES_LANES,
   sqliteBackend,
 } from './group-commit.ts';
 import { type DataFolderLock, lockDataFolder } from './lock.ts';
@@ -63,6 +65,7 @@ async function openSqlite(dataDir: string, lock: boolean): Promise<Store> {
   }
   const driver = new GroupCommitDriver(sqliteBackend(sqlite));
   const db = new Kysely<Database>({ dialect: groupCommitDialect(driver, 'sqlite') });
+  driver.setAuditWriter((run, events) => writeAuditEvents(db, run, events));
   return {
     engine: 'sqlite',
     db,
@@ -79,7 +82,8 @@ async function openSqlite(dataDir: string, lock: boolean): Promise<Store> {
 async function openPostgres(connectionString: string, schema: string | undefined): Promise<Store> {
   const pool = new pg.Pool({
     connectionString,
-    max: 10,
+    // Plain queries, and a connection for each writer lane.
+    max: 10 + POSTGRES_LANES,
     ...(schema === undefined ? {} : { options: `-c search_path=${quoteIdentifier(schema)}` }),
   });
   // Fail now, with the server's own message, rather than on the first request.
@@ -87,6 +91,7 @@ async function openPostgres(connectionString: string, schema: string | undefined
   client.release();
   const driver = new GroupCommitDriver(postgresBackend(pool));
   const db = new Kysely<Database>({ dialect: groupCommitDialect(driver, 'postgres') });
+  driver.setAuditWriter((run, events) => writeAuditEvents(db, run, events));
   const current = await sql<{ schema: string }>`select current_schema() as schema`.execute(db);
   const currentSchema = current.rows[0]?.schema;
   if (currentSchema === undefined || currentSchema === null) {
