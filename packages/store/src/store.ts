@@ -9,9 +9,9 @@ import { SQLITE_FILE, type StoreConfig } from './config.ts';
 import {
   GroupCommitDriver,
   groupCommitDialect,
+  POSTGRES_LANES,
   postgresBackend,
   type StorageFailedError,
-  POSTGRES_LANES,
   sqliteBackend,
 } from './group-commit.ts';
 import { type DataFolderLock, lockDataFolder } from './lock.ts';
