@@ -120,12 +120,11 @@ export interface Membership {
 }
 
 export async function membershipsOf(db: Kysely<Database>, userId: string): Promise<Membership[]> {
-  const rows = await db
-    .selectFrom('membership')
-    .selectAll()
-    .where('user_id', '=', userId)
-    .orderBy('created_at')
-    .execute();
+  const rows = await db.selectFrom('membership').selectAll().where('user_id', '=', userId).execute();
+  // Oldest first, sorted here: a user has a handful, and SQLite would build a sorter each time.
+  rows.sort((a, b) =>
+    a.created_at < b.created_at ? -1 : a.created_at > b.created_at ? 1 : a.id < b.id ? -1 : 1,
+  );
   return rows.map((r) => ({ practiceId: r.practice_id, role: r.role as Role, clientId: r.client_id }));
 }
 

@@ -249,7 +249,12 @@ export interface CaseFacts {
   readonly kind: CaseKind;
   readonly format: CaseFormat;
   readonly status: CaseStatus;
-  readonly participants: readonly { id: string; clientId: string; label: string }[];
+  readonly participants: readonly { id: string; clientId: string; label: string; keyId?: string }[];
+  /**
+   * The ids of the case's data keys, when they were read with it (ids never change; whether a
+   * key still exists is asked of the keyring when it is used).
+   */
+  readonly caseKeyId?: string;
 }
 
 function labelFor(kind: CaseKind, index: number): string {
@@ -317,7 +322,7 @@ export async function openCase(
       closed_at: null,
     })
     .execute();
-  const participants: { id: string; clientId: string; label: string }[] = [];
+  const participants: { id: string; clientId: string; label: string; keyId: string }[] = [];
   for (const [index, clientId] of clientIds.entries()) {
     const participantId = newId();
     const key = await keyring.createDataKey(trx, input.practiceId, 'participant', participantId, now);
@@ -326,7 +331,7 @@ export async function openCase(
       .insertInto('participant')
       .values({ id: participantId, case_id: id, client_id: clientId, label, key_id: key.id, joined_at: now })
       .execute();
-    participants.push({ id: participantId, clientId, label });
+    participants.push({ id: participantId, clientId, label, keyId: key.id });
   }
   return {
     caseId: id,
@@ -336,6 +341,7 @@ export async function openCase(
     format: input.format ?? 'in-person',
     status: 'enquiry',
     participants,
+    caseKeyId: caseKey.id,
   };
 }
 
@@ -378,14 +384,14 @@ export async function caseFacts(
 ): Promise<CaseFacts | undefined> {
   const row = await db
     .selectFrom('care_case')
-    .select(['id', 'practitioner_id', 'kind', 'format', 'status'])
+    .select(['id', 'practitioner_id', 'kind', 'format', 'status', 'key_id'])
     .where('practice_id', '=', practiceId)
     .where('id', '=', caseId)
     .executeTakeFirst();
   if (row === undefined) return undefined;
   const participants = await db
     .selectFrom('participant')
-    .select(['id', 'client_id', 'label'])
+    .select(['id', 'client_id', 'label', 'key_id'])
     .where('case_id', '=', caseId)
     .orderBy('label')
     .execute();
@@ -396,7 +402,13 @@ export async function caseFacts(
     kind: row.kind as CaseKind,
     format: row.format as CaseFormat,
     status: row.status as CaseStatus,
-    participants: participants.map((p) => ({ id: p.id, clientId: p.client_id, label: p.label })),
+    participants: participants.map((p) => ({
+      id: p.id,
+      clientId: p.client_id,
+      label: p.label,
+      keyId: p.key_id,
+    })),
+    caseKeyId: row.key_id,
   };
 }
 
@@ -493,6 +505,31 @@ export async function addEntry(
   return { id };
 }
 
+/** The ids of a case's keys: from its facts when they were read with them, else from the database. */
+async function keyIdsOf(
+  trx: Transaction<Database>,
+  theCase: CaseFacts,
+): Promise<{ caseKeyId: string; participantKeyIds: ReadonlyMap<string, string> }> {
+  const known = theCase.participants.every((p) => p.keyId !== undefined);
+  if (theCase.caseKeyId !== undefined && known) {
+    return {
+      caseKeyId: theCase.caseKeyId,
+      participantKeyIds: new Map(theCase.participants.map((p) => [p.id, p.keyId ?? ''])),
+    };
+  }
+  const participants = await trx
+    .selectFrom('participant')
+    .select(['id', 'key_id'])
+    .where('case_id', '=', theCase.caseId)
+    .execute();
+  const caseRow = await trx
+    .selectFrom('care_case')
+    .select('key_id')
+    .where('id', '=', theCase.caseId)
+    .executeTakeFirstOrThrow();
+  return { caseKeyId: caseRow.key_id, participantKeyIds: new Map(participants.map((p) => [p.id, p.key_id])) };
+}
+
 /**
  * Seals and writes an entry's passages, each under the key its attribution calls for: one
  * participant's key, or the case key for joint material and formulations. Refuses an
@@ -521,22 +558,13 @@ export async function writePassages(
       issues,
     );
   }
-  const keyIds = await trx
-    .selectFrom('participant')
-    .select(['id', 'key_id'])
-    .where('case_id', '=', input.theCase.caseId)
-    .execute();
-  const caseRow = await trx
-    .selectFrom('care_case')
-    .select('key_id')
-    .where('id', '=', input.theCase.caseId)
-    .executeTakeFirstOrThrow();
+  const { caseKeyId, participantKeyIds } = await keyIdsOf(trx, input.theCase);
   const keyIdFor = (attribution: Attribution): string => {
     const target = passageKeyFor(attribution);
-    if (target.kind === 'case') return caseRow.key_id;
-    const row = keyIds.find((k) => k.id === target.participantId);
-    if (row === undefined) throw new Error('participant without a key');
-    return row.key_id;
+    if (target.kind === 'case') return caseKeyId;
+    const keyId = participantKeyIds.get(target.participantId);
+    if (keyId === undefined) throw new Error('participant without a key');
+    return keyId;
   };
   const needed = input.passages.map((p) => keyIdFor(p.attribution));
   const keys = await keyring.dataKeys(trx, input.practiceId, needed);

@@ -196,7 +196,7 @@ export const recordRoutes: FastifyPluginAsyncZod = async (app) => {
       return reply.code(201).send({
         id: opened.caseId,
         kind: opened.kind,
-        participants: opened.participants.map((p) => ({ ...p })),
+        participants: opened.participants.map((p) => ({ id: p.id, clientId: p.clientId, label: p.label })),
       });
     },
   );
