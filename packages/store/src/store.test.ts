@@ -112,6 +112,7 @@ describe('SQLite settings', () => {
     expect(await pragma('journal_mode')).toEqual({ journal_mode: 'wal' });
     expect(await pragma('synchronous')).toEqual({ synchronous: 2 }); // 2 = FULL
     expect(await pragma('foreign_keys')).toEqual({ foreign_keys: 1 });
+    expect(await pragma('temp_store')).toEqual({ temp_store: 2 }); // 2 = MEMORY
   });
 
   it('keeps the data folder and the database readable by their owner only', async () => {

@@ -58,6 +58,9 @@ async function openSqlite(dataDir: string, lock: boolean): Promise<Store> {
     sqlite.pragma('journal_mode = WAL');
     sqlite.pragma('synchronous = FULL');
     sqlite.pragma('foreign_keys = ON');
+    // Savepoints (one per transaction in a group-commit batch) keep their undo pages in
+    // memory rather than in a temporary file beside the database.
+    sqlite.pragma('temp_store = MEMORY');
     fs.chmodSync(path.join(dataDir, SQLITE_FILE), 0o600);
   } catch (error) {
     folderLock?.release();
