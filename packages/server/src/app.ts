@@ -238,7 +238,7 @@ export async function buildApp(options: AppOptions): Promise<AlcoveApp> {
       await api.register(referralRoutes);
       await api.register(releaseRoutes);
       await api.register(researchRoutes);
-      if (options.benchRoutes === true) await api.register(benchRoutes, { vault });
+      if (options.benchRoutes === true) await api.register(benchRoutes, { vault, store: options.store });
     },
     { prefix: API_PREFIX },
   );

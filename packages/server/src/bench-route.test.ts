@@ -46,4 +46,42 @@ describe.each(testEngines)('the benchmarks’ durable-insert route on $name', (e
       await t.close();
     }
   });
+
+  it('answers the transfer ceiling with the size asked for, and refuses any other', async () => {
+    const t = await startTestApp(engine, { benchRoutes: true });
+    try {
+      for (const size of ['x', '-1', '12345678']) {
+        const r = await t.app.inject({ method: 'GET', url: `/api/v1/bench/bytes/${size}` });
+        expect(r.statusCode).toBe(400);
+        expect(r.headers['content-type']).toContain('application/problem+json');
+      }
+      const r = await t.app.inject({ method: 'GET', url: '/api/v1/bench/bytes/240000' });
+      expect(r.statusCode).toBe(200);
+      expect(r.body.length).toBe(240_000);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('counts the transactions group commit has put in each batch', async () => {
+    const t = await startTestApp(engine, { benchRoutes: true });
+    try {
+      const before = (await t.app.inject({ method: 'GET', url: '/api/v1/bench/commits' })).json();
+      await Promise.all(
+        Array.from({ length: 10 }, (_, i) =>
+          t.vault.db
+            .transaction()
+            .execute((trx) =>
+              sql`insert into bench_insert (id, body, at) values (${`c${i}`}, 'x', 'now')`.execute(trx),
+            ),
+        ),
+      );
+      const after = (await t.app.inject({ method: 'GET', url: '/api/v1/bench/commits' })).json();
+      expect(after.transactions - before.transactions).toBe(10);
+      expect(after.batches - before.batches).toBeGreaterThanOrEqual(1);
+      expect(after.batches - before.batches).toBeLessThan(10);
+    } finally {
+      await t.close();
+    }
+  });
 });
