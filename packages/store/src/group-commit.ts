@@ -293,6 +293,8 @@ class Lane {
   readonly index: number;
   readonly lock = new Lock();
   batch: Batch | undefined;
+  /** The batch whose commit is under way (its members can no longer join it). */
+  committing: Batch | undefined;
   flushScheduled = false;
 
   constructor(index: number) {
@@ -385,7 +387,8 @@ export class GroupCommitDriver implements Driver {
     const handle = connection as Handle;
     const borrowed = handle.borrowed;
     handle.borrowed = undefined;
-    if (borrowed !== undefined) (await borrowed).release(false);
+    // A connection the pool never gave has nothing to give back (its error went to the query).
+    if (borrowed !== undefined) (await borrowed.catch(() => undefined))?.release(false);
   }
 
   /** SQLite's one lane, which plain queries share with write transactions. */
@@ -634,6 +637,7 @@ export class GroupCommitDriver implements Driver {
     const batch = lane.batch;
     if (batch === undefined) return;
     lane.batch = undefined;
+    lane.committing = batch;
     try {
       const writer = await this.#backend.writer(lane.index);
       if (batch.audit.length > 0) {
@@ -650,6 +654,8 @@ export class GroupCommitDriver implements Driver {
       }
       this.#fail(lane, batch, error);
       return;
+    } finally {
+      lane.committing = undefined;
     }
     crashPoint('group.after-commit');
     this.#committed.batches += 1;
@@ -685,7 +691,8 @@ export class GroupCommitDriver implements Driver {
   async settled(): Promise<void> {
     this.#refuseIfBroken();
     if (this.#backend.engine === 'sqlite') {
-      const open = this.#shared.batch;
+      const lane = this.#shared;
+      const open = lane.batch ?? lane.committing;
       if (open !== undefined) await open.done;
     }
   }
