@@ -1,10 +1,11 @@
 import path from 'node:path';
 import Sqlite from 'better-sqlite3';
-import { sql } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
 import { appendAuditEvent, verifyAuditLog } from './audit.ts';
 import { SQLITE_FILE } from './config.ts';
 import { StorageFailedError } from './group-commit.ts';
+import type { Database } from './schema.ts';
 import { testEngines } from './testing/engines.ts';
 import { createTestVault, type TestVault } from './testing/vault.ts';
 
@@ -26,7 +27,12 @@ describe.each(testEngines)('group commit on $name', (engine) => {
     return v;
   }
 
-  const note = (id: string) => ({ id, body: `Group commit note ${id} (fictional)` });
+  /** One fictional note, written in the given transaction (or on its own). */
+  const writeNote = (db: Kysely<Database>, id: string) =>
+    sql`insert into gc_note (id, body) values (${id}, ${`Group commit note ${id} (fictional)`})`.execute(db);
+  /** The notes' ids, in order. */
+  const noteIds = async (): Promise<string[]> =>
+    (await sql<{ id: string }>`select id from gc_note order by id`.execute(v.db)).rows.map((r) => r.id);
 
   it('commits concurrent transactions together, in fewer commits than transactions', async () => {
     await fresh();
@@ -34,10 +40,7 @@ describe.each(testEngines)('group commit on $name', (engine) => {
     await Promise.all(
       Array.from({ length: 20 }, (_, i) =>
         v.db.transaction().execute(async (trx) => {
-          await trx
-            .insertInto('gc_note' as never)
-            .values(note(`n${i}`) as never)
-            .execute();
+          await writeNote(trx, `n${i}`);
           await appendAuditEvent(trx, { action: 'gc.write', outcome: 'ok', recordId: `n${i}` });
         }),
       ),
@@ -58,10 +61,7 @@ describe.each(testEngines)('group commit on $name', (engine) => {
     const results = await Promise.allSettled(
       Array.from({ length: 6 }, (_, i) =>
         v.db.transaction().execute(async (trx) => {
-          await trx
-            .insertInto('gc_note' as never)
-            .values(note(`m${i}`) as never)
-            .execute();
+          await writeNote(trx, `m${i}`);
           await appendAuditEvent(trx, { action: 'gc.write', outcome: 'ok', recordId: `m${i}` });
           if (i % 2 === 1) throw new Error('this one changes its mind');
         }),
@@ -75,9 +75,7 @@ describe.each(testEngines)('group commit on $name', (engine) => {
       'fulfilled',
       'rejected',
     ]);
-    const ids = (await sql<{ id: string }>`select id from gc_note order by id`.execute(v.db)).rows.map(
-      (r) => r.id,
-    );
+    const ids = await noteIds();
     expect(ids).toEqual(['m0', 'm2', 'm4']);
     const events = await v.db
       .selectFrom('audit_event')
@@ -91,46 +89,23 @@ describe.each(testEngines)('group commit on $name', (engine) => {
   it('rolls back a transaction whose statement fails, keeping the batch', async () => {
     await fresh();
     const results = await Promise.allSettled([
-      v.db.transaction().execute((trx) =>
-        trx
-          .insertInto('gc_note' as never)
-          .values(note('a') as never)
-          .execute(),
-      ),
+      v.db.transaction().execute((trx) => writeNote(trx, 'a')),
       v.db.transaction().execute(async (trx) => {
-        await trx
-          .insertInto('gc_note' as never)
-          .values(note('b') as never)
-          .execute();
+        await writeNote(trx, 'b');
         // The same key twice: the database refuses the statement.
-        await trx
-          .insertInto('gc_note' as never)
-          .values(note('b') as never)
-          .execute();
+        await writeNote(trx, 'b');
       }),
-      v.db.transaction().execute((trx) =>
-        trx
-          .insertInto('gc_note' as never)
-          .values(note('c') as never)
-          .execute(),
-      ),
+      v.db.transaction().execute((trx) => writeNote(trx, 'c')),
     ]);
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
-    const ids = (await sql<{ id: string }>`select id from gc_note order by id`.execute(v.db)).rows.map(
-      (r) => r.id,
-    );
+    const ids = await noteIds();
     expect(ids).toEqual(['a', 'c']);
   });
 
   it('runs a transaction with an isolation level on its own, beside batches', async () => {
     await fresh();
     const writes = Array.from({ length: 5 }, (_, i) =>
-      v.db.transaction().execute((trx) =>
-        trx
-          .insertInto('gc_note' as never)
-          .values(note(`s${i}`) as never)
-          .execute(),
-      ),
+      v.db.transaction().execute((trx) => writeNote(trx, `s${i}`)),
     );
     const snapshot = v.db
       .transaction()
@@ -163,11 +138,7 @@ describe.each(testEngines)('group commit on $name', (engine) => {
       Array.from({ length: 8 }, (_, i) =>
         v.db.transaction().execute(async (trx) => {
           if (i === 1) await sql`insert into gc_child (id, parent) values (1, 99)`.execute(trx);
-          else
-            await trx
-              .insertInto('gc_note' as never)
-              .values(note(`f${i}`) as never)
-              .execute();
+          else await writeNote(trx, `f${i}`);
         }),
       ),
     );
@@ -193,16 +164,9 @@ describe.each(testEngines)('group commit on $name', (engine) => {
       // PostgreSQL's readers never saw the batch: the store goes on, with a new connection
       // for the failed lane. Every acknowledged transaction is there, and no other.
       expect(failures).toHaveLength(0);
-      const ids = (await sql<{ id: string }>`select id from gc_note order by id`.execute(v.db)).rows.map(
-        (r) => r.id,
-      );
+      const ids = await noteIds();
       expect(ids).toEqual(results.flatMap((r, i) => (r.status === 'fulfilled' ? [`f${i}`] : [])));
-      await v.db.transaction().execute((trx) =>
-        trx
-          .insertInto('gc_note' as never)
-          .values(note('z') as never)
-          .execute(),
-      );
+      await v.db.transaction().execute((trx) => writeNote(trx, 'z'));
       expect(
         (await sql<{ id: string }>`select id from gc_note where id = 'z'`.execute(v.db)).rows,
       ).toHaveLength(1);
@@ -220,12 +184,7 @@ describe.each(testEngines)('group commit on $name', (engine) => {
           Array.from({ length: 8 }, (_, i) =>
             v.db
               .transaction()
-              .execute((trx) =>
-                trx
-                  .insertInto('gc_note' as never)
-                  .values(note(`d${i}`) as never)
-                  .execute(),
-              )
+              .execute((trx) => writeNote(trx, `d${i}`))
               .then(() => {
                 const row = direct.prepare('select count(*) as n from gc_note where id = ?').get(`d${i}`) as {
                   n: number;
@@ -248,10 +207,7 @@ describe.each(testEngines)('group commit on $name', (engine) => {
       let readInside: number | undefined;
       let settledAfterCommit = false;
       const write = v.db.transaction().execute(async (trx) => {
-        await trx
-          .insertInto('gc_note' as never)
-          .values(note('r') as never)
-          .execute();
+        await writeNote(trx, 'r');
       });
       // Queued behind the member on the one connection: it runs before the batch commits.
       const read = sql<{ n: number | string }>`select count(*) as n from gc_note`
