@@ -99,17 +99,17 @@ const fastifyErrorCodes: Record<string, { code: ProblemCode; detail: string }> =
   FST_ERR_NOT_FOUND: { code: 'not-found', detail: 'There is nothing at this address.' },
 };
 
-export function sendProblem(
-  reply: FastifyReply,
+/** The RFC 9457 document for a problem, as every error answer carries it. */
+export function problemDocument(
   request: FastifyRequest,
   code: ProblemCode,
   detail: string,
   errors?: readonly FieldIssue[],
   errorId?: string,
   refusal?: Pick<ProblemDocument, 'clause' | 'clauseText' | 'duty' | 'overridable' | 'matches'>,
-): FastifyReply {
+): ProblemDocument {
   const { status, title } = problemCodes[code];
-  const document: ProblemDocument = {
+  return {
     type: problemType(code),
     title,
     status,
@@ -121,8 +121,20 @@ export function sendProblem(
     ...(errorId === undefined ? {} : { errorId }),
     ...refusal,
   };
+}
+
+export function sendProblem(
+  reply: FastifyReply,
+  request: FastifyRequest,
+  code: ProblemCode,
+  detail: string,
+  errors?: readonly FieldIssue[],
+  errorId?: string,
+  refusal?: Pick<ProblemDocument, 'clause' | 'clauseText' | 'duty' | 'overridable' | 'matches'>,
+): FastifyReply {
+  const document = problemDocument(request, code, detail, errors, errorId, refusal);
   return reply
-    .code(status)
+    .code(document.status)
     .type('application/problem+json')
     .header('cache-control', 'no-store')
     .send(JSON.stringify(document));
@@ -147,16 +159,9 @@ export function holdAnswersUntilDurable(app: FastifyInstance, settled: () => Pro
       await settled();
       return payload;
     } catch {
-      const { status, title } = problemCodes['storage-failed'];
-      reply.code(status).type('application/problem+json').header('cache-control', 'no-store');
-      const document: ProblemDocument = {
-        type: problemType('storage-failed'),
-        title,
-        status,
-        detail: STORAGE_FAILED_DETAIL,
-        instance: request.url.split('?')[0] ?? '/',
-        code: 'storage-failed',
-      };
+      // The answer is already on its way out: replace its payload rather than send again.
+      const document = problemDocument(request, 'storage-failed', STORAGE_FAILED_DETAIL);
+      reply.code(document.status).type('application/problem+json').header('cache-control', 'no-store');
       return JSON.stringify(document);
     }
   });

@@ -103,7 +103,7 @@ interface Borrowed {
   release(discard: boolean): void;
 }
 
-interface Backend {
+export interface Backend {
   readonly engine: 'sqlite' | 'postgres';
   /** How many writer connections (lanes) write transactions run on. */
   readonly lanes: number;

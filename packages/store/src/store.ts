@@ -7,6 +7,7 @@ import pg from 'pg';
 import { writeAuditEvents } from './audit.ts';
 import { SQLITE_FILE, type StoreConfig } from './config.ts';
 import {
+  type Backend,
   GroupCommitDriver,
   groupCommitDialect,
   POSTGRES_LANES,
@@ -66,18 +67,23 @@ async function openSqlite(dataDir: string, lock: boolean): Promise<Store> {
     folderLock?.release();
     throw error;
   }
-  const driver = new GroupCommitDriver(sqliteBackend(sqlite));
-  const db = new Kysely<Database>({ dialect: groupCommitDialect(driver, 'sqlite') });
+  return groupCommitStore('sqlite', sqliteBackend(sqlite), () => folderLock?.release());
+}
+
+/** A store over Alcove's group-commit driver, which appends each batch's audit events. */
+function groupCommitStore(engine: Engine, backend: Backend, afterClose = () => {}): Store {
+  const driver = new GroupCommitDriver(backend);
+  const db = new Kysely<Database>({ dialect: groupCommitDialect(driver, engine) });
   driver.setAuditWriter((run, events) => writeAuditEvents(db, run, events));
   return {
-    engine: 'sqlite',
+    engine,
     db,
     settled: () => driver.settled(),
     onFailure: (listener) => driver.onFailure(listener),
     committed: () => driver.committed(),
     async close() {
       await db.destroy();
-      folderLock?.release();
+      afterClose();
     },
   };
 }
@@ -92,25 +98,14 @@ async function openPostgres(connectionString: string, schema: string | undefined
   // Fail now, with the server's own message, rather than on the first request.
   const client = await pool.connect();
   client.release();
-  const driver = new GroupCommitDriver(postgresBackend(pool));
-  const db = new Kysely<Database>({ dialect: groupCommitDialect(driver, 'postgres') });
-  driver.setAuditWriter((run, events) => writeAuditEvents(db, run, events));
-  const current = await sql<{ schema: string }>`select current_schema() as schema`.execute(db);
+  const store = groupCommitStore('postgres', postgresBackend(pool));
+  const current = await sql<{ schema: string }>`select current_schema() as schema`.execute(store.db);
   const currentSchema = current.rows[0]?.schema;
   if (currentSchema === undefined || currentSchema === null) {
     throw new Error('PostgreSQL has no current schema for this connection (check search_path)');
   }
-  postgresSchemas.set(db, currentSchema);
-  return {
-    engine: 'postgres',
-    db,
-    settled: () => driver.settled(),
-    onFailure: (listener) => driver.onFailure(listener),
-    committed: () => driver.committed(),
-    async close() {
-      await db.destroy();
-    },
-  };
+  postgresSchemas.set(store.db, currentSchema);
+  return store;
 }
 
 /**
