@@ -10,7 +10,7 @@ const rowsOf = async (db: Kysely<unknown>) =>
   );
 
 describe.each(testEngines)('the benchmarks’ durable-insert route on $name', (engine) => {
-  it('is not there unless asked for', async () => {
+  it('is not there unless asked for, nor are the other benchmark routes', async () => {
     const t = await startTestApp(engine);
     try {
       const r = await t.app.inject({
@@ -20,6 +20,12 @@ describe.each(testEngines)('the benchmarks’ durable-insert route on $name', (e
       });
       expect(r.statusCode).toBe(404);
       expect(r.headers['content-type']).toContain('application/problem+json');
+      // They take no sign-in and touch no record: they must not exist on a real server.
+      for (const url of ['/api/v1/bench/bytes/100', '/api/v1/bench/commits']) {
+        const other = await t.app.inject({ method: 'GET', url });
+        expect(other.statusCode).toBe(404);
+        expect(other.headers['content-type']).toContain('application/problem+json');
+      }
     } finally {
       await t.close();
     }
