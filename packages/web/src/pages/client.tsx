@@ -16,7 +16,7 @@ import {
   TextInput,
   Title,
 } from '@mantine/core';
-import { useState } from 'react';
+import { useCallback, useEffect, useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
 import { z } from 'zod';
 import { ApiProblem, api, describeProblem } from '../api.ts';
@@ -137,6 +137,10 @@ export function ClientPage() {
   const { session } = useSession();
   const identity = useApi(`/clients/${clientId}`, identitySchema);
   const treats = session?.roles.includes('practitioner') ?? false;
+  // The access history is asked for once the record has answered, so that it shows the
+  // read just made: the server answers a read only when its audit entry is committed.
+  const [recordSettled, setRecordSettled] = useState(false);
+  const onRecordSettled = useCallback(() => setRecordSettled(true), []);
 
   if (identity.state === 'loading') return <Loading what="the client" />;
   if (identity.state === 'failed') {
@@ -221,14 +225,18 @@ export function ClientPage() {
         )}
       {treats && <OpenCase clientId={clientId} />}
       {treats && <Consents clientId={clientId} />}
-      {treats && <ClinicalRecord clientId={clientId} />}
-      {treats && <AccessHistory clientId={clientId} />}
+      {treats && <ClinicalRecord clientId={clientId} onSettled={onRecordSettled} />}
+      {treats && <AccessHistory clientId={clientId} after={recordSettled} />}
     </Stack>
   );
 }
 
-function ClinicalRecord({ clientId }: { clientId: string }) {
+function ClinicalRecord({ clientId, onSettled }: { clientId: string; onSettled: () => void }) {
   const record = useApi(`/clients/${clientId}/record`, recordSchema);
+  const settled = record.state !== 'loading';
+  useEffect(() => {
+    if (settled) onSettled();
+  }, [settled, onSettled]);
   return (
     <Card withBorder padding="lg" component="section" aria-labelledby="record">
       <Title order={3} size="h4" id="record" mb="sm">
@@ -288,13 +296,21 @@ function ClinicalRecord({ clientId }: { clientId: string }) {
   );
 }
 
-function AccessHistory({ clientId }: { clientId: string }) {
-  const history = useApi(`/clients/${clientId}/access`, accessSchema);
+function AccessHistory({ clientId, after }: { clientId: string; after: boolean }) {
   return (
     <Card withBorder padding="lg" component="section" aria-labelledby="access">
       <Title order={3} size="h4" id="access" mb="sm">
         Who has accessed this record
       </Title>
+      {after ? <AccessTable clientId={clientId} /> : <Loading what="the access history" />}
+    </Card>
+  );
+}
+
+function AccessTable({ clientId }: { clientId: string }) {
+  const history = useApi(`/clients/${clientId}/access`, accessSchema);
+  return (
+    <>
       {history.state === 'loading' && <Loading what="the access history" />}
       {history.state === 'failed' && <Failure error={history.error} />}
       {history.state === 'ready' && (
@@ -326,7 +342,7 @@ function AccessHistory({ clientId }: { clientId: string }) {
           </Table.Tbody>
         </Table>
       )}
-    </Card>
+    </>
   );
 }
 
