@@ -52,7 +52,9 @@ export function registerProblemHandling(app: FastifyInstance): void {
         'Too many attempts from here. Wait a minute, then try again.',
       );
     }
-    if (error instanceof StorageFailedError) return sendStorageFailed(reply, request);
+    if (error instanceof StorageFailedError) {
+      return sendProblem(reply, request, 'storage-failed', STORAGE_FAILED_DETAIL);
+    }
     const known = fastifyErrorCodes[error.code];
     if (known !== undefined) {
       return sendProblem(reply, request, known.code, known.detail);
@@ -99,14 +101,19 @@ const fastifyErrorCodes: Record<string, { code: ProblemCode; detail: string }> =
   FST_ERR_NOT_FOUND: { code: 'not-found', detail: 'There is nothing at this address.' },
 };
 
-/** The RFC 9457 document for a problem, as every error answer carries it. */
-export function problemDocument(
-  request: FastifyRequest,
+/** What a problem answer is made of, after the request it answers. */
+type ProblemParts = [
   code: ProblemCode,
   detail: string,
   errors?: readonly FieldIssue[],
   errorId?: string,
   refusal?: Pick<ProblemDocument, 'clause' | 'clauseText' | 'duty' | 'overridable' | 'matches'>,
+];
+
+/** The RFC 9457 document for a problem, as every error answer carries it. */
+function problemDocument(
+  request: FastifyRequest,
+  ...[code, detail, errors, errorId, refusal]: ProblemParts
 ): ProblemDocument {
   const { status, title } = problemCodes[code];
   return {
@@ -123,30 +130,24 @@ export function problemDocument(
   };
 }
 
+/** Sets the status and headers of a problem answer, and gives the body to send. */
+function problemPayload(reply: FastifyReply, request: FastifyRequest, ...parts: ProblemParts): string {
+  const document = problemDocument(request, ...parts);
+  reply.code(document.status).type('application/problem+json').header('cache-control', 'no-store');
+  return JSON.stringify(document);
+}
+
 export function sendProblem(
   reply: FastifyReply,
   request: FastifyRequest,
-  code: ProblemCode,
-  detail: string,
-  errors?: readonly FieldIssue[],
-  errorId?: string,
-  refusal?: Pick<ProblemDocument, 'clause' | 'clauseText' | 'duty' | 'overridable' | 'matches'>,
+  ...parts: ProblemParts
 ): FastifyReply {
-  const document = problemDocument(request, code, detail, errors, errorId, refusal);
-  return reply
-    .code(document.status)
-    .type('application/problem+json')
-    .header('cache-control', 'no-store')
-    .send(JSON.stringify(document));
+  return reply.send(problemPayload(reply, request, ...parts));
 }
 
 /** The database can no longer commit: nothing read may be shown, and Alcove is stopping. */
-export const STORAGE_FAILED_DETAIL =
+const STORAGE_FAILED_DETAIL =
   'Alcove could not save to its database (the disk may be full or failing) and is stopping. Nothing that was not confirmed was saved. Start it again once the disk has room.';
-
-export function sendStorageFailed(reply: FastifyReply, request: FastifyRequest): FastifyReply {
-  return sendProblem(reply, request, 'storage-failed', STORAGE_FAILED_DETAIL);
-}
 
 /**
  * Nothing leaves before what it was read from is durable (group commit: store/group-commit.ts).
@@ -160,9 +161,7 @@ export function holdAnswersUntilDurable(app: FastifyInstance, settled: () => Pro
       return payload;
     } catch {
       // The answer is already on its way out: replace its payload rather than send again.
-      const document = problemDocument(request, 'storage-failed', STORAGE_FAILED_DETAIL);
-      reply.code(document.status).type('application/problem+json').header('cache-control', 'no-store');
-      return JSON.stringify(document);
+      return problemPayload(reply, request, 'storage-failed', STORAGE_FAILED_DETAIL);
     }
   });
 }
