@@ -23,6 +23,7 @@ describe('session notes in Chromium', () => {
   let baseUrl: string;
   let me: TestStaff;
   let caseId: string;
+  let clientA: string;
   let practitioner: Page | undefined;
 
   beforeAll(async () => {
@@ -45,6 +46,7 @@ describe('session notes in Chromium', () => {
       ).json();
     const a = (await call('/clients', { identity: { name: 'Partner Ash (fictional)' } })).id;
     const b = (await call('/clients', { identity: { name: 'Partner Birch (fictional)' } })).id;
+    clientA = a;
     caseId = (await call('/cases', { kind: 'couple', clientIds: [a, b] })).id;
     await call(`/cases/${caseId}/sessions`, {
       kind: 'assessment',
@@ -108,6 +110,17 @@ describe('session notes in Chromium', () => {
     await note.getByText('Partner B, not A, mentioned stress at work (fictional).').waitFor();
     await expectNoAxeViolations(page);
     await page.screenshot({ path: path.join(screenshots, 'note-signed-addendum.png'), fullPage: true });
+
+    // The client's page shows the same note as written text, not its markup.
+    await page.goto(`${baseUrl}/clients/${clientA}`);
+    const record = page.locator('section[aria-labelledby="record"]');
+    await record.getByText('Partner A describes withdrawing when work is stressful (fictional).').waitFor();
+    await record.getByText(/^Addendum, /).waitFor();
+    expect(await record.innerText()).not.toMatch(/<\/?p>/);
+    await expectNoAxeViolations(page);
+    await page.screenshot({ path: path.join(screenshots, 'client-record-notes.png'), fullPage: true });
+    await page.goto(`${baseUrl}/cases/${caseId}`);
+    await notes.getByTestId('note').first().waitFor();
     practitioner = page;
   });
 

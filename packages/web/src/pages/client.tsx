@@ -1,4 +1,12 @@
-import { AGE_OF_MAJORITY, ageOn, formatDate, formatDateTime, formatDay, londonDay } from '@alcove/core';
+import {
+  AGE_OF_MAJORITY,
+  ageOn,
+  type EntryKind,
+  formatDate,
+  formatDateTime,
+  formatDay,
+  londonDay,
+} from '@alcove/core';
 import {
   Alert,
   Anchor,
@@ -24,6 +32,7 @@ import { useSession } from '../session.tsx';
 import { Failure, Loading } from '../shell/status.tsx';
 import { useApi } from '../use-api.ts';
 import { Consents } from './consents.tsx';
+import { NoteHtml } from './notes.tsx';
 
 const identitySchema = z.object({
   id: z.string(),
@@ -117,10 +126,13 @@ const actionNames: Record<string, string> = {
   'message.queue': 'Queued a message',
   'message.withheld': 'Withheld a message',
 };
-const entryNames: Record<string, string> = {
+const entryNames: Record<EntryKind, string> = {
   'session-note': 'Session note',
   'contact-note': 'Contact note',
   assessment: 'Assessment',
+  addendum: 'Addendum',
+  risk: 'Risk assessment',
+  ending: 'Ending',
 };
 
 function attributionLabel(
@@ -267,7 +279,7 @@ function ClinicalRecord({ clientId, onSettled }: { clientId: string; onSettled: 
             {c.entries.map((entry) => (
               <Card key={entry.id} withBorder padding="sm" bg="gray.0">
                 <Text size="sm" fw={600}>
-                  {entryNames[entry.kind] ?? entry.kind}, {formatDateTime(entry.occurredAt)}
+                  {entryNames[entry.kind as EntryKind] ?? entry.kind}, {formatDateTime(entry.occurredAt)}
                 </Text>
                 <Text size="xs" c="dimmed" mb="xs">
                   Written {formatDateTime(entry.writtenAt)}
@@ -278,13 +290,13 @@ function ClinicalRecord({ clientId, onSettled }: { clientId: string; onSettled: 
                       <Badge variant="outline" color="gray" miw={130} style={{ flexShrink: 0 }}>
                         {attributionLabel(p.attribution, c.participants)}
                       </Badge>
-                      <Text size="sm">
-                        {p.text ?? (
-                          <Text span c="dimmed">
-                            Destroyed at the end of its retention period
-                          </Text>
-                        )}
-                      </Text>
+                      {p.text === null ? (
+                        <Text size="sm" c="dimmed">
+                          Destroyed at the end of its retention period
+                        </Text>
+                      ) : (
+                        <NoteHtml html={p.text} />
+                      )}
                     </Group>
                   ))}
                 </Stack>

@@ -87,7 +87,7 @@ function attributionLabel(attribution: readonly string[], participants: readonly
 }
 
 /** Renders stored note markup, which the server accepted only within the allow-list; checked again here. */
-function NoteHtml({ html }: { html: string }) {
+export function NoteHtml({ html }: { html: string }) {
   if (richTextProblems(html).length > 0) return <Text size="sm">{html}</Text>;
   // biome-ignore lint/security/noDangerouslySetInnerHtml: allow-listed markup with no attributes (core/notes.ts), checked above
   return <div className="alcove-note" dangerouslySetInnerHTML={{ __html: html }} />;
