@@ -5,7 +5,13 @@ export default defineConfig({
   test: {
     reporters: ['default', './test/support/summary-reporter.ts'],
     projects: [
-      { test: { name: 'core', include: ['packages/core/src/**/*.test.ts'] } },
+      {
+        test: {
+          name: 'core',
+          include: ['packages/core/src/**/*.test.ts'],
+          setupFiles: ['./test/support/test-clock.ts'],
+        },
+      },
       {
         test: {
           name: 'store',
@@ -17,6 +23,7 @@ export default defineConfig({
         test: {
           name: 'server',
           include: ['packages/server/src/**/*.test.ts', 'test/*.test.ts'],
+          setupFiles: ['./test/support/test-clock.ts'],
           testTimeout: 30_000,
         },
       },

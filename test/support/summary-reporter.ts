@@ -24,9 +24,12 @@ export default class SummaryReporter implements Reporter {
       failed += moduleFailures;
     }
     failed += unhandledErrors.length;
-    const dir = path.resolve(import.meta.dirname, '../../test-results');
-    fs.mkdirSync(dir, { recursive: true });
-    fs.writeFileSync(path.join(dir, 'summary.json'), `${JSON.stringify({ passed, failed, skipped })}\n`);
+    // scripts/test.ts runs several passes and names each one's file; a plain run writes summary.json.
+    const file =
+      process.env.ALCOVE_TEST_SUMMARY?.trim() ||
+      path.join(path.resolve(import.meta.dirname, '../../test-results'), 'summary.json');
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, `${JSON.stringify({ passed, failed, skipped })}\n`);
     process.stdout.write(`\ntests: ${passed} passed, ${failed} failed, ${skipped} skipped\n`);
   }
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { daySchema } from './days.ts';
 
 /**
  * Response schemas shared by the server (validation, OpenAPI) and the web app (parsing).
@@ -61,9 +62,54 @@ export const mfaEnrolmentSchema = z.strictObject({
 
 export const recoveryCodesSchema = z.strictObject({ recoveryCodes: z.array(z.string()) });
 
+/**
+ * A session handed to a client to sign one contract in the room: until the practitioner
+ * ends it with their password and authenticator code, it reaches that contract and nothing else.
+ */
+export const kioskSchema = z.strictObject({
+  caseId: z.string(),
+  clientId: z.string(),
+  contractId: z.string(),
+});
+export type Kiosk = z.infer<typeof kioskSchema>;
+
+export const startKioskSchema = z.strictObject({
+  caseId: z.uuid(),
+  clientId: z.uuid(),
+  contractId: z.uuid(),
+});
+
+export const kioskSignatureSchema = z.strictObject({
+  textHash: z.string().regex(/^[0-9a-f]{64}$/, 'The SHA-256 of the text shown'),
+  /** The client read the organisation's conditions and acknowledged them (GT-36d). */
+  acknowledgedConditions: z.boolean().optional(),
+});
+
+export const endKioskSchema = z.strictObject({
+  password: z.string().min(1).max(1024),
+  code: z.string().regex(/^\d{6}$/, 'Six digits'),
+});
+
+/** What the signing screen shows: the contract, and the signer's own label and name. Nothing else. */
+export const kioskContractSchema = z.strictObject({
+  signer: z.strictObject({ clientId: z.string(), label: z.string(), name: z.string().nullable() }),
+  contract: z.strictObject({
+    id: z.string(),
+    version: z.number().int(),
+    text: z.string(),
+    textHash: z.string(),
+    /** The organisation's conditions, acknowledged before signing (GT-36d). */
+    conditions: z.string().nullable(),
+  }),
+  /** This signer has signed this version. */
+  signed: z.boolean(),
+});
+
 export const sessionInfoSchema = z.strictObject({
   stage: sessionStageSchema,
   csrfToken: z.string(),
+  /** Set while the session is a signing kiosk: every page shows only that signing screen. */
+  kiosk: kioskSchema.nullable(),
   user: z.strictObject({ id: z.string(), name: z.string() }),
   practice: z.strictObject({ id: z.string(), name: z.string(), demo: z.boolean() }).nullable(),
   roles: z.array(z.string()),
@@ -109,16 +155,16 @@ export const newConsentSchema = z.strictObject({
   caseId: z.uuid().optional(),
   /** Who it releases to, where the type names someone (third-party release). */
   recipient: z.string().trim().min(1).max(300).optional(),
-  givenOn: z.iso.date(),
+  givenOn: daySchema,
   givenBy: z.enum(['client', 'appropriate-adult']),
   mode: z.enum(['written-in-person', 'written-by-post', 'portal']),
 });
 
-export const withdrawConsentSchema = z.strictObject({ withdrawnOn: z.iso.date() });
+export const withdrawConsentSchema = z.strictObject({ withdrawnOn: daySchema });
 
 export const newGillickAssessmentSchema = z.strictObject({
   caseId: z.uuid(),
-  assessedOn: z.iso.date(),
+  assessedOn: daySchema,
   competent: z.boolean(),
   notes: z.string().trim().min(1).max(5000),
 });

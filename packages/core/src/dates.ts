@@ -1,8 +1,11 @@
 import { TZDate } from '@date-fns/tz';
 import { format } from 'date-fns/format';
+import { dayOf, formatDay, isDay, PRACTICE_TIME_ZONE } from './days.ts';
 
-/** Alcove shows every date and time in the practice's time zone: UK practices only. */
-export const PRACTICE_TIME_ZONE = 'Europe/London';
+/**
+ * Instants as people read them, in Europe/London. Calendar days (yyyy-MM-dd) are the
+ * `days.ts` module's: a day is never an instant at midnight.
+ */
 
 function inLondon(value: Date | string): TZDate {
   const date = typeof value === 'string' ? new Date(value) : value;
@@ -12,8 +15,9 @@ function inLondon(value: Date | string): TZDate {
   return new TZDate(date, PRACTICE_TIME_ZONE);
 }
 
-/** 22 Nov 2026 */
+/** 22 Nov 2026: the London day of an instant (a calendar day given here is shown as it is). */
 export function formatDate(value: Date | string): string {
+  if (typeof value === 'string' && isDay(value)) return formatDay(value);
   return format(inLondon(value), 'd MMM yyyy');
 }
 
@@ -22,12 +26,7 @@ export function formatDateTime(value: Date | string): string {
   return format(inLondon(value), 'd MMM yyyy, HH:mm');
 }
 
-/** The calendar day in the UK for an instant, as yyyy-MM-dd. */
+/** The calendar day in the UK for an instant, as yyyy-MM-dd (the same as `dayOf`). */
 export function londonDay(value: Date | string): string {
-  return format(inLondon(value), 'yyyy-MM-dd');
-}
-
-/** A calendar day (yyyy-MM-dd, no time) as 22 Nov 2026: read at midday so no zone moves it. */
-export function formatDay(day: string): string {
-  return formatDate(`${day}T12:00:00Z`);
+  return dayOf(value);
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { daySchema } from './days.ts';
 
 /**
  * Disclosures without consent (PG5-2): who was told, what, when, under which law or duty,
@@ -40,7 +41,7 @@ const text = (max: number) => z.string().trim().min(1).max(max);
 
 export const newDisclosureSchema = z.strictObject({
   clientId: z.uuid(),
-  disclosedOn: z.iso.date(),
+  disclosedOn: daySchema,
   recipient: text(300),
   what: text(5000),
   /** One of the practice's legal bases, or "other" with legalBasisDetail. */

@@ -14,6 +14,8 @@ export const problemCodes = {
   'session-expired': { status: 401, title: 'Your session has ended' },
   'mfa-required': { status: 401, title: 'Finish signing in with your authenticator code' },
   'csrf-failed': { status: 403, title: 'The request could not be confirmed as yours' },
+  /** The session is a signing kiosk: it reaches its one contract and nothing else. */
+  'kiosk-locked': { status: 403, title: 'This device is locked to a signing screen' },
   'refused-by-code': { status: 422, title: 'Refused by the Code of Ethics' },
   'not-found': { status: 404, title: 'Not found' },
   'method-not-allowed': { status: 405, title: 'Method not allowed' },
@@ -22,6 +24,8 @@ export const problemCodes = {
   'unsupported-media-type': { status: 415, title: 'Unsupported media type' },
   'rate-limited': { status: 429, title: 'Too many requests' },
   internal: { status: 500, title: 'Something went wrong on our side' },
+  /** Something this needs failed its integrity check (AES-GCM authentication): never shown, audited. */
+  'integrity-failed': { status: 500, title: 'An entry failed its integrity check' },
   locked: { status: 503, title: 'Alcove is locked' },
   'storage-failed': { status: 503, title: 'Alcove could not save to its database' },
 } as const;

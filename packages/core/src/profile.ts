@@ -1,11 +1,12 @@
 import { z } from 'zod';
+import { daySchema } from './days.ts';
 
 /**
  * The practitioner's own professional record: what the Code asks of them personally
  * (GT-15, GT-26, GT-41, GT-45, GT-64–GT-67, GT-86–GT-92, GT-99, GT-107, GT-108, PG5-8).
  * Dates are calendar days (yyyy-MM-dd), read in Europe/London.
  */
-const day = z.iso.date();
+const day = daySchema;
 const text = (max: number) => z.string().trim().min(1).max(max);
 const id = z.uuid();
 

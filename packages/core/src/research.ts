@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { addDays, type Day } from './days.ts';
 
 /**
  * De-identified exports for publication, training and research (PG5-4, GT-113–GT-115):
@@ -95,8 +96,6 @@ export function anonymise(records: readonly ResearchRecord[], k: number): Anonym
 }
 
 /** Shifts a day by a number of days (dates are shifted per client before generalising). */
-export function shiftDay(day: string, days: number): string {
-  const d = new Date(`${day}T12:00:00Z`);
-  d.setUTCDate(d.getUTCDate() + days);
-  return d.toISOString().slice(0, 10);
+export function shiftDay(day: Day, days: number): Day {
+  return addDays(day, days);
 }

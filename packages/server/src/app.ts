@@ -21,16 +21,18 @@ import {
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { type AuditWatch, createAuditWatch } from './audit-watch.ts';
 import { authPlugin } from './auth/plugin.ts';
 import { AuthService, DEFAULT_SESSION_POLICY, type SessionPolicy } from './auth/service.ts';
 import { createMailer, type Mailer } from './mail.ts';
-import { holdAnswersUntilDurable, registerProblemHandling, sendProblem } from './problems.ts';
+import { holdAnswersUntilDurable, loggableError, registerProblemHandling, sendProblem } from './problems.ts';
 import { accountRoutes } from './routes/account.ts';
 import { authRoutes } from './routes/auth.ts';
 import { benchRoutes } from './routes/bench.ts';
 import { caseRoutes, consentRoutes } from './routes/cases.ts';
 import { disclosureRoutes } from './routes/disclosures.ts';
 import { healthRoutes } from './routes/health.ts';
+import { kioskRoutes } from './routes/kiosk.ts';
 import { noteRoutes } from './routes/notes.ts';
 import { openapiRoutes } from './routes/openapi.ts';
 import { portalRoutes } from './routes/portal.ts';
@@ -55,6 +57,8 @@ declare module 'fastify' {
       routes: { method: string; url: string }[];
       /** Sends what the outbox holds. */
       mailer: Mailer;
+      /** The daily check of the audit log against the witness, and the daily digest. */
+      auditWatch: AuditWatch;
     };
   }
 }
@@ -98,6 +102,11 @@ export interface AppOptions {
   readonly mailIntervalMs?: number;
   /** The benchmarks' bare durable-insert route (demo practices only; see routes/bench.ts). */
   readonly benchRoutes?: boolean;
+  /**
+   * This server's audit witness file (store/witness.ts), which the daily check compares the
+   * log with (`app.alcove.auditWatch`; `alcove serve` starts it). Undefined: no check.
+   */
+  readonly witness?: string | undefined;
 }
 
 export type AlcoveApp = FastifyInstance;
@@ -131,9 +140,16 @@ export async function buildApp(options: AppOptions): Promise<AlcoveApp> {
       options.keyring,
       options.now === undefined ? {} : { now: options.now },
     ),
+    auditWatch: createAuditWatch(options.store, options.keyring, {
+      witness: options.witness,
+      now: options.now,
+      onQueued: () => app.alcove.mailer.kick(),
+      onError: (error) => app.log.error(loggableError(error), 'The audit watch failed'),
+    }),
   });
   if (options.mailIntervalMs !== undefined) app.alcove.mailer.start(options.mailIntervalMs);
   app.addHook('onClose', async () => {
+    await app.alcove.auditWatch.stop();
     await app.alcove.mailer.stop();
   });
   app.setValidatorCompiler(validatorCompiler);
@@ -226,11 +242,16 @@ export async function buildApp(options: AppOptions): Promise<AlcoveApp> {
         unusedRecoveryCodes: (userId) => unusedRecoveryCodes(vault.db, userId),
       });
       await api.register(accountRoutes, { auth, vault });
+      await api.register(kioskRoutes, { auth, signInRateLimit: options.signInRateLimit ?? 10 });
       await api.register(recordRoutes);
       await api.register(profileRoutes);
       await api.register(caseRoutes);
       await api.register(consentRoutes);
-      await api.register(portalRoutes, { vault, joinRateLimit: options.signInRateLimit ?? 10 });
+      await api.register(portalRoutes, {
+        vault,
+        joinRateLimit: options.signInRateLimit ?? 10,
+        now: auth.clock,
+      });
       await api.register(settingsRoutes);
       await api.register(noteRoutes);
       await api.register(supervisionRoutes);

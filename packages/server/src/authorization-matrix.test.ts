@@ -21,6 +21,7 @@ import {
 import { testEngines } from '@alcove/store/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addStaff, bearer, startTestApp, type TestApp, type TestStaff } from './testing/app.ts';
+import { signInAndEnrol } from './testing/browser-session.ts';
 
 /**
  * Every route × every role × own record / a colleague's / another practice's, generated
@@ -64,6 +65,8 @@ interface RouteRule {
   readonly untargeted?: boolean;
   /** Where an allowed caller is refused on the content of the request, with this status. */
   readonly contentRefusal?: (who: Role) => number | undefined;
+  /** Answered on a session locked to a signing screen (the kiosk); every other route refuses it. */
+  readonly kiosk?: true;
 }
 
 const everyone = () => true;
@@ -84,7 +87,11 @@ const rules: Record<string, RouteRule> = {
       payload: { email: 'matrix@example.test', password: 'not it' },
     }),
   },
-  'GET /api/v1/auth/session': { kind: 'browser', request: () => ({ url: '/api/v1/auth/session' }) },
+  'GET /api/v1/auth/session': {
+    kind: 'browser',
+    kiosk: true,
+    request: () => ({ url: '/api/v1/auth/session' }),
+  },
   'GET /api/v1/auth/mfa/enrolment': {
     kind: 'browser',
     request: () => ({ url: '/api/v1/auth/mfa/enrolment' }),
@@ -99,7 +106,32 @@ const rules: Record<string, RouteRule> = {
   },
   'POST /api/v1/auth/sign-out': {
     kind: 'browser',
+    kiosk: true,
     request: () => ({ url: '/api/v1/auth/sign-out', payload: {} }),
+  },
+  // The signing kiosk is a browser session's: a script's token has no screen to hand over.
+  'POST /api/v1/session/kiosk': {
+    kind: 'browser',
+    request: (w, t) => ({
+      url: '/api/v1/session/kiosk',
+      payload: { caseId: w.caseId[t], clientId: w.client[t], contractId: w.contract[t].id },
+    }),
+  },
+  'GET /api/v1/session/kiosk': {
+    kind: 'browser',
+    kiosk: true,
+    request: () => ({ url: '/api/v1/session/kiosk' }),
+  },
+  'POST /api/v1/session/kiosk/signature': {
+    kind: 'browser',
+    kiosk: true,
+    // Not the text of any contract: on a kiosk session, a 400 and nothing signed.
+    request: () => ({ url: '/api/v1/session/kiosk/signature', payload: { textHash: 'a'.repeat(64) } }),
+  },
+  'POST /api/v1/session/kiosk/end': {
+    kind: 'browser',
+    kiosk: true,
+    request: () => ({ url: '/api/v1/session/kiosk/end', payload: { password: 'not it', code: '123456' } }),
   },
   'GET /api/v1/practices': {
     kind: 'records',
@@ -557,6 +589,18 @@ const rules: Record<string, RouteRule> = {
     allowed: (who) => who === 'supervisor',
     request: () => ({ url: '/api/v1/supervision/presentations' }),
   },
+  'GET /api/v1/settings/audit-digest': {
+    kind: 'records',
+    untargeted: true,
+    allowed: (who) => who === 'practitioner' || who === 'administrator',
+    request: () => ({ url: '/api/v1/settings/audit-digest' }),
+  },
+  'PUT /api/v1/settings/audit-digest': {
+    kind: 'records',
+    untargeted: true,
+    allowed: (who) => who === 'administrator',
+    request: () => ({ url: '/api/v1/settings/audit-digest', payload: { enabled: false } }),
+  },
   'GET /api/v1/settings/late-entry': {
     kind: 'records',
     untargeted: true,
@@ -1001,5 +1045,46 @@ describe('the authorisation matrix', () => {
     }
     expect(unexpected).toEqual([]);
     expect(checked).toBeGreaterThan(100);
+  });
+
+  it('refuses a session locked to a signing screen every route but the kiosk’s own, whatever it asks for', async () => {
+    const me = staff.get('practitioner');
+    if (me === undefined) throw new Error('no practitioner');
+    const written = await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/cases/${world.spareCase.own}/contracts`,
+      headers: bearer(me),
+      payload: { text: 'A contract for the kiosk (fictional), long enough.' },
+    });
+    expect(written.statusCode).toBe(201);
+    const browser = await signInAndEnrol(t.app, me.email, Date.now);
+    const headers = { cookie: browser.cookie, 'x-csrf-token': browser.csrfToken };
+    const handed = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/session/kiosk',
+      headers,
+      payload: { caseId: world.spareCase.own, clientId: world.client.own, contractId: written.json().id },
+    });
+    expect(handed.statusCode).toBe(204);
+    const unexpected: string[] = [];
+    for (const route of t.app.alcove.routes) {
+      const key = `${route.method} ${route.url}`;
+      const rule = rules[key];
+      if (rule === undefined || !route.url.startsWith('/api/')) continue;
+      // Both end the kiosk (kiosk.test.ts covers them); the loop needs it to go on.
+      if (key === 'POST /api/v1/auth/sign-out' || key === 'POST /api/v1/session/kiosk/end') continue;
+      const { url, payload } = rule.request(world, 'own');
+      const response = await t.app.inject({
+        method: route.method as 'GET',
+        url,
+        headers,
+        ...(payload === undefined ? {} : { payload: payload as Record<string, unknown> }),
+      });
+      const refused = response.statusCode === 403 && response.json().code === 'kiosk-locked';
+      if (refused === (rule.kiosk === true)) unexpected.push(`${key}: ${response.statusCode}`);
+      if (rule.kiosk === true && response.statusCode >= 500)
+        unexpected.push(`${key}: ${response.statusCode}`);
+    }
+    expect(unexpected).toEqual([]);
   });
 });

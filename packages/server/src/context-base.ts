@@ -1,14 +1,30 @@
-import { type Action, type Actor, AlcoveError, can, londonDay, type Resource } from '@alcove/core';
+import {
+  type Action,
+  type Actor,
+  AlcoveError,
+  type Clock,
+  can,
+  dayOf,
+  type Resource,
+  systemClock,
+} from '@alcove/core';
 import {
   type AuditEventInput,
   type CaseFacts,
   caseFacts,
   clientFacts,
+  type Database,
   findPractice,
+  type Opened,
   recordAuditEvent,
+  recordIntegrityFailures,
+  type TamperedError,
+  tampered,
+  tamperedPlaces,
   userNames,
   type Vault,
 } from '@alcove/store';
+import type { Transaction } from 'kysely';
 
 /**
  * What every request context shares: the signed-in actor, the one way to ask `can` (a
@@ -18,15 +34,18 @@ import {
 export abstract class ContextBase {
   readonly actor: Actor;
   protected readonly vault: Vault;
+  /** "Now" for everything this request stamps or works out (`AppOptions.now`). */
+  protected readonly clock: Clock;
 
-  constructor(vault: Vault, actor: Actor) {
+  constructor(vault: Vault, actor: Actor, clock: Clock = systemClock) {
     this.vault = vault;
     this.actor = actor;
+    this.clock = clock;
   }
 
   /** The same actor, seen through another context (portal, messages). */
-  as<T extends ContextBase>(Context: new (vault: Vault, actor: Actor) => T): T {
-    return new Context(this.vault, this.actor);
+  as<T extends ContextBase>(Context: new (vault: Vault, actor: Actor, clock: Clock) => T): T {
+    return new Context(this.vault, this.actor, this.clock);
   }
 
   /** Why the actor is looking: care for practitioners, administration for administrators. */
@@ -52,7 +71,39 @@ export abstract class ContextBase {
       recordType,
       recordId,
       purpose: this.purpose,
+      at: this.now(),
     };
+  }
+
+  /**
+   * Fields a read found tampered (store/sealed.ts): the read still serves everything else;
+   * each field is audited as `integrity.failed` (its record's type and id, nothing it held)
+   * and kept as a finding for the obligations page (store/integrity.ts), in `trx` when the
+   * read has one, else in a transaction of its own.
+   */
+  protected async reportTampered(
+    opened: Iterable<Opened<unknown> | null | undefined>,
+    trx?: Transaction<Database>,
+  ): Promise<void> {
+    const places = tamperedPlaces(opened);
+    if (places.length === 0) return;
+    const record = (t: Transaction<Database>) =>
+      recordIntegrityFailures(t, {
+        practiceId: this.actor.practiceId,
+        places,
+        reader: { actorId: this.actor.userId, purpose: this.purpose, at: this.now() },
+      });
+    if (trx === undefined) await this.vault.db.transaction().execute(record);
+    else await record(trx);
+  }
+
+  /**
+   * A tampered field that refused what was asked (a release, a letter, a signing screen
+   * cannot go on without it): audited and raised as a finding like any other.
+   */
+  async reportTamperedError(error: TamperedError): Promise<void> {
+    const { record, field } = error;
+    await this.reportTampered([tampered({ practiceId: this.actor.practiceId, record, field, keyId: '' })]);
   }
 
   protected async require(
@@ -116,7 +167,13 @@ export abstract class ContextBase {
     return (await userNames(this.vault.db, this.vault.keyring, [userId])).get(userId)?.reveal() ?? '';
   }
 
+  /** Now, as an ISO instant. */
+  protected now(): string {
+    return this.clock().toISOString();
+  }
+
+  /** Today in Europe/London. */
   protected today(): string {
-    return londonDay(new Date());
+    return dayOf(this.clock());
   }
 }

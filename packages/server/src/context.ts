@@ -2,7 +2,10 @@ import {
   type Action,
   AGE_OF_MAJORITY,
   AlcoveError,
+  addDays,
+  addYears,
   ageOn,
+  auditWitnessFinding,
   type CaseFormat,
   type CaseKind,
   ClauseRefusalError,
@@ -18,6 +21,9 @@ import {
   DBS_CURRENT_YEARS,
   evaluateRules,
   type FieldIssue,
+  INTEGRITY_ACTION,
+  type IntegrityFinding,
+  integrityRecordLabel,
   isClauseId,
   londonDay,
   type NewEntry,
@@ -43,6 +49,7 @@ import {
   allClientIds,
   appendAuditEvent,
   auditEventsForRecords,
+  auditWitnessChecks,
   type CaseFacts,
   type ClauseOverride,
   type ConsentView,
@@ -58,22 +65,27 @@ import {
   type Database,
   gillickCompetentOn,
   giveConsent,
+  integrityFindings,
   knownPeopleFor,
   listConnections,
   listSessions,
   matchKeysFor,
+  type Opened,
   openCase,
+  openClientIdentities,
   organisationConditionsOf,
   overridesOf,
   type RecordCase,
   readClientCases,
   readClientIdentities,
+  recheckSealed,
   recordAuditEvent,
   recordGillickAssessment,
   recordIntakeDecision,
   recordOverride,
   recordSession,
   removeConnection,
+  resolveIntegrityFinding,
   saveProfile,
   setCaseStatus,
   setCpdRequirement,
@@ -82,14 +94,9 @@ import {
   userNames,
   withdrawConsent,
 } from '@alcove/store';
-import { addDays } from 'date-fns/addDays';
-import { parseISO } from 'date-fns/parseISO';
 import type { Transaction } from 'kysely';
 import type { z } from 'zod';
 import { ContextBase } from './context-base.ts';
-
-const addDaysIso = (day: string, days: number): string =>
-  addDays(parseISO(day), days).toISOString().slice(0, 10);
 
 type ListSection = NewProfileItem['section'];
 
@@ -144,7 +151,7 @@ export class RequestContext extends ContextBase {
   /** The clients the actor may see the identity of: their own, or all for an administrator. */
   async listClients(
     name?: string,
-  ): Promise<{ id: string; identity: Confidential<ClientIdentity>; createdAt: string }[]> {
+  ): Promise<{ id: string; identity: Opened<Confidential<ClientIdentity>>; createdAt: string }[]> {
     await this.require('client.list', this.practiceResource(), 'practice', this.actor.practiceId);
     // An administrator may see every client's identity; anyone else at most the clients they
     // created or treat, found in SQL first. `can` still decides for each one.
@@ -168,12 +175,17 @@ export class RequestContext extends ContextBase {
       const f = facts.get(id);
       return f !== undefined && can(this.actor, 'client.read-identity', { type: 'client', ...f });
     });
-    const identities = await readClientIdentities(this.vault, this.actor.practiceId, visible);
+    // One identity that cannot be read never keeps the list from the others: a shredded
+    // client is left out, a tampered one listed as failing its integrity check.
+    const identities = await openClientIdentities(this.vault, this.actor.practiceId, visible);
     await recordAuditEvent(this.vault.db, this.event('client.list', 'practice', this.actor.practiceId));
+    await this.reportTampered(identities.values());
     return visible.flatMap((id) => {
       const identity = identities.get(id);
       const f = facts.get(id);
-      return identity === undefined || f === undefined ? [] : [{ id, identity, createdAt: f.createdAt }];
+      return identity === undefined || f === undefined || (!identity.ok && identity.reason === 'shredded')
+        ? []
+        : [{ id, identity, createdAt: f.createdAt }];
     });
   }
 
@@ -221,7 +233,7 @@ export class RequestContext extends ContextBase {
       });
     }
     return this.vault.db.transaction().execute(async (trx) => {
-      const now = new Date().toISOString();
+      const now = this.now();
       const created = await createClient(trx, this.vault.keyring, {
         practiceId: this.actor.practiceId,
         createdBy: this.actor.userId,
@@ -268,7 +280,7 @@ export class RequestContext extends ContextBase {
         practiceId: this.actor.practiceId,
         userId: this.actor.userId,
         ...input,
-        now: new Date().toISOString(),
+        now: this.now(),
       });
       await appendAuditEvent(trx, this.event('profile.add-connection', 'profile', this.actor.userId));
       return created;
@@ -286,17 +298,19 @@ export class RequestContext extends ContextBase {
     if (!removed) throw new AlcoveError('not-found', 'You have no such connection.');
   }
 
-  async readClientIdentity(clientId: string): Promise<Confidential<ClientIdentity>> {
+  /** The client's identity and contact details; tampered, they are never shown, and are audited. */
+  async readClientIdentity(clientId: string): Promise<Opened<Confidential<ClientIdentity>>> {
     await this.require('client.read-identity', await this.clientResource(clientId), 'client', clientId);
     return this.vault.db.transaction().execute(async (trx) => {
       const identity = (
-        await readClientIdentities({ db: trx, keyring: this.vault.keyring }, this.actor.practiceId, [
+        await openClientIdentities({ db: trx, keyring: this.vault.keyring }, this.actor.practiceId, [
           clientId,
         ])
       ).get(clientId);
       await appendAuditEvent(trx, this.event('client.read-identity', 'client', clientId));
-      if (identity === undefined)
+      if (identity === undefined || (!identity.ok && identity.reason === 'shredded'))
         throw new AlcoveError('not-found', 'This client’s details have been destroyed.');
+      await this.reportTampered([identity], trx);
       return identity;
     });
   }
@@ -311,6 +325,11 @@ export class RequestContext extends ContextBase {
         clientId,
       );
       await appendAuditEvent(trx, this.event('client.read-record', 'client', clientId));
+      // A tampered passage is served as failing its integrity check, with every other one.
+      await this.reportTampered(
+        cases.flatMap((c) => c.entries.flatMap((e) => e.passages.map((p) => p.text))),
+        trx,
+      );
       return cases;
     });
   }
@@ -358,7 +377,7 @@ export class RequestContext extends ContextBase {
     await this.require('profile.manage', this.#own(), 'profile', this.actor.userId);
     return this.vault.db.transaction().execute(async (trx) => {
       const next = change(await currentProfile(trx, this.actor.practiceId, this.actor.userId));
-      const now = new Date().toISOString();
+      const now = this.now();
       await saveProfile(trx, this.actor.practiceId, this.actor.userId, next, now);
       await extra?.(trx);
       await appendAuditEvent(trx, this.event(action, 'profile', this.actor.userId));
@@ -460,7 +479,7 @@ export class RequestContext extends ContextBase {
             clause: refusal.clause.id,
             reason: override?.reason ?? '',
             command: refusal.rule,
-            now: new Date().toISOString(),
+            now: this.now(),
           });
           await appendAuditEvent(
             trx,
@@ -480,13 +499,16 @@ export class RequestContext extends ContextBase {
       .select('created_at')
       .where('id', '=', this.actor.userId)
       .executeTakeFirstOrThrow();
-    const findings = evaluateRules({
-      profile,
-      cpd,
-      today,
-      practitionerSince: londonDay(user.created_at),
-      overridden: new Set(overrides.map((o) => o.clause)),
-    });
+    const findings = [
+      ...(await this.#auditLogFindings()),
+      ...evaluateRules({
+        profile,
+        cpd,
+        today,
+        practitionerSince: londonDay(user.created_at),
+        overridden: new Set(overrides.map((o) => o.clause)),
+      }),
+    ];
     const year = cpdYear(today, cpd.yearStartsOn);
     const upcoming = [
       ...profile.insurance
@@ -496,12 +518,71 @@ export class RequestContext extends ContextBase {
         .filter((n) => n.notifiedOn === undefined)
         .map((n) => ({
           what: 'Tell COSRT',
-          date: addDaysIso(n.occurredOn, NOTIFICATION_DAYS),
+          date: addDays(n.occurredOn, NOTIFICATION_DAYS),
           clause: n.kind === 'suspension-or-restriction' ? 'GT-108' : 'GT-107',
         })),
       { what: 'CPD year ends', date: year.end, clause: 'GT-15' },
     ].sort((a, b) => a.date.localeCompare(b.date));
-    return { today, findings, cpd: { requirement: cpd, year, totals: cpdTotals(profile, year) }, upcoming };
+    return {
+      today,
+      findings,
+      cpd: { requirement: cpd, year, totals: cpdTotals(profile, year) },
+      upcoming,
+      integrity: await this.#integrityFindings(),
+    };
+  }
+
+  /**
+   * What the last check of the audit log against its witness found (store/audit-witness-check.ts),
+   * for administrators and practitioners: a finding when the log was cut or changed since it
+   * was witnessed, or the witness is missing or behind. It names the witness file, no client.
+   */
+  async #auditLogFindings() {
+    if (!this.actor.roles.some((role) => role === 'administrator' || role === 'practitioner')) return [];
+    const checks = await auditWitnessChecks(this.vault.db, this.actor.practiceId, new Date(this.now()));
+    return checks.flatMap((check) => auditWitnessFinding(check) ?? []);
+  }
+
+  /**
+   * Items that failed their integrity check (store/integrity.ts) in the records of clients
+   * the actor may see (an administrator: all). Each is opened again first: one that reads
+   * again (restored from a backup) or no longer exists is resolved, and audited so.
+   */
+  async #integrityFindings(): Promise<IntegrityFinding[]> {
+    const stored = await integrityFindings(this.vault.db, this.actor.practiceId);
+    if (stored.length === 0) return [];
+    const allowed = await this.clientsAllowed(
+      'client.read-identity',
+      stored.flatMap((f) => f.clientIds),
+    );
+    const administrator = this.actor.roles.includes('administrator');
+    const open: IntegrityFinding[] = [];
+    for (const finding of stored) {
+      const clientId = finding.clientIds.find((id) => allowed.has(id));
+      if (clientId === undefined && !administrator) continue;
+      const now = await recheckSealed(this.vault.db, this.vault.keyring, this.actor.practiceId, finding);
+      if (now !== 'tampered') {
+        await this.vault.db.transaction().execute((trx) =>
+          resolveIntegrityFinding(trx, {
+            practiceId: this.actor.practiceId,
+            finding,
+            reader: { actorId: this.actor.userId, purpose: this.purpose, at: this.now() },
+          }),
+        );
+        continue;
+      }
+      open.push({
+        key: finding.key,
+        recordType: finding.recordType,
+        recordId: finding.recordId,
+        field: finding.field,
+        what: integrityRecordLabel(finding.recordType),
+        clientId: clientId ?? null,
+        foundOn: londonDay(finding.foundAt),
+        action: INTEGRITY_ACTION,
+      });
+    }
+    return open;
   }
 
   async readCpdRequirement(): Promise<CpdRequirement> {
@@ -512,7 +593,7 @@ export class RequestContext extends ContextBase {
   async setCpdRequirement(value: CpdRequirement): Promise<void> {
     await this.require('settings.write', this.practiceResource(), 'practice', this.actor.practiceId);
     await this.vault.db.transaction().execute(async (trx) => {
-      await setCpdRequirement(trx, this.actor.practiceId, value, this.actor.userId, new Date().toISOString());
+      await setCpdRequirement(trx, this.actor.practiceId, value, this.actor.userId, this.now());
       await appendAuditEvent(trx, this.event('settings.cpd-requirement', 'practice', this.actor.practiceId));
     });
   }
@@ -533,6 +614,7 @@ export class RequestContext extends ContextBase {
       day,
     );
     await recordAuditEvent(this.vault.db, this.event('consent.read', 'client', clientId));
+    await this.reportTampered(consents.map((c) => c.recipient));
     return consents;
   }
 
@@ -559,7 +641,7 @@ export class RequestContext extends ContextBase {
         givenBy: input.givenBy,
         mode: input.mode,
         recordedBy: this.actor.userId,
-        now: new Date().toISOString(),
+        now: this.now(),
       });
       await appendAuditEvent(trx, this.event(`consent.give:${input.type}`, 'client', clientId));
       return created;
@@ -598,7 +680,7 @@ export class RequestContext extends ContextBase {
         competent: input.competent,
         notes: new Confidential(input.notes),
         recordedBy: this.actor.userId,
-        now: new Date().toISOString(),
+        now: this.now(),
       });
       await appendAuditEvent(trx, this.event('gillick.record', 'client', clientId));
       return created;
@@ -634,7 +716,7 @@ export class RequestContext extends ContextBase {
     }
     if (!clients.some((c) => (c.age !== undefined && c.age < AGE_OF_MAJORITY) || c.vulnerable)) return [];
     const profile = await currentProfile(this.vault.db, this.actor.practiceId, this.actor.userId);
-    const cutoff = addDaysIso(day, -Math.round(DBS_CURRENT_YEARS * 365.25));
+    const cutoff = addYears(day, -DBS_CURRENT_YEARS);
     return youngPersonGate(clients, {
       dbsCurrent: profile.dbs.some((d) => d.fullDisclosure && d.issuedOn > cutoff && d.issuedOn <= day),
       trainedForUnder18s: profile.training.some((t) => t.kind === 'under-18s'),
@@ -648,7 +730,7 @@ export class RequestContext extends ContextBase {
   /** A case with its clients' names, its current contract and its sessions. */
   async readCase(caseId: string) {
     const facts = await this.requireCase(caseId, 'case.read');
-    const names = await readClientIdentities(
+    const names = await openClientIdentities(
       this.vault,
       this.actor.practiceId,
       facts.participants.map((p) => p.clientId),
@@ -656,6 +738,7 @@ export class RequestContext extends ContextBase {
     const contract = await currentContract(this.vault.db, this.vault.keyring, this.actor.practiceId, facts);
     const sessions = await listSessions(this.vault.db, this.vault.keyring, this.actor.practiceId, caseId);
     await recordAuditEvent(this.vault.db, this.event('case.read', 'case', caseId));
+    await this.reportTampered(names.values());
     return { facts, names, contract, sessions };
   }
 
@@ -684,7 +767,7 @@ export class RequestContext extends ContextBase {
         conditions: conditions === null ? null : new Confidential(conditions),
         templateId: templateId ?? null,
         userId: this.actor.userId,
-        now: new Date().toISOString(),
+        now: this.now(),
       });
       await appendAuditEvent(trx, this.event('contract.create', 'case', caseId));
       return created;
@@ -714,7 +797,7 @@ export class RequestContext extends ContextBase {
       throw new ClauseRefusalError(refusal);
     }
     await this.vault.db.transaction().execute(async (trx) => {
-      const now = new Date().toISOString();
+      const now = this.now();
       await signContract(trx, {
         theCase: facts,
         contractId,
@@ -808,7 +891,7 @@ export class RequestContext extends ContextBase {
         present: [...new Set(present)],
         ...(overridden ? { overrideReason: new Confidential(override.reason) } : {}),
         userId: this.actor.userId,
-        now: new Date().toISOString(),
+        now: this.now(),
       });
       if (overridden)
         await appendAuditEvent(trx, this.event(`code.override:${override.clause}`, 'case', caseId));
@@ -816,7 +899,7 @@ export class RequestContext extends ContextBase {
       // The case moves on by what happens in it: an assessment, then therapy.
       if (input.attendance === 'attended') {
         const to = input.kind === 'therapy' ? 'active' : 'assessment';
-        const moved = await setCaseStatus(trx, { caseId, to, now: new Date().toISOString(), auto: true });
+        const moved = await setCaseStatus(trx, { caseId, to, now: this.now(), auto: true });
         if (moved !== undefined) await appendAuditEvent(trx, this.event(`case.status:${to}`, 'case', caseId));
       }
       return created;

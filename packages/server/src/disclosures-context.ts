@@ -38,7 +38,7 @@ export class DisclosuresContext extends ContextBase {
         practiceId: this.actor.practiceId,
         bases,
         userId: this.actor.userId,
-        now: new Date().toISOString(),
+        now: this.now(),
       });
       await appendAuditEvent(trx, this.event('settings.legal-bases', 'practice', this.actor.practiceId));
     });
@@ -91,7 +91,7 @@ export class DisclosuresContext extends ContextBase {
         }),
         withheldFromClient: input.withholdFromClient,
         recordedBy: this.actor.userId,
-        now: new Date().toISOString(),
+        now: this.now(),
       });
       await appendAuditEvent(trx, this.event('disclosure.record', 'client', input.clientId));
       if (input.withholdFromClient)
@@ -104,6 +104,7 @@ export class DisclosuresContext extends ContextBase {
     await this.requireCase(caseId, 'case.read');
     const list = await disclosuresOf(this.vault.db, this.vault.keyring, this.actor.practiceId, { caseId });
     await recordAuditEvent(this.vault.db, this.event('disclosure.read', 'case', caseId));
+    await this.reportTampered(list.map((d) => d.details));
     return list;
   }
 }

@@ -108,6 +108,8 @@ export class NotesContext extends ContextBase {
     await recordAuditEvent(this.vault.db, this.event('note.list', 'case', caseId));
     for (const p of facts.participants)
       await recordAuditEvent(this.vault.db, this.event('note.read', 'client', p.clientId));
+    // A tampered passage or reason is served as failing its integrity check, with the rest.
+    await this.reportTampered(notes.flatMap((n) => [n.amendReason, ...n.passages.map((p) => p.text)]));
     return notes;
   }
 
@@ -119,7 +121,7 @@ export class NotesContext extends ContextBase {
     const facts = await this.requireCase(caseId, 'entry.create');
     this.#checkMarkup(input.passages);
     const session = await this.#session(facts, input.sessionId);
-    const refusal = noteGate({ sessionStartsAt: session.starts_at, now: new Date().toISOString() })[0];
+    const refusal = noteGate({ sessionStartsAt: session.starts_at, now: this.now() })[0];
     if (refusal !== undefined) {
       await recordAuditEvent(
         this.vault.db,
@@ -158,7 +160,7 @@ export class NotesContext extends ContextBase {
         note,
         authorId: this.actor.userId,
         passages: this.#passages(passages),
-        now: new Date().toISOString(),
+        now: this.now(),
       });
       await appendAuditEvent(trx, this.event('note.draft', 'entry', noteId));
     });
@@ -189,7 +191,7 @@ export class NotesContext extends ContextBase {
         authorId: this.actor.userId,
         sessionEndsAt,
         lateHours,
-        now: new Date().toISOString(),
+        now: this.now(),
       });
       await appendAuditEvents(trx, [
         this.event(result.late ? 'note.sign-late' : 'note.sign', 'entry', noteId),
@@ -236,7 +238,7 @@ export class NotesContext extends ContextBase {
         section,
       }));
     return this.vault.db.transaction().execute(async (trx) => {
-      const now = new Date().toISOString();
+      const now = this.now();
       const created = await addEntry(trx, this.vault.keyring, {
         practiceId: this.actor.practiceId,
         theCase: facts,
@@ -272,7 +274,7 @@ export class NotesContext extends ContextBase {
     }
     this.#checkMarkup(input.passages);
     return this.vault.db.transaction().execute(async (trx) => {
-      const now = new Date().toISOString();
+      const now = this.now();
       const created = await addEntry(trx, this.vault.keyring, {
         practiceId: this.actor.practiceId,
         theCase: facts,

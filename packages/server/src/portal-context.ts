@@ -149,7 +149,7 @@ export class PortalContext extends ContextBase {
       throw new ClauseRefusalError(refusal);
     }
     return this.vault.db.transaction().execute(async (trx) => {
-      const now = new Date().toISOString();
+      const now = this.now();
       await signContract(trx, {
         theCase: facts,
         contractId: input.contractId,
@@ -172,6 +172,7 @@ export class PortalContext extends ContextBase {
     const me = await this.#me();
     const consents = await consentsOf(this.vault.db, this.vault.keyring, this.actor.practiceId, me);
     await recordAuditEvent(this.vault.db, this.event('consent.read', 'client', me));
+    await this.reportTampered(consents.map((c) => c.recipient));
     return consents;
   }
 
@@ -210,7 +211,7 @@ export class PortalContext extends ContextBase {
         givenBy: this.isAppropriateAdult ? 'appropriate-adult' : 'client',
         mode: 'portal',
         recordedBy: this.actor.userId,
-        now: new Date().toISOString(),
+        now: this.now(),
       });
       await appendAuditEvent(trx, this.event(`consent.give:${input.type}`, 'client', me));
       return created;
@@ -253,7 +254,9 @@ export class PortalContext extends ContextBase {
       );
     }
     await recordAuditEvent(this.vault.db, this.event('disclosure.read', 'client', me));
-    return all.filter((d) => !d.withheldFromClient);
+    const shown = all.filter((d) => !d.withheldFromClient);
+    await this.reportTampered(shown.map((d) => d.details));
+    return shown;
   }
 
   /** The client asks for their records: a subject access request, due in one calendar month. */
@@ -272,7 +275,7 @@ export class PortalContext extends ContextBase {
         dueOn: releaseDueOn(today, 'subject-access'),
         viaPortal: true,
         createdBy: this.actor.userId,
-        now: new Date().toISOString(),
+        now: this.now(),
       });
       await appendAuditEvent(trx, this.event('release.request:subject-access', 'client', me));
       return created;

@@ -10,6 +10,7 @@ import {
   DEFAULT_LATE_ENTRY_HOURS,
   emailDecision,
   formatDate,
+  INTEGRITY_FAILED_TEXT,
   type MailSettings,
   type MessagePurpose,
   missingSections,
@@ -23,6 +24,7 @@ import {
 } from '@alcove/core';
 import {
   appendAuditEvent,
+  auditDigestEnabled,
   type ContractTemplate,
   createInvitation,
   currentContract,
@@ -33,6 +35,7 @@ import {
   listOutbox,
   mailSettingsOf,
   type OutboxEntry,
+  openClientIdentities,
   organisationConditionsOf,
   type PortalStatus,
   portalStatusOf,
@@ -40,6 +43,7 @@ import {
   recordAuditEvent,
   retryMessage,
   saveTemplate,
+  setAuditDigest,
   setCaseStatus,
   setLateEntryHours,
   setMailSettings,
@@ -90,7 +94,7 @@ export class PracticeContext extends ContextBase {
         practiceId: this.actor.practiceId,
         ...input,
         userId: this.actor.userId,
-        now: new Date().toISOString(),
+        now: this.now(),
       });
       await appendAuditEvent(trx, this.event('template.save', 'practice', this.actor.practiceId));
       return saved;
@@ -138,7 +142,7 @@ export class PracticeContext extends ContextBase {
         practiceId: this.actor.practiceId,
         conditions,
         userId: this.actor.userId,
-        now: new Date().toISOString(),
+        now: this.now(),
       });
       await appendAuditEvent(trx, this.event('settings.conditions', 'practice', this.actor.practiceId));
     });
@@ -151,6 +155,25 @@ export class PracticeContext extends ContextBase {
     return (await lateEntryHoursOf(this.vault.db, this.actor.practiceId)) ?? DEFAULT_LATE_ENTRY_HOURS;
   }
 
+  /** Whether the practice is e-mailed the audit log's daily fingerprint (off by default). */
+  async auditDigest(): Promise<boolean> {
+    await this.require('settings.read', this.practiceResource(), 'practice', this.actor.practiceId);
+    return auditDigestEnabled(this.vault.db, this.actor.practiceId);
+  }
+
+  async setAuditDigest(enabled: boolean): Promise<void> {
+    await this.require('settings.write', this.practiceResource(), 'practice', this.actor.practiceId);
+    await this.vault.db.transaction().execute(async (trx) => {
+      await setAuditDigest(trx, {
+        practiceId: this.actor.practiceId,
+        enabled,
+        userId: this.actor.userId,
+        now: this.now(),
+      });
+      await appendAuditEvent(trx, this.event('settings.audit-digest', 'practice', this.actor.practiceId));
+    });
+  }
+
   async setLateEntryHours(hours: number): Promise<void> {
     await this.require('settings.write', this.practiceResource(), 'practice', this.actor.practiceId);
     await this.vault.db.transaction().execute(async (trx) => {
@@ -158,7 +181,7 @@ export class PracticeContext extends ContextBase {
         practiceId: this.actor.practiceId,
         hours,
         userId: this.actor.userId,
-        now: new Date().toISOString(),
+        now: this.now(),
       });
       await appendAuditEvent(trx, this.event('settings.late-entry', 'practice', this.actor.practiceId));
     });
@@ -191,42 +214,88 @@ export class PracticeContext extends ContextBase {
         practiceId: this.actor.practiceId,
         settings: next,
         userId: this.actor.userId,
-        now: new Date().toISOString(),
+        now: this.now(),
       });
       await appendAuditEvent(trx, this.event('settings.mail', 'practice', this.actor.practiceId));
     });
   }
 
-  /** The outbox: an administrator sees every message, a practitioner those to their own clients. */
-  async outbox(): Promise<{ entries: OutboxEntry[]; names: Map<string, string>; mailSetUp: boolean }> {
+  /** A message to staff or to the practice: the administrators', and a staff member's own. */
+  #mayReadPracticeMessage(entry: Pick<OutboxEntry, 'recipientKind' | 'recipientUserId'>): boolean {
+    return (
+      this.actor.roles.includes('administrator') ||
+      (entry.recipientKind === 'staff' && entry.recipientUserId === this.actor.userId)
+    );
+  }
+
+  /**
+   * The outbox: an administrator sees every message, a practitioner those to their own
+   * clients and to themself. Staff names come with `staffNames`.
+   */
+  async outbox(): Promise<{
+    entries: OutboxEntry[];
+    names: Map<string, string>;
+    staffNames: Map<string, string>;
+    mailSetUp: boolean;
+  }> {
     await this.require('outbox.read', this.practiceResource(), 'practice', this.actor.practiceId);
     const all = await listOutbox(this.vault.db, this.actor.practiceId);
     const ids = [...new Set(all.flatMap((e) => (e.clientId === null ? [] : [e.clientId])))];
     const visible = await this.clientsAllowed('client.read-identity', ids);
-    const entries = all.filter((e) => e.clientId !== null && visible.has(e.clientId));
-    const identities = await readClientIdentities(this.vault, this.actor.practiceId, [...visible]);
-    const names = new Map([...identities].map(([id, identity]) => [id, identity.reveal().name]));
+    const entries = all.filter((e) =>
+      e.recipientKind === 'client'
+        ? e.clientId !== null && visible.has(e.clientId)
+        : this.#mayReadPracticeMessage(e),
+    );
+    const staffIds = [
+      ...new Set(entries.flatMap((e) => (e.recipientUserId === null ? [] : [e.recipientUserId]))),
+    ];
+    const staffNames = new Map(
+      [...(await userNames(this.vault.db, this.vault.keyring, staffIds))].map(([id, name]) => [
+        id,
+        name.reveal(),
+      ]),
+    );
+    // A name that fails its integrity check is shown as such, never keeping the outbox from the rest.
+    const identities = await openClientIdentities(this.vault, this.actor.practiceId, [...visible]);
+    const names = new Map(
+      [...identities].flatMap(([id, identity]): [string, string][] =>
+        identity.ok
+          ? [[id, identity.value.reveal().name]]
+          : identity.reason === 'tampered'
+            ? [[id, INTEGRITY_FAILED_TEXT]]
+            : [],
+      ),
+    );
     await recordAuditEvent(this.vault.db, this.event('outbox.read', 'practice', this.actor.practiceId));
+    await this.reportTampered(identities.values());
     const mailSetUp =
       (await mailSettingsOf(this.vault.db, this.vault.keyring, this.actor.practiceId)) !== undefined;
-    return { entries, names, mailSetUp };
+    return { entries, names, staffNames, mailSetUp };
   }
 
   async retryMessage(messageId: string): Promise<void> {
     await this.require('outbox.retry', this.practiceResource(), 'practice', this.actor.practiceId);
     const row = await this.vault.db
       .selectFrom('outbox_message')
-      .select('client_id')
+      .select(['client_id', 'recipient_kind', 'recipient_user_id'])
       .where('practice_id', '=', this.actor.practiceId)
       .where('id', '=', messageId)
       .executeTakeFirst();
     const clientId = row?.client_id ?? null;
-    if (clientId === null || !(await this.clientsAllowed('client.read-identity', [clientId])).has(clientId)) {
+    const allowed =
+      row !== undefined && row.recipient_kind !== 'client'
+        ? this.#mayReadPracticeMessage({
+            recipientKind: row.recipient_kind as OutboxEntry['recipientKind'],
+            recipientUserId: row.recipient_user_id,
+          })
+        : clientId !== null && (await this.clientsAllowed('client.read-identity', [clientId])).has(clientId);
+    if (!allowed) {
       await recordAuditEvent(this.vault.db, this.event('outbox.retry', 'outbox', messageId, 'denied'));
       throw new AlcoveError('not-found', 'There is no such message.');
     }
     await this.vault.db.transaction().execute(async (trx) => {
-      await retryMessage(trx, this.actor.practiceId, messageId, new Date().toISOString());
+      await retryMessage(trx, this.actor.practiceId, messageId, this.now());
       await appendAuditEvent(trx, this.event('outbox.retry', 'outbox', messageId));
     });
   }
@@ -235,7 +304,7 @@ export class PracticeContext extends ContextBase {
 
   async portalStatus(clientId: string): Promise<PortalStatus> {
     await this.require('client.invite', await this.clientResource(clientId), 'client', clientId);
-    return portalStatusOf(this.vault.db, this.actor.practiceId, clientId, new Date().toISOString());
+    return portalStatusOf(this.vault.db, this.actor.practiceId, clientId, this.now());
   }
 
   /** The practitioner records which channels are safe, and raises or lowers the safety flag. */
@@ -273,7 +342,7 @@ export class PracticeContext extends ContextBase {
     }
     const practiceName = (await findPractice(this.vault.db, this.actor.practiceId))?.name ?? 'Alcove';
     const siteUrl = mail.siteUrl.replace(/\/+$/, '');
-    const now = new Date().toISOString();
+    const now = this.now();
     // Everything is read first: the transaction below only writes.
     const plans: {
       participant: { clientId: string; label: string };
@@ -383,7 +452,7 @@ export class PracticeContext extends ContextBase {
     const practiceName = await this.practiceName();
     const withheld: WithheldReason | undefined =
       identity.safetyFlag === true ? 'safety-flag-adult' : undefined;
-    const now = new Date().toISOString();
+    const now = this.now();
     return this.vault.db.transaction().execute(async (trx) => {
       const invitation =
         withheld === undefined
@@ -429,7 +498,7 @@ export class PracticeContext extends ContextBase {
   async setCaseStatus(caseId: string, to: CaseStatus): Promise<{ from: CaseStatus; to: CaseStatus }> {
     await this.requireCase(caseId, 'case.manage');
     return this.vault.db.transaction().execute(async (trx) => {
-      const moved = await setCaseStatus(trx, { caseId, to, now: new Date().toISOString() });
+      const moved = await setCaseStatus(trx, { caseId, to, now: this.now() });
       if (moved === undefined) throw new AlcoveError('conflict');
       await appendAuditEvent(trx, this.event(`case.status:${to}`, 'case', caseId));
       return moved;

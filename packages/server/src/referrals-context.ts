@@ -17,6 +17,7 @@ import {
   listNotes,
   presentCase,
   type ReferralView,
+  readableOrThrow,
   readClientIdentities,
   recordAuditEvent,
   referralsOf,
@@ -68,9 +69,12 @@ export class ReferralsContext extends ContextBase {
         n.passages.every((p) => p.attribution.length === 1 && p.attribution[0] === participant.id),
       )
       .at(-1);
+    // A passage the letter is written from that failed its integrity check refuses the
+    // letter (TamperedError: audited, found, answered `integrity-failed`); one destroyed is left out.
     const field = (id: string) => {
-      const passage = assessment?.passages.find((p) => p.section === id);
-      return passage?.text == null ? undefined : htmlToText(passage.text.reveal());
+      const text = assessment?.passages.find((p) => p.section === id)?.text;
+      const html = text === undefined ? undefined : readableOrThrow(text)?.reveal();
+      return html === undefined ? undefined : htmlToText(html);
     };
     const letter = referralLetter({
       practiceName: await this.practiceName(),
@@ -92,7 +96,7 @@ export class ReferralsContext extends ContextBase {
         consentId: consent.id,
         letter: new Confidential(letter),
         writtenBy: this.actor.userId,
-        now: new Date().toISOString(),
+        now: this.now(),
       });
       await appendAuditEvent(trx, this.event('referral.write', 'client', input.clientId));
       return created;
@@ -103,6 +107,7 @@ export class ReferralsContext extends ContextBase {
     await this.requireCase(caseId, 'case.read');
     const list = await referralsOf(this.vault.db, this.vault.keyring, this.actor.practiceId, caseId);
     await recordAuditEvent(this.vault.db, this.event('referral.read', 'case', caseId));
+    await this.reportTampered(list.map((r) => r.letter));
     return list;
   }
 
@@ -140,7 +145,7 @@ export class ReferralsContext extends ContextBase {
     )[0];
     if (refusal !== undefined) throw new ClauseRefusalError(refusal);
     return this.vault.db.transaction().execute(async (trx) => {
-      const now = new Date().toISOString();
+      const now = this.now();
       const presentation = await presentCase(trx, this.vault.keyring, {
         practiceId: this.actor.practiceId,
         caseId,
@@ -168,6 +173,8 @@ export class ReferralsContext extends ContextBase {
 
   async dualRelationships(caseId: string): Promise<DualRelationshipView[]> {
     await this.requireCase(caseId, 'case.read');
-    return dualRelationshipsOf(this.vault.db, this.vault.keyring, this.actor.practiceId, caseId);
+    const list = await dualRelationshipsOf(this.vault.db, this.vault.keyring, this.actor.practiceId, caseId);
+    await this.reportTampered(list.map((d) => d.description));
+    return list;
   }
 }

@@ -3,15 +3,18 @@ import {
   ClauseRefusalError,
   clause,
   decidePassages,
+  entryKindLabels,
   type FhirReleaseInput,
-  formatDate,
   formatDateTime,
+  formatDay,
   htmlToText,
+  INTEGRITY_FAILED_TEXT,
+  labelOf,
+  makeRedactor,
   newId,
   noteSections,
-  type PersonToHide,
+  type Redaction,
   type ReleaseBasis,
-  redactIdentifiers,
   releaseBasisLabels,
   releaseBundle,
   releaseDueOn,
@@ -19,29 +22,39 @@ import {
 } from '@alcove/core';
 import {
   appendAuditEvent,
+  appropriateAdultsOf,
   consentsOf,
-  disclosuresOf,
   type IssuedRelease,
   issueRelease,
-  listSessions,
+  openClientIdentities,
   type ReleaseRequestView,
   readClientCases,
   readClientIdentities,
   readRelease,
   recordAuditEvent,
-  referralsOf,
   registerRequest,
   releaseRequests,
   type WithheldItem,
 } from '@alcove/store';
 import { ContextBase } from './context-base.ts';
 import { type ReleasePdfInput, releasePdf } from './pdf.ts';
+import { RELEASE_SECTIONS } from './release-coverage.ts';
+import {
+  detailsItems,
+  type ReleaseItem,
+  readReleaseRecord,
+  recordItems,
+  recordSections,
+  revealSealed,
+} from './release-record.ts';
 
 export interface AssembledPassage {
   readonly ref: string;
   readonly what: string;
   readonly about: string;
   readonly text: string;
+  /** What redaction took out of the text, each marker once, with how often (PG5-1). */
+  readonly redactions: readonly Redaction[];
   readonly included: boolean;
   readonly reason: string | null;
 }
@@ -55,23 +68,12 @@ export interface Assembly {
   readonly fhir: Omit<FhirReleaseInput, 'releaseId' | 'provenanceId' | 'issuedAt'>;
 }
 
-const kindLabels: Record<string, string> = {
-  'session-note': 'Session note',
-  'contact-note': 'Contact note',
-  assessment: 'Assessment',
-  addendum: 'Addendum',
-  risk: 'Risk assessment',
-  ending: 'Planned ending',
-};
-
 function sectionHeading(kind: string, section: string | null): string | null {
   if (section === null) return null;
   const fields: readonly { id: string; heading: string }[] =
     kind in structuredKinds ? structuredKinds[kind as keyof typeof structuredKinds].fields : noteSections;
   return fields.find((f) => f.id === section)?.heading ?? null;
 }
-
-const day = (d: string) => formatDate(`${d}T12:00:00Z`);
 
 /**
  * Confidential releases (PG5-1, PG5-2, PG5-6a): a register of requests; a release assembled
@@ -110,7 +112,7 @@ export class ReleasesContext extends ContextBase {
         dueOn: releaseDueOn(input.receivedOn, input.basis),
         viaPortal: false,
         createdBy: this.actor.userId,
-        now: new Date().toISOString(),
+        now: this.now(),
       });
       await appendAuditEvent(trx, this.event(`release.request:${input.basis}`, 'client', input.clientId));
       return created;
@@ -126,17 +128,27 @@ export class ReleasesContext extends ContextBase {
       all.map((r) => r.clientId),
     );
     const mine = all.filter((r) => allowed.has(r.clientId));
-    const names = await readClientIdentities(
+    // A name or requester that fails its integrity check never keeps the register from the rest.
+    const names = await openClientIdentities(
       this.vault,
       this.actor.practiceId,
       mine.map((r) => r.clientId),
     );
+    await this.reportTampered([...names.values(), ...mine.map((r) => r.requester)]);
     const today = this.today();
-    return mine.map((request) => ({
-      request,
-      clientName: names.get(request.clientId)?.reveal().name ?? '',
-      overdue: request.status === 'received' && request.dueOn !== null && request.dueOn < today,
-    }));
+    return mine.map((request) => {
+      const name = names.get(request.clientId);
+      return {
+        request,
+        clientName:
+          name === undefined || (!name.ok && name.reason === 'shredded')
+            ? ''
+            : name.ok
+              ? name.value.reveal().name
+              : INTEGRITY_FAILED_TEXT,
+        overdue: request.status === 'received' && request.dueOn !== null && request.dueOn < today,
+      };
+    });
   }
 
   async #request(requestId: string): Promise<ReleaseRequestView> {
@@ -198,42 +210,64 @@ export class ReleasesContext extends ContextBase {
     const otherIds = [...new Set(participants.filter((p) => p.clientId !== clientId).map((p) => p.clientId))];
     const others = await readClientIdentities(this.vault, this.actor.practiceId, otherIds);
     const caseIds = new Set(cases.map((c) => c.id));
-    const jointConsents = new Map<string, string>();
+    // Each other client's consents to their joint material being released, in force today: one
+    // for a case covers that case only; one with no case covers all of them.
+    const jointConsents = new Map<string, { id: string; caseId: string | null }[]>();
     for (const other of otherIds) {
-      const consent = (
-        await consentsOf(this.vault.db, this.vault.keyring, this.actor.practiceId, other, today)
-      ).find((c) => c.type === 'joint-material-release' && (c.caseId === null || caseIds.has(c.caseId)));
-      if (consent !== undefined) jointConsents.set(other, consent.id);
+      jointConsents.set(
+        other,
+        (await consentsOf(this.vault.db, this.vault.keyring, this.actor.practiceId, other, today))
+          .filter((c) => c.type === 'joint-material-release' && (c.caseId === null || caseIds.has(c.caseId)))
+          .map((c) => ({ id: c.id, caseId: c.caseId })),
+      );
     }
-    const hide: PersonToHide[] = otherIds.flatMap((id) => {
-      const who = others.get(id)?.reveal();
-      const label = participants.find((p) => p.clientId === id)?.label ?? 'another client';
-      return who === undefined
-        ? []
-        : [
-            {
-              label,
-              name: who.name,
-              preferredName: who.preferredName,
-              email: who.email,
-              phone: who.phone,
-              dateOfBirth: who.dateOfBirth,
-            },
-          ];
-    });
-    const redact = (text: string) => redactIdentifiers(text, hide);
-
-    const all = cases.flatMap((c) =>
-      c.entries.flatMap((e) =>
-        e.passages.map((p) => ({
-          ref: `${e.id}:${p.position}`,
-          caseId: c.id,
-          attribution: p.attribution,
-          entry: e,
-          passage: p,
+    const jointConsentFor = (otherId: string, caseId: string) =>
+      (jointConsents.get(otherId) ?? []).find((c) => c.caseId === caseId) ??
+      (jointConsents.get(otherId) ?? []).find((c) => c.caseId === null);
+    // Redaction (PG5-1, core/redaction.ts): every identity field of every other client in
+    // these cases, and of each appropriate adult recorded against any client in them; what
+    // the client shares with them (an address, a GP) is theirs too, and stays.
+    const placeOf = (id: string) => participants.find((p) => p.clientId === id)?.label ?? 'another client';
+    const adults = await appropriateAdultsOf(this.vault.db, this.vault.keyring, this.actor.practiceId, [
+      clientId,
+      ...otherIds,
+    ]);
+    const redactor = makeRedactor({
+      requester: { identity: me },
+      others: [
+        ...otherIds.flatMap((id) => {
+          const identity = others.get(id)?.reveal();
+          return identity === undefined ? [] : [{ label: placeOf(id), identity }];
+        }),
+        ...adults.map((a) => ({
+          label: `${placeOf(a.clientId)}’s appropriate adult`,
+          identity: a.person.reveal(),
         })),
+      ],
+    });
+    const redact = (text: string) => redactor.redact(text).text;
+
+    // Everything the passage rules decide: each entry's passages, then the record's other
+    // clinical items (competence assessments, supervision material, dual relationships).
+    const record = await readReleaseRecord(this.vault, this.actor.practiceId, clientId, cases, requestId);
+    const all: ReleaseItem[] = [
+      ...cases.flatMap((c) =>
+        c.entries.flatMap((e) =>
+          e.passages.map((p) => {
+            const heading = sectionHeading(e.kind, p.section);
+            const text = revealSealed(p.text);
+            return {
+              ref: `${e.id}:${p.position}`,
+              caseId: c.id,
+              attribution: p.attribution,
+              what: `${labelOf(entryKindLabels, e.kind)} of ${formatDateTime(e.occurredAt)}${heading === null ? '' : `, ${heading}`}`,
+              text: text === undefined ? null : htmlToText(text),
+            };
+          }),
+        ),
       ),
-    );
+      ...recordItems(record, cases, clientId),
+    ];
     const withhold = new Map(choices.withhold ?? []);
     if (basis === 'formal-accusation') {
       for (const p of all) {
@@ -249,23 +283,25 @@ export class ReleasesContext extends ContextBase {
       clientId,
       participants,
       passages: all,
-      jointConsent: (id) => jointConsents.has(id),
+      jointConsent: (id, caseId) => jointConsentFor(id, caseId) !== undefined,
       withheldByPractitioner: withhold,
     });
     const usedJoint = new Set<string>();
     const passages: AssembledPassage[] = all.map((p, i) => {
       const decision = decisions[i];
-      const heading = sectionHeading(p.entry.kind, p.passage.section);
-      const what = `${kindLabels[p.entry.kind] ?? p.entry.kind} of ${formatDateTime(p.entry.occurredAt)}${heading === null ? '' : `, ${heading}`}`;
+      const redacted = p.text === null ? null : redactor.redact(p.text);
       const inCase = participants.filter((x) => x.caseId === p.caseId);
       const aboutIds = p.attribution.length === 0 ? inCase.map((x) => x.id) : p.attribution;
       if (decision?.included === true && decision.joint) {
         for (const x of inCase)
-          if (aboutIds.includes(x.id) && x.clientId !== clientId) usedJoint.add(x.clientId);
+          if (aboutIds.includes(x.id) && x.clientId !== clientId) {
+            const consent = jointConsentFor(x.clientId, p.caseId);
+            if (consent !== undefined) usedJoint.add(consent.id);
+          }
       }
       return {
         ref: p.ref,
-        what,
+        what: p.what,
         about:
           p.attribution.length === 0
             ? 'Joint (formulation)'
@@ -273,104 +309,55 @@ export class ReleasesContext extends ContextBase {
                 .filter((x) => p.attribution.includes(x.id))
                 .map((x) => x.label)
                 .join(' and '),
-        text: p.passage.text === null ? '' : redact(htmlToText(p.passage.text.reveal())),
-        included: decision?.included === true && p.passage.text !== null,
+        text: redacted?.text ?? '',
+        redactions: redacted?.redactions ?? [],
+        included: decision?.included === true && p.text !== null,
         reason:
-          p.passage.text === null
+          p.text === null
             ? 'It can no longer be read: its key was destroyed'
             : decision?.included === false
-              ? decision.reason
+              ? redact(decision.reason)
               : null,
       };
     });
-    for (const id of usedJoint) {
-      const consent = jointConsents.get(id);
-      if (consent !== undefined) consentsRelied.push(consent);
-    }
+    consentsRelied.push(...usedJoint);
     const withheld: WithheldItem[] = passages
       .filter((p) => !p.included)
       .map((p) => ({ what: p.what, clause: 'PG5-1', reason: p.reason ?? 'Withheld' }));
+    // The client's own copy itemises what was withheld from them, but not another client's own
+    // material: the date of a passage of Partner B's would itself tell Partner A of it. A case
+    // with other clients says so in one line, whether or not there is any such material.
+    const othersOwn = new Set(
+      decisions.flatMap((d) => (d.included === false && d.othersOwn === true ? [d.ref] : [])),
+    );
+    const told: WithheldItem[] = [
+      ...passages
+        .filter((p) => !p.included && !othersOwn.has(p.ref))
+        .map((p) => ({ what: p.what, clause: 'PG5-1', reason: p.reason ?? 'Withheld' })),
+      ...(cases.some((c) => c.participants.length > 1)
+        ? [
+            {
+              what: 'What another client of your case said or did on their own',
+              clause: 'PG5-1',
+              reason: 'It is theirs, and never part of your release, whether or not there is any',
+            },
+          ]
+        : []),
+    ];
 
     const minimal = basis === 'formal-accusation';
+    const described = recordSections({ clientId, cases, record, redact });
     const sections: ReleasePdfInput['sections'][number][] = [
+      { heading: RELEASE_SECTIONS.details, items: detailsItems(me, minimal) },
+      ...(minimal ? [] : described.caseSections),
       {
-        heading: 'Details',
-        items: [
-          { text: `Name: ${me.name}` },
-          ...(minimal
-            ? []
-            : [
-                ...(me.preferredName === undefined ? [] : [{ text: `Preferred name: ${me.preferredName}` }]),
-                ...(me.dateOfBirth === undefined ? [] : [{ text: `Date of birth: ${day(me.dateOfBirth)}` }]),
-                ...(me.email === undefined ? [] : [{ text: `E-mail: ${me.email}` }]),
-                ...(me.phone === undefined ? [] : [{ text: `Phone: ${me.phone}` }]),
-                ...(me.address === undefined ? [] : [{ text: `Address: ${me.address}` }]),
-              ]),
-        ],
+        heading: minimal ? 'Selected from the record' : RELEASE_SECTIONS.record,
+        items: passages
+          .filter((p) => p.included)
+          .map((p) => ({ label: `${p.what} — ${p.about}`, text: p.text })),
       },
+      ...(minimal ? [] : described.laterSections),
     ];
-    const encounters: FhirReleaseInput['sessions'][number][] = [];
-    if (!minimal) {
-      for (const c of cases) {
-        const own = c.participants.find((p) => p.clientId === clientId);
-        const sessions = await listSessions(this.vault.db, this.vault.keyring, this.actor.practiceId, c.id);
-        for (const s of sessions) {
-          encounters.push({
-            id: s.id,
-            startsAt: s.startsAt,
-            minutes: s.minutes,
-            attendance: s.attendance,
-            online: s.format === 'online',
-          });
-        }
-        sections.push({
-          heading: `${c.kind === 'individual' ? 'Individual' : c.kind === 'couple' ? 'Couple' : c.kind} therapy, from ${formatDate(c.openedAt)}${own === undefined || c.kind === 'individual' ? '' : ` (you are ${own.label})`}`,
-          items: sessions.map((s) => ({
-            text: `${formatDateTime(s.startsAt)}: ${s.kind}, ${s.minutes} minutes, ${s.attendance.replaceAll('-', ' ')}${
-              own !== undefined && s.present !== null && s.attendance === 'attended'
-                ? s.present.includes(own.id)
-                  ? ''
-                  : ' (you were not present)'
-                : ''
-            }`,
-          })),
-        });
-      }
-    }
-    sections.push({
-      heading: minimal ? 'Selected from the record' : 'Your record',
-      items: passages
-        .filter((p) => p.included)
-        .map((p) => ({ label: `${p.what} — ${p.about}`, text: p.text })),
-    });
-    if (!minimal) {
-      sections.push({
-        heading: 'Your consents',
-        items: (await consentsOf(this.vault.db, this.vault.keyring, this.actor.practiceId, clientId)).map(
-          (c) => ({
-            text: `${c.type.replaceAll('-', ' ')}: given ${day(c.givenOn)}${c.withdrawnOn === null ? '' : `, withdrawn ${day(c.withdrawnOn)}`}`,
-          }),
-        ),
-      });
-      // Withheld disclosures (PG5-2) are left out entirely: not listed, not mentioned.
-      const disclosures = (
-        await disclosuresOf(this.vault.db, this.vault.keyring, this.actor.practiceId, { clientId })
-      ).filter((d) => !d.withheldFromClient);
-      sections.push({
-        heading: 'Information shared without your consent',
-        items: disclosures.map((d) => ({
-          text: `${day(d.disclosedOn)}: shared with ${d.details?.reveal().recipient ?? 'someone'}`,
-        })),
-      });
-      const letters = [];
-      for (const c of cases) {
-        for (const r of await referralsOf(this.vault.db, this.vault.keyring, this.actor.practiceId, c.id)) {
-          if (r.clientId === clientId && r.letter !== null)
-            letters.push({ label: `Referral letter of ${formatDate(r.writtenAt)}`, text: r.letter.reveal() });
-        }
-      }
-      sections.push({ heading: 'Referral letters', items: letters });
-    }
     const practiceName = await this.practiceName();
     const title = minimal ? 'Release for a formal accusation' : 'Your records';
     return {
@@ -388,26 +375,17 @@ export class ReleasesContext extends ContextBase {
           name: me.name,
           ...(minimal ? {} : { birthDate: me.dateOfBirth, email: me.email, phone: me.phone }),
         },
-        consents: minimal
-          ? []
-          : (await consentsOf(this.vault.db, this.vault.keyring, this.actor.practiceId, clientId)).map(
-              (c) => ({
-                id: c.id,
-                type: c.type,
-                givenOn: c.givenOn,
-                withdrawnOn: c.withdrawnOn,
-              }),
-            ),
-        sessions: encounters,
+        consents: minimal ? [] : described.consents,
+        sessions: minimal ? [] : described.encounters,
         sections: sections.map((s) => ({ title: s.heading, items: s.items })),
-        withheld,
+        withheld: told,
       },
       pdf: {
         practiceName,
         title,
-        subtitle: `${releaseBasisLabels[basis]}. Received ${day(request.receivedOn)}; released ${day(today)}.`,
+        subtitle: `${releaseBasisLabels[basis]}. Received ${formatDay(request.receivedOn)}; released ${formatDay(today)}.`,
         sections,
-        withheld,
+        withheld: told,
       },
     };
   }
@@ -430,7 +408,7 @@ export class ReleasesContext extends ContextBase {
       throw new AlcoveError('conflict', 'This request has been answered already.');
     const pdf = await releasePdf(assembly.pdf);
     const id = newId();
-    const now = new Date().toISOString();
+    const now = this.now();
     const fhir = JSON.stringify(
       releaseBundle({ ...assembly.fhir, releaseId: id, provenanceId: newId(), issuedAt: now }),
     );

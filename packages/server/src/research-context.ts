@@ -4,6 +4,7 @@ import {
   anonymise,
   ClauseRefusalError,
   clause,
+  dayOf,
   type ExportRow,
   type ResearchRecord,
   type researchPurposes,
@@ -52,7 +53,7 @@ export class ResearchContext extends ContextBase {
       const shift = randomInt(-30, 31);
       for (const c of await readClientCases(this.vault, this.actor.practiceId, clientId)) {
         const sessions = await listSessions(this.vault.db, this.vault.keyring, this.actor.practiceId, c.id);
-        const first = sessions[0]?.startsAt.slice(0, 10);
+        const first = sessions[0] === undefined ? undefined : dayOf(sessions[0].startsAt);
         records.push({
           caseKind: c.kind,
           ageAtStart: dob === undefined || first === undefined ? undefined : ageOn(dob, first),

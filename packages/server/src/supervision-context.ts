@@ -82,7 +82,7 @@ export class SupervisionContext extends ContextBase {
         supervisorId: input.supervisorId,
         presentedOn: input.presentedOn,
         material: new Confidential(input.material),
-        now: new Date().toISOString(),
+        now: this.now(),
       });
       await appendAuditEvent(trx, this.event('supervision.present', 'case', caseId));
       return created;
@@ -124,7 +124,7 @@ export class SupervisionContext extends ContextBase {
         heldOn: input.heldOn,
         minutes: input.minutes,
         supervisorName: supervisor.name,
-        now: new Date().toISOString(),
+        now: this.now(),
       });
       await appendAuditEvent(trx, this.event('supervision.log', 'profile', this.actor.userId));
       return created;

@@ -4,6 +4,13 @@ import { crashPoint } from './crash-points.ts';
 import { deferAuditEvents } from './group-commit.ts';
 import type { Keyring } from './keyring.ts';
 import type { AuditEventTable, AuditHeadTable, Database } from './schema.ts';
+import {
+  appendWitnessEntry,
+  lastWitnessEntry,
+  readWitness,
+  type WitnessEntry,
+  witnessEntryIsSigned,
+} from './witness.ts';
 
 /**
  * The audit log: append-only and hash-chained. Each event's hash covers its own fields
@@ -25,6 +32,8 @@ export interface AuditEventInput {
   readonly recordId?: string | null | undefined;
   /** Why: 'care', 'administration', 'security', … */
   readonly purpose?: string | null | undefined;
+  /** When it happened (an ISO instant from the caller's clock); now, when not given. */
+  readonly at?: string | undefined;
 }
 
 export type AuditEvent = Selectable<AuditEventTable>;
@@ -78,7 +87,7 @@ async function lockHead(trx: Transaction<Database>) {
 export async function appendAuditEvent(
   trx: Transaction<Database>,
   input: AuditEventInput,
-  now = new Date().toISOString(),
+  now = input.at ?? new Date().toISOString(),
 ): Promise<void> {
   return appendAuditEvents(trx, [{ ...input, at: now }]);
 }
@@ -92,7 +101,7 @@ export async function appendAuditEvent(
  */
 export async function appendAuditEvents(
   trx: Transaction<Database>,
-  inputs: readonly (AuditEventInput & { readonly at?: string })[],
+  inputs: readonly AuditEventInput[],
 ): Promise<void> {
   if (inputs.length === 0) return;
   const events = inputs.map((input) => ({ ...input, at: input.at ?? new Date().toISOString() }));
@@ -157,13 +166,58 @@ function signature(key: Buffer, seq: number, headHash: string, at: string): stri
     .digest('hex');
 }
 
-/** Signs the chain's head, if anything was appended since the last checkpoint. */
+function signatureIsGood(key: Buffer, seq: number, headHash: string, at: string, given: string): boolean {
+  const expected = Buffer.from(signature(key, seq, headHash, at), 'hex');
+  const actual = Buffer.from(given, 'hex');
+  return actual.length === expected.length && timingSafeEqual(actual, expected);
+}
+
+/**
+ * Signs the chain's head, if anything was appended since the last checkpoint. With a
+ * witness file (witness.ts), the newest checkpoint (this one, or one another server
+ * signed) is then appended to it, unless it is there already.
+ */
 export async function writeCheckpoint(
   db: Kysely<Database>,
   keyring: Keyring,
   now = new Date().toISOString(),
+  witness?: string,
 ): Promise<number | undefined> {
   const key = await keyring.secret(db, 'audit-signing');
+  const seq = await signHead(db, key, now);
+  if (witness !== undefined) await witnessNewestCheckpoint(db, key, witness);
+  return seq;
+}
+
+/**
+ * Appends the database's newest checkpoint to the witness unless its last line holds it
+ * already. A checkpoint whose signature is not good is never witnessed.
+ */
+export async function witnessNewestCheckpoint(
+  db: Kysely<Database>,
+  key: Buffer,
+  file: string,
+): Promise<WitnessEntry | undefined> {
+  const checkpoint = await db
+    .selectFrom('audit_checkpoint')
+    .selectAll()
+    .orderBy('seq', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  if (checkpoint === undefined) return undefined;
+  if (!signatureIsGood(key, checkpoint.seq, checkpoint.head_hash, checkpoint.at, checkpoint.signature))
+    return undefined;
+  const last = lastWitnessEntry(file);
+  if (last?.seq === checkpoint.seq && last.head === checkpoint.head_hash) return undefined;
+  return appendWitnessEntry(file, key, {
+    kind: 'checkpoint',
+    seq: checkpoint.seq,
+    head: checkpoint.head_hash,
+    at: checkpoint.at,
+  });
+}
+
+async function signHead(db: Kysely<Database>, key: Buffer, now: string): Promise<number | undefined> {
   // A transaction of its own, not a member of a batch: it holds the chain's head only for
   // as long as it takes to sign it.
   return db
@@ -192,7 +246,11 @@ export async function writeCheckpoint(
 }
 
 /** Signs a checkpoint when CHECKPOINT_EVERY events have gone by since the last one. */
-export async function checkpointIfDue(db: Kysely<Database>, keyring: Keyring): Promise<void> {
+export async function checkpointIfDue(
+  db: Kysely<Database>,
+  keyring: Keyring,
+  witness?: string,
+): Promise<void> {
   const head = await db.selectFrom('audit_head').select('seq').where('id', '=', 1).executeTakeFirstOrThrow();
   const last = await db
     .selectFrom('audit_checkpoint')
@@ -200,7 +258,7 @@ export async function checkpointIfDue(db: Kysely<Database>, keyring: Keyring): P
     .orderBy('seq', 'desc')
     .limit(1)
     .executeTakeFirst();
-  if (head.seq - (last?.seq ?? 0) >= CHECKPOINT_EVERY) await writeCheckpoint(db, keyring);
+  if (head.seq - (last?.seq ?? 0) >= CHECKPOINT_EVERY) await writeCheckpoint(db, keyring, undefined, witness);
 }
 
 export interface AuditVerification {
@@ -211,24 +269,85 @@ export interface AuditVerification {
   /** Events after the newest checkpoint: chained, but not yet signed. */
   readonly unsignedTail: number;
   readonly problems: readonly string[];
+  /** Not proof of tampering, but worth a look: a witness that is missing or behind. */
+  readonly warnings: readonly string[];
+  /** The witness the log was compared with, when one was given. */
+  readonly witness?: {
+    readonly file: string;
+    readonly exists: boolean;
+    /** The witnessed entry the log had to reach: a checkpoint, or a restore. */
+    readonly newest: { readonly kind: WitnessEntry['kind']; readonly seq: number } | undefined;
+  };
 }
 
-/** Reads the whole log in order and checks every link and every checkpoint. */
+export interface AuditVerifyOptions {
+  /** A witness file (witness.ts): the log must reach and agree with what it holds. */
+  readonly witness?: string | undefined;
+  /**
+   * A witnessed entry carried by other means (a backup carries the newest): the log must
+   * reach and agree with it too. Its signature is checked.
+   */
+  readonly carried?: WitnessEntry | undefined;
+}
+
+/**
+ * Reads the whole log in order and checks every link and every checkpoint, and, given a
+ * witness, that the log reaches the newest checkpoint it holds and agrees with every
+ * checkpoint witnessed since the last restore.
+ */
 export async function verifyAuditLog(
   db: Kysely<Database>,
   keyring: Keyring,
   onProgress?: (done: number, total: number) => void,
+  options: AuditVerifyOptions = {},
 ): Promise<AuditVerification> {
   const key = await keyring.secret(db, 'audit-signing');
   const problems: string[] = [];
+  const warnings: string[] = [];
   const checkpoints = await db.selectFrom('audit_checkpoint').selectAll().orderBy('seq').execute();
   const bySeq = new Map(checkpoints.map((c) => [c.seq, c]));
+  let newestSigned: number | undefined;
   for (const c of checkpoints) {
-    const expected = Buffer.from(signature(key, c.seq, c.head_hash, c.at), 'hex');
-    const actual = Buffer.from(c.signature, 'hex');
-    if (actual.length !== expected.length || !timingSafeEqual(actual, expected)) {
+    if (!signatureIsGood(key, c.seq, c.head_hash, c.at, c.signature)) {
       problems.push(`checkpoint at event ${c.seq}: the signature is not valid`);
+    } else {
+      newestSigned = c.seq;
     }
+  }
+  // What the log must reach and agree with, from outside the database: event → (hash, where).
+  const witnessed = new Map<number, { head: string; where: string }>();
+  let mustReach: { seq: number; where: string } | undefined;
+  const expect = (entry: WitnessEntry, where: string) => {
+    if (entry.seq === 0) return;
+    witnessed.set(entry.seq, { head: entry.head, where });
+    if (mustReach === undefined || entry.seq > mustReach.seq) mustReach = { seq: entry.seq, where };
+  };
+  let witness: AuditVerification['witness'];
+  if (options.witness !== undefined) {
+    const reading = readWitness(options.witness, key);
+    const where = `the witness ${reading.file}`;
+    problems.push(...reading.problems.map((p) => `${p} (${reading.file})`));
+    for (const entry of reading.current) expect(entry, where);
+    witness = {
+      file: reading.file,
+      exists: reading.exists,
+      newest:
+        reading.newest === undefined ? undefined : { kind: reading.newest.kind, seq: reading.newest.seq },
+    };
+    if (!reading.exists && checkpoints.length > 0) {
+      warnings.push(
+        `there is no witness at ${reading.file}, though the database holds signed checkpoints: the log could not be compared with one kept outside it (was the witness deleted, or is it elsewhere?)`,
+      );
+    } else if (newestSigned !== undefined && (reading.newest?.seq ?? 0) < newestSigned) {
+      warnings.push(
+        `the witness ${reading.file} ends ${reading.newest === undefined ? 'before any checkpoint' : `at event ${reading.newest.seq}`}, older than the database's newest checkpoint (event ${newestSigned}): it was cut short, or checkpoints were witnessed elsewhere`,
+      );
+    }
+  }
+  if (options.carried !== undefined) {
+    if (witnessEntryIsSigned(key, options.carried))
+      expect(options.carried, "the backup's witnessed checkpoint");
+    else problems.push("the backup's witnessed checkpoint is not signed by this Alcove's audit key");
   }
   const total = Number(
     (
@@ -270,6 +389,12 @@ export async function verifyAuditLog(
       if (checkpoint !== undefined && checkpoint.head_hash !== hash) {
         problems.push(`event ${event.seq} does not match the checkpoint signed for it`);
       }
+      const outside = witnessed.get(event.seq);
+      if (outside !== undefined && outside.head !== hash) {
+        problems.push(
+          `event ${event.seq} does not match the checkpoint witnessed for it in ${outside.where}`,
+        );
+      }
       expectedSeq = event.seq + 1;
       prevHash = hash;
       done += 1;
@@ -288,6 +413,11 @@ export async function verifyAuditLog(
       `the log ends at event ${lastSeq}, before the checkpoint signed at event ${newest.seq}: it has been cut short`,
     );
   }
+  if (mustReach !== undefined && lastSeq < mustReach.seq) {
+    problems.push(
+      `the log ends at event ${lastSeq}, before the checkpoint witnessed at event ${mustReach.seq} in ${mustReach.where}: it has been cut short or rolled back`,
+    );
+  }
   return {
     ok: problems.length === 0,
     events: done,
@@ -295,6 +425,8 @@ export async function verifyAuditLog(
     newestCheckpoint: newest?.seq,
     unsignedTail: newest === undefined ? lastSeq : Math.max(0, lastSeq - newest.seq),
     problems,
+    warnings,
+    ...(witness === undefined ? {} : { witness }),
   };
 }
 

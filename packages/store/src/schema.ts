@@ -92,6 +92,11 @@ export interface UserSessionTable {
   created_at: string;
   last_seen_at: string;
   ended_at: string | null;
+  /** Set while the session is a signing kiosk: the one case, client and contract it reaches. */
+  kiosk_case_id: string | null;
+  kiosk_client_id: string | null;
+  kiosk_contract_id: string | null;
+  kiosk_started_at: string | null;
 }
 
 export interface ApiTokenTable {
@@ -362,6 +367,16 @@ export interface OutboxMessageTable {
   created_by: string | null;
   created_at: string;
   sent_at: string | null;
+  /** The claim of the sender sending it now (a random token per claim); null when unclaimed. */
+  lease_token: string | null;
+  /** When that claim runs out and the message is due again (the sender died mid-send). */
+  lease_until: string | null;
+  /** 'client' | 'staff' | 'practice': whom it is for; staff and practice messages are sealed under the practice key. */
+  recipient_kind: Generated<string>;
+  /** The staff member's account, for a message to staff. */
+  recipient_user_id: string | null;
+  /** A message that goes at most once per practice and key (the daily audit digest: `audit-digest/<day>`). */
+  once_key: string | null;
 }
 
 export interface SupervisionPresentationTable {

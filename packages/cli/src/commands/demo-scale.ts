@@ -1,6 +1,7 @@
 import {
   type Attribution,
   type ClientIdentity,
+  dayOf,
   newId,
   normaliseAttribution,
   passageKeyFor,
@@ -432,7 +433,7 @@ export async function generateScale(
           clientId,
           caseId: couple.caseId,
           type: 'joint-material-release',
-          givenOn: iso(now).slice(0, 10),
+          givenOn: dayOf(iso(now)),
           givenBy: 'client',
           mode: 'written-in-person',
           recordedBy: input.firstPractitionerId,

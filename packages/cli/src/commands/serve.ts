@@ -1,17 +1,14 @@
 import fs from 'node:fs';
+import { systemClock } from '@alcove/core';
 import { buildApp, DEFAULT_WEB_ROOT } from '@alcove/server';
-import {
-  describeStore,
-  listPractices,
-  migrateToLatest,
-  openStore,
-  unlockKeyring,
-  writeCheckpoint,
-} from '@alcove/store';
-import { CliError, type CliIo, storeConfigFor } from '../context.ts';
+import { describeStore, listPractices, openStore, unlockKeyring, writeCheckpoint } from '@alcove/store';
+import { CliError, type CliIo, clockFor, storeConfigFor } from '../context.ts';
+import { MIGRATION_STOP_NOTICE, migrateForCommand, StopRequests } from '../stopping.ts';
 import { type UnlockOptions, unlockSource } from '../unlock.ts';
+import { type WitnessOptions, witnessFileFor } from '../witness.ts';
+import { dataFolderOf } from './audit.ts';
 
-export interface ServeOptions extends UnlockOptions {
+export interface ServeOptions extends UnlockOptions, WitnessOptions {
   data?: string;
   host?: string;
   port?: string;
@@ -43,9 +40,21 @@ export async function serveCommand(io: CliIo, options: ServeOptions): Promise<vo
   const store = await openStore(config);
   let app: Awaited<ReturnType<typeof buildApp>> | undefined;
   let timer: NodeJS.Timeout | undefined;
+  // Ctrl+C or SIGTERM during the migrations stops Alcove between two of them.
+  const stops = new StopRequests(io, MIGRATION_STOP_NOTICE);
   try {
-    const report = await migrateToLatest(store.db);
+    const report = await migrateForCommand(
+      store.db,
+      stops,
+      'Start Alcove again (or run alcove migrate) to apply the rest.',
+    );
+    stops.dispose();
     if (report.applied.length > 0) io.out(`Applied migration(s): ${report.applied.join(', ')}.`);
+    if (stops.signal !== undefined) {
+      throw stops.error(
+        `The database is at ${report.current ?? 'no migration'}, up to date; Alcove did not start.`,
+      );
+    }
     const keyring = await unlockKeyring(store.db, await unlockSource(io, options));
     const benchRoutes = io.env.ALCOVE_BENCH_ROUTES === '1';
     if (benchRoutes && (await listPractices(store.db)).some((p) => !p.demo)) {
@@ -54,9 +63,15 @@ export async function serveCommand(io: CliIo, options: ServeOptions): Promise<vo
         2,
       );
     }
+    const now = clockFor(io);
+    if (now !== systemClock)
+      io.err(`ALCOVE_TEST_NOW is set: the clock reads ${now().toISOString()} (for tests only).`);
+    const witness = await witnessFileFor(io, options, store, keyring, dataFolderOf(config));
     app = await buildApp({
       store,
       keyring,
+      now,
+      witness,
       webRoot: options.web === false ? undefined : (options.webRoot ?? DEFAULT_WEB_ROOT),
       logger: { level: io.env.LOG_LEVEL?.trim() || 'warn' },
       ...(tls === undefined ? {} : { https: tls }),
@@ -64,10 +79,37 @@ export async function serveCommand(io: CliIo, options: ServeOptions): Promise<vo
       mailIntervalMs: MAIL_INTERVAL_MS,
       benchRoutes,
     });
+    // Every checkpoint is appended to the witness outside the data folder (store/witness.ts).
+    // The log compared with the witness before anything is appended to it (appending would
+    // re-create a deleted witness): a finding on the obligations page when they disagree.
+    await app.alcove.auditWatch.check('quick').catch(() => {
+      io.err(`Could not compare the audit log with the witness ${witness}.`);
+    });
+    // Once now, so that a witness that cannot be written stops Alcove before it serves.
+    try {
+      await writeCheckpoint(store.db, keyring, undefined, witness);
+    } catch (error) {
+      throw new CliError(
+        `Cannot write the audit witness at ${witness} (${(error as NodeJS.ErrnoException).code ?? 'error'}): give a file Alcove can append to with --witness or ALCOVE_WITNESS.`,
+      );
+    }
+    // Then the whole log once a day, and the daily digest (server/src/audit-watch.ts).
+    app.alcove.auditWatch.start();
     const address = await app.listen({ host, port });
+    let witnessFailing = false;
     timer = setInterval(() => {
-      writeCheckpoint(store.db, keyring).catch(() => undefined);
+      writeCheckpoint(store.db, keyring, undefined, witness).then(
+        () => {
+          witnessFailing = false;
+        },
+        () => {
+          if (!witnessFailing) io.err(`Could not sign a checkpoint or append it to the witness ${witness}.`);
+          witnessFailing = true;
+        },
+      );
     }, CHECKPOINT_INTERVAL_MS);
+    // Listening for Ctrl+C before saying so: a signal sent on seeing the line is never missed.
+    const stopped = io.stopSignal();
     io.out(`Alcove is running at ${displayUrl(address, host)} (${describeStore(config)}).`);
     io.out('Press Ctrl+C to stop.');
     // A commit that fails (a full or failing disk) stops the store; Alcove stops with it, so
@@ -75,7 +117,7 @@ export async function serveCommand(io: CliIo, options: ServeOptions): Promise<vo
     const failed = new Promise<'storage-failed'>((resolve) =>
       store.onFailure(() => resolve('storage-failed')),
     );
-    const signal = await Promise.race([io.stopSignal(), failed]);
+    const signal = await Promise.race([stopped, failed]);
     clearInterval(timer);
     if (signal === 'storage-failed') {
       await app.close();
@@ -86,8 +128,9 @@ export async function serveCommand(io: CliIo, options: ServeOptions): Promise<vo
     }
     io.out(`Stopping (${signal})...`);
     await app.close();
-    await writeCheckpoint(store.db, keyring);
+    await writeCheckpoint(store.db, keyring, undefined, witness);
   } finally {
+    stops.dispose();
     clearInterval(timer);
     await app?.close();
     await store.close();

@@ -67,7 +67,9 @@ export async function startServer(inst: Installation, env: Record<string, string
   for (;;) {
     const match = out.match(/running at (http:\/\/\S+) /);
     if (match?.[1] !== undefined) return { child, url: match[1], exited, spawnedAt };
-    if (child.exitCode !== null) throw new Error(`serve exited: ${err}`);
+    // A process killed by a signal has no exit code, only a signal.
+    if (child.exitCode !== null || child.signalCode !== null)
+      throw new Error(`serve exited (${child.signalCode ?? child.exitCode}): ${err}`);
     if (Date.now() - started > 60_000) throw new Error('serve did not start');
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
@@ -84,7 +86,11 @@ export interface SignedIn {
 }
 
 /** Signs in as the demo practitioner: password, then the authenticator's current code. */
-export async function signIn(server: Server, inst: Installation): Promise<SignedIn> {
+export async function signIn(
+  server: Server,
+  inst: Installation,
+  env: Record<string, string> = {},
+): Promise<SignedIn> {
   const first = await fetch(`${server.url}/api/v1/auth/sign-in`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
@@ -95,7 +101,7 @@ export async function signIn(server: Server, inst: Installation): Promise<Signed
     cookie: (first.headers.get('set-cookie') ?? '').split(';')[0] ?? '',
     csrf: ((await first.json()) as { csrfToken: string }).csrfToken,
   };
-  const codeIo = captureIo(installationEnv(inst));
+  const codeIo = captureIo({ ...installationEnv(inst), ...env });
   if ((await main(['demo', 'code', ...dataArgs(inst), '--key-file', inst.keyFile], codeIo)) !== 0)
     throw new Error(`demo code failed: ${codeIo.stderr.join(' ')}`);
   const challenge = await fetch(`${server.url}/api/v1/auth/mfa/challenge`, {

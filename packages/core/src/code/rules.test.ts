@@ -360,3 +360,49 @@ describe('the rules, as truth tables', () => {
     ).toEqual([]);
   });
 });
+
+/**
+ * Issue 14: with the process in Europe/London and a day in summer, every day derived from
+ * a day came out one day early (a CPD year ending on 30 March). CI runs this file under
+ * UTC, Europe/London and Pacific/Auckland; the answers are the same in each.
+ */
+describe('the rules in British Summer Time', () => {
+  it('ends an April CPD year on 31 March, not 30 March', () => {
+    expect(cpdYear('2026-08-14', '04-01')).toEqual({ start: '2026-04-01', end: '2027-03-31' });
+    expect(cpdYear('2026-03-30', '03-30')).toEqual({ start: '2026-03-30', end: '2027-03-29' });
+  });
+
+  it('counts the days to an insurance renewal in summer without losing one', () => {
+    const ending: Profile = {
+      ...fine(),
+      insurance: [
+        { id: id(1), insurer: 'Insurer (fictional)', startsOn: '2026-01-01', endsOn: '2026-07-15' },
+      ],
+    };
+    expect(run('insurance-current', ending, '2026-07-14')).toMatchObject([
+      { title: 'Your insurance cover ends in 1 day', since: '2026-06-15' },
+    ]);
+    expect(run('insurance-current', ending, '2026-07-16')).toMatchObject([{ since: '2026-07-16' }]);
+  });
+
+  it('gives COSRT notifications 14 days, shown as the day in words', () => {
+    const notified: Profile = {
+      ...fine(),
+      notifications: [{ id: id(9), kind: 'criminal-charge-or-conviction', occurredOn: '2026-06-10' }],
+    };
+    const [finding] = run('cosrt-notifications', notified, '2026-06-20');
+    expect(finding?.title).toContain('24 Jun 2026');
+    expect(finding?.title).toContain('4 days left');
+  });
+
+  it('treats a DBS certificate as current for three calendar years to the day', () => {
+    const youngClients = fine();
+    const dbs = (issuedOn: string): Profile => ({
+      ...youngClients,
+      details: { ...youngClients.details, worksWith: { ...youngClients.details.worksWith, under18s: true } },
+      dbs: [{ id: id(4), issuedOn, fullDisclosure: true }],
+    });
+    expect(run('dbs-current', dbs('2023-08-15'), '2026-08-14')).toEqual([]);
+    expect(run('dbs-current', dbs('2023-08-14'), '2026-08-14')).toMatchObject([{ since: '2026-08-14' }]);
+  });
+});

@@ -1,7 +1,4 @@
-import { addDays } from 'date-fns/addDays';
-import { differenceInCalendarDays } from 'date-fns/differenceInCalendarDays';
-import { parseISO } from 'date-fns/parseISO';
-import { formatDate } from '../dates.ts';
+import { addDays, addYears, dayInYear, daysBetween, formatDay, laterDay, yearOf } from '../days.ts';
 import type { CpdRequirement, Profile } from '../profile.ts';
 
 /**
@@ -32,7 +29,9 @@ export interface Finding {
     | 'qualifications'
     | 'careerBreaks'
     | 'notifications'
-    | 'cpd';
+    | 'cpd'
+    /** Not in the practitioner's record: the installation's audit log (code/audit-witness.ts). */
+    | 'audit-log';
 }
 
 export interface RuleContext {
@@ -52,13 +51,10 @@ export interface Rule {
   readonly evaluate: (context: RuleContext) => Finding[];
 }
 
-const iso = (date: Date): string => date.toISOString().slice(0, 10);
-const plusDays = (day: string, days: number): string => iso(addDays(parseISO(day), days));
-const daysBetween = (from: string, to: string): number =>
-  differenceInCalendarDays(parseISO(to), parseISO(from));
-const later = (a: string, b: string): string => (a > b ? a : b);
+const plusDays = addDays;
+const later = laterDay;
 /** A calendar day as people read it: 22 Nov 2026. */
-const shown = (day: string): string => formatDate(`${day}T12:00:00Z`);
+const shown = formatDay;
 
 /** Insurance cover ending within this many days is an upcoming expiry. */
 export const EXPIRY_WARNING_DAYS = 30;
@@ -184,7 +180,7 @@ const dbsCurrent: Rule = {
   clause: 'GT-26',
   evaluate({ profile, today, practitionerSince }) {
     if (!worksWithYoungOrVulnerable(profile)) return [];
-    const cutoff = iso(addDays(parseISO(today), -Math.round(DBS_CURRENT_YEARS * 365.25)));
+    const cutoff = addYears(today, -DBS_CURRENT_YEARS);
     const current = profile.dbs.filter((d) => d.fullDisclosure && d.issuedOn > cutoff && d.issuedOn <= today);
     if (current.length > 0) return [];
     const newest = profile.dbs
@@ -203,7 +199,7 @@ const dbsCurrent: Rule = {
         since:
           newest === undefined
             ? practitionerSince
-            : later(practitionerSince, plusDays(newest, Math.round(DBS_CURRENT_YEARS * 365.25))),
+            : later(practitionerSince, addYears(newest, DBS_CURRENT_YEARS)),
         section: 'dbs',
       },
     ];
@@ -258,10 +254,10 @@ const onlineTraining: Rule = {
 
 /** The CPD year that contains `day`, given its start (MM-dd). */
 export function cpdYear(day: string, startsOn: string): { start: string; end: string } {
-  const year = Number(day.slice(0, 4));
-  let start = `${year}-${startsOn}`;
-  if (start > day) start = `${year - 1}-${startsOn}`;
-  const next = `${Number(start.slice(0, 4)) + 1}-${startsOn}`;
+  const year = yearOf(day);
+  let start = dayInYear(year, startsOn);
+  if (start > day) start = dayInYear(year - 1, startsOn);
+  const next = dayInYear(yearOf(start) + 1, startsOn);
   return { start, end: plusDays(next, -1) };
 }
 

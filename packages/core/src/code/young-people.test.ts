@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ageOn, youngPersonGate } from './young-people.ts';
+import { ageOn } from '../days.ts';
+import { youngPersonGate } from './young-people.ts';
 
 const ready = { dbsCurrent: true, trainedForUnder18s: true, supervisorExperienced: true };
 

@@ -8,18 +8,6 @@ import { type CatalogueEntry, clause } from './catalogue.ts';
  */
 export const AGE_OF_MAJORITY = 18;
 
-/** Whole years from a date of birth (yyyy-MM-dd) to a day (yyyy-MM-dd). */
-export function ageOn(dateOfBirth: string, day: string): number {
-  const [by, bm, bd] = dateOfBirth.split('-').map(Number);
-  const [y, m, d] = day.split('-').map(Number);
-  if ([by, bm, bd, y, m, d].some((n) => n === undefined || Number.isNaN(n)))
-    throw new RangeError('Not a date');
-  let age = (y as number) - (by as number);
-  if ((m as number) < (bm as number) || ((m as number) === (bm as number) && (d as number) < (bd as number)))
-    age -= 1;
-  return age;
-}
-
 export interface YoungPersonFacts {
   readonly clientId: string;
   readonly age: number | undefined;

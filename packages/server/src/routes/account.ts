@@ -82,7 +82,7 @@ export const accountRoutes: FastifyPluginAsyncZod<{ auth: AuthService; vault: Va
     async (request, reply) => {
       const { actor } = contextOf(request);
       const token = newBearerSecret(TOKEN_PREFIX);
-      const now = new Date().toISOString();
+      const now = auth.clock().toISOString();
       const created = await vault.db.transaction().execute(async (trx) => {
         const row = await createApiToken(trx, {
           userId: actor.userId,
@@ -124,7 +124,7 @@ export const accountRoutes: FastifyPluginAsyncZod<{ auth: AuthService; vault: Va
           trx,
           actor.userId,
           request.params.tokenId,
-          new Date().toISOString(),
+          auth.clock().toISOString(),
         );
         if (done) {
           await appendAuditEvent(trx, {

@@ -1,3 +1,4 @@
+import { daySchema } from '@alcove/core';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { contextOf } from '../auth/plugin.ts';
@@ -27,7 +28,7 @@ export const supervisionRoutes: FastifyPluginAsyncZod = async (app) => {
       schema: {
         summary: 'Log a supervision session with the supervisor your record names (GT-64)',
         tags: ['supervision'],
-        body: z.strictObject({ heldOn: z.iso.date(), minutes: z.number().int().min(10).max(600) }),
+        body: z.strictObject({ heldOn: daySchema, minutes: z.number().int().min(10).max(600) }),
         response: { 201: z.strictObject({ id: z.string() }) },
       },
     },
@@ -45,7 +46,7 @@ export const supervisionRoutes: FastifyPluginAsyncZod = async (app) => {
             sessions: z.array(
               z.strictObject({
                 id: z.string(),
-                heldOn: z.iso.date(),
+                heldOn: daySchema,
                 minutes: z.number().int(),
                 supervisorName: z.string(),
               }),
@@ -76,7 +77,7 @@ export const supervisionRoutes: FastifyPluginAsyncZod = async (app) => {
         params: z.strictObject({ caseId: z.uuid() }),
         body: z.strictObject({
           supervisorId: z.uuid(),
-          presentedOn: z.iso.date(),
+          presentedOn: daySchema,
           material: z.string().min(1).max(50_000),
         }),
         response: { 201: z.strictObject({ id: z.string() }) },
@@ -100,7 +101,7 @@ export const supervisionRoutes: FastifyPluginAsyncZod = async (app) => {
                 id: z.string(),
                 pseudonym: z.string(),
                 supervisorId: z.string(),
-                presentedOn: z.iso.date(),
+                presentedOn: daySchema,
                 material: z.string().nullable(),
               }),
             ),
@@ -132,7 +133,7 @@ export const supervisionRoutes: FastifyPluginAsyncZod = async (app) => {
                 id: z.string(),
                 pseudonym: z.string(),
                 caseKind: z.string(),
-                presentedOn: z.iso.date(),
+                presentedOn: daySchema,
                 presentedBy: z.string(),
                 material: z.string().nullable(),
               }),

@@ -12,6 +12,9 @@ import * as m0010 from './0010-referrals-and-dual-relationships.ts';
 import * as m0011 from './0011-supervision-sessions.ts';
 import * as m0012 from './0012-releases.ts';
 import * as m0013 from './0013-indexes-at-scale.ts';
+import * as m0014 from './0014-signing-kiosk.ts';
+import * as m0015 from './0015-outbox-leases.ts';
+import * as m0016 from './0016-outbox-recipients.ts';
 
 /**
  * The one migration set, for both engines, in order. Names sort in the order they run;
@@ -31,4 +34,7 @@ export const migrations: Record<string, Migration> = {
   '0011-supervision-sessions': m0011,
   '0012-releases': m0012,
   '0013-indexes-at-scale': m0013,
+  '0014-signing-kiosk': m0014,
+  '0015-outbox-leases': m0015,
+  '0016-outbox-recipients': m0016,
 };
