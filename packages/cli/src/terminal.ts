@@ -14,6 +14,15 @@ export function terminalIo(env: CliIo['env'] = process.env): CliIo {
         process.once('SIGINT', () => resolve('SIGINT'));
         process.once('SIGTERM', () => resolve('SIGTERM'));
       }),
+    onStopSignal: (listener) => {
+      const onSignal = (signal: NodeJS.Signals) => listener(signal);
+      process.on('SIGINT', onSignal);
+      process.on('SIGTERM', onSignal);
+      return () => {
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
+      };
+    },
     prompt: (question, options = {}) => ask(question, options.secret ?? false),
     progress: (label) => {
       if (!process.stderr.isTTY) return { update() {}, stop() {} };

@@ -64,15 +64,40 @@ export async function unlockSource(io: CliIo, options: UnlockOptions): Promise<U
   return { method: 'passphrase', passphrase, secretKey };
 }
 
-/** Writes a new secret to a file only its owner can read, refusing to overwrite one. */
+/**
+ * Writes a new secret to a file only its owner can read, refusing to overwrite one, and
+ * syncs it (and its folder) to disk: a database that a key opens is never committed before
+ * the key itself is durable.
+ */
 export function writeNewKeyFile(file: string, key: Buffer): void {
   fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  let fd: number;
   try {
-    fs.writeFileSync(file, `${key.toString('base64')}\n`, { mode: 0o600, flag: 'wx' });
+    fd = fs.openSync(file, 'wx', 0o600);
   } catch {
     throw new CliError(
       `${file} exists already: Alcove never overwrites a key. Move it away or choose another path.`,
     );
+  }
+  try {
+    fs.writeSync(fd, `${key.toString('base64')}\n`);
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+  syncFolder(path.dirname(file));
+}
+
+/** Makes a file's creation, removal or renaming in `dir` durable (Linux, macOS). */
+export function syncFolder(dir: string): void {
+  let fd: number | undefined;
+  try {
+    fd = fs.openSync(dir, 'r');
+    fs.fsyncSync(fd);
+  } catch {
+    // Some systems cannot sync a folder; the file itself is synced.
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
   }
 }
 

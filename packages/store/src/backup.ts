@@ -1,16 +1,18 @@
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
-import { type Kysely, sql } from 'kysely';
-import { Migrator } from 'kysely/migration';
-import { verifyAuditLog } from './audit.ts';
+import { type Kysely, SqliteAdapter, sql } from 'kysely';
+import { type AuditVerifyOptions, verifyAuditLog } from './audit.ts';
+import { crashPoint } from './crash-points.ts';
 import { type Binding, openText, sealText, TamperedError } from './crypto/aead.ts';
 import { type Keyring, type UnlockSource, unlockKeyring } from './keyring.ts';
-import { currentMigration, migrateToLatest, migrator } from './migrate.ts';
+import { currentMigration, holdMigrationLock, migrateToLatest, migrateWithin } from './migrate.ts';
 import { migrations } from './migrations/index.ts';
 import type { Database } from './schema.ts';
 import type { Store } from './store.ts';
+import { readWitness, type WitnessEntry, witnessKey } from './witness.ts';
 
 /**
  * Encrypted, verified backups.
@@ -105,14 +107,84 @@ export interface BackupReport {
   readonly bytes: number;
 }
 
+/**
+ * A backup is written to `FILE.partial-<host>-<pid>-<random>` and renamed to FILE once it
+ * is complete and synced. The name says which process on which computer writes it, so that
+ * one an interrupted backup left can be told from one still being written.
+ */
+const HOST_TAG = createHash('sha256').update(os.hostname()).digest('hex').slice(0, 8);
+const PARTIAL = /^.+\.partial-([0-9a-f]{8})-(\d+)-[0-9a-f]{8}$/;
+const HEADER_START = '{"format":"alcove-backup"';
+
+function partialFileOf(file: string): string {
+  return `${file}.partial-${HOST_TAG}-${process.pid}-${randomBytes(4).toString('hex')}`;
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: a process of another user has that id; it is running.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Removes the unfinished files that interrupted backups on this computer left in `dir`
+ * (their process is gone), and returns their names. A file still being written, one from
+ * another computer, and anything that is not the start of an Alcove backup are left alone.
+ */
+export function removeInterruptedBackups(dir: string): string[] {
+  if (!fs.existsSync(dir)) return [];
+  const removed: string[] = [];
+  for (const name of fs.readdirSync(dir)) {
+    const match = PARTIAL.exec(name);
+    if (match === null || match[1] !== HOST_TAG || isRunning(Number(match[2]))) continue;
+    const file = path.join(dir, name);
+    try {
+      const fd = fs.openSync(file, 'r');
+      const start = Buffer.alloc(HEADER_START.length);
+      const read = fs.readSync(fd, start, 0, start.length, 0);
+      fs.closeSync(fd);
+      if (!HEADER_START.startsWith(start.subarray(0, read).toString('utf8'))) continue;
+      fs.rmSync(file);
+      removed.push(name);
+    } catch {
+      // Gone already, or not ours to read: left alone.
+    }
+  }
+  return removed;
+}
+
+/** Makes a rename in `dir` durable. */
+function syncDir(dir: string): void {
+  let fd: number | undefined;
+  try {
+    fd = fs.openSync(dir, 'r');
+    fs.fsyncSync(fd);
+  } catch {
+    // Some systems cannot sync a folder; the file itself is synced.
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
+  }
+}
+
 /** Takes an online backup while Alcove runs: one read transaction, nothing locked for writers. */
 export async function writeBackup(
   db: Kysely<Database>,
   keyring: Keyring,
   file: string,
   onProgress?: (done: number, total: number) => void,
+  options: { readonly witness?: string | undefined } = {},
 ): Promise<BackupReport> {
-  const partial = `${file}.partial-${randomBytes(4).toString('hex')}`;
+  // The backup carries the witness's newest entry, read before the snapshot: a witnessed
+  // checkpoint was committed before it was witnessed, so the snapshot holds its event.
+  const carried: WitnessEntry | undefined =
+    options.witness === undefined
+      ? undefined
+      : readWitness(options.witness, await witnessKey(db, keyring)).newest;
+  const partial = partialFileOf(file);
   const out = fs.openSync(partial, 'wx', 0o600);
   try {
     const rows: Record<string, number> = {};
@@ -171,13 +243,16 @@ export async function writeBackup(
             }
           }
         }
+        if (carried !== undefined) buffer += `${JSON.stringify(['witness', carried])}\n`;
         buffer += `${JSON.stringify(['manifest', { rows }])}\n`;
         flush(true);
         onProgress?.(done, total);
       });
     fs.fsyncSync(out);
     fs.closeSync(out);
+    crashPoint('backup.before-rename');
     fs.renameSync(partial, file);
+    syncDir(path.dirname(file));
     return { file, rows, bytes: fs.statSync(file).size };
   } catch (error) {
     try {
@@ -224,16 +299,34 @@ export interface VerifyReport {
   readonly problems: readonly string[];
 }
 
+/** The restored data did not verify: the restore was rolled back and nothing was written. */
+export class RestoreNotVerifiedError extends Error {
+  readonly verified: VerifyReport;
+  constructor(verified: VerifyReport) {
+    super('The restored data did not verify; it has not been kept. Nothing was written.');
+    this.name = 'RestoreNotVerifiedError';
+    this.verified = verified;
+  }
+}
+
+export interface RestoreOptions {
+  /** Stops the restore: its transaction rolls back and nothing is written (Ctrl+C). */
+  readonly signal?: AbortSignal;
+}
+
 /**
  * Restores a backup into an empty database (a new data folder, or an empty PostgreSQL
- * database), in one transaction, then verifies it. A damaged backup is refused before
- * anything is committed.
+ * database) in one transaction: the migrations up to the backup's schema, every row, the
+ * migrations since, and the verification. A backup that is damaged or does not verify, a
+ * restore that is stopped, and a process killed at any moment all leave the target as it
+ * was found (empty), so the same restore can simply be run again.
  */
 export async function restoreBackup(
   file: string,
   source: UnlockSource,
   target: Store,
   onProgress?: (done: number, total: number) => void,
+  options: RestoreOptions = {},
 ): Promise<RestoreReport> {
   const size = fs.statSync(file).size;
   const iterator = lines(file);
@@ -248,82 +341,104 @@ export async function restoreBackup(
       `it was made by a newer Alcove (schema ${header.schemaVersion}); upgrade Alcove first`,
     );
   }
-  if (!(await isEmptyDatabase(target))) {
-    throw new BadBackupError(
-      'the target database is not empty; restore into a new data folder or an empty database',
-    );
-  }
+  if (!(await isEmptyDatabase(target.db))) throw notEmpty();
   // Unlock with the backup's own copy of the keyring rows.
   const scratch = await unlockFromHeader(header, source);
-  const { db } = target;
-  const migrated = await migrator(db).migrateTo(header.schemaVersion);
-  if (migrated.error !== undefined) throw migrated.error;
 
   const rows: Record<string, number> = {};
   let manifest: Record<string, number> | undefined;
+  // The witness's newest entry when the backup was taken: the restored log must reach it.
+  let carried: WitnessEntry | undefined;
   let bytes = headerLine?.length ?? 0;
-  await db.transaction().execute(async (trx) => {
-    // The target's fresh audit head is replaced by the backup's.
-    await trx.deleteFrom('audit_head').execute();
-    let key: Buffer | undefined;
-    let index = 0;
-    let sawLast = false;
-    for await (const line of iterator) {
-      if (sawLast) throw new BadBackupError('there is data after its last part');
-      if (line === '') continue;
-      bytes += line.length + 1;
-      key ??= scratch.backupKey;
-      let text: string;
-      try {
-        text = openText(key, line, chunkBinding(header, headerHash, index, false));
-      } catch (error) {
-        if (!(error instanceof TamperedError)) throw error;
+  // One transaction: a solo transaction of the group-commit driver, never a member of a batch.
+  const verified = await target.db
+    .transaction()
+    .setAccessMode('read write')
+    .execute(async (trx) => {
+      // Of two restores (or a restore and a starting server) on one PostgreSQL database,
+      // one goes first; the other then finds the database no longer empty.
+      await holdMigrationLock(trx);
+      if (!(await isEmptyDatabase(trx))) throw notEmpty();
+      await migrateWithin(trx, { to: header.schemaVersion });
+      // The target's fresh audit head is replaced by the backup's.
+      await trx.deleteFrom('audit_head').execute();
+      let key: Buffer | undefined;
+      let index = 0;
+      let sawLast = false;
+      for await (const line of iterator) {
+        options.signal?.throwIfAborted();
+        if (sawLast) throw new BadBackupError('there is data after its last part');
+        if (line === '') continue;
+        bytes += line.length + 1;
+        key ??= scratch.backupKey;
+        let text: string;
         try {
-          text = openText(key, line, chunkBinding(header, headerHash, index, true));
-          sawLast = true;
-        } catch {
-          throw new BadBackupError(`part ${index + 1} is damaged or out of place`);
+          text = openText(key, line, chunkBinding(header, headerHash, index, false));
+        } catch (error) {
+          if (!(error instanceof TamperedError)) throw error;
+          try {
+            text = openText(key, line, chunkBinding(header, headerHash, index, true));
+            sawLast = true;
+          } catch {
+            throw new BadBackupError(`part ${index + 1} is damaged or out of place`);
+          }
         }
-      }
-      index += 1;
-      for (const record of text.split('\n')) {
-        if (record === '') continue;
-        const [table, row] = JSON.parse(record) as [string, Record<string, unknown>];
-        if (table === 'manifest') {
-          manifest = (row as { rows: Record<string, number> }).rows;
-          continue;
+        index += 1;
+        for (const record of text.split('\n')) {
+          if (record === '') continue;
+          const [table, row] = JSON.parse(record) as [string, Record<string, unknown>];
+          if (table === 'manifest') {
+            manifest = (row as { rows: Record<string, number> }).rows;
+            continue;
+          }
+          if (table === 'witness') {
+            carried = row as unknown as WitnessEntry;
+            continue;
+          }
+          if (!(BACKUP_TABLES as readonly string[]).includes(table))
+            throw new BadBackupError(`it names an unknown table`);
+          await trx
+            .insertInto(table as BackupTable)
+            .values(row as never)
+            .execute();
+          rows[table] = (rows[table] ?? 0) + 1;
         }
-        if (!(BACKUP_TABLES as readonly string[]).includes(table))
-          throw new BadBackupError(`it names an unknown table`);
-        await trx
-          .insertInto(table as BackupTable)
-          .values(row as never)
-          .execute();
-        rows[table] = (rows[table] ?? 0) + 1;
+        crashPoint('restore.rows');
+        onProgress?.(bytes, size);
       }
-      onProgress?.(bytes, size);
-    }
-    if (!sawLast || manifest === undefined) throw new BadBackupError('it is cut short');
-    for (const table of BACKUP_TABLES) {
-      if ((rows[table] ?? 0) !== (manifest[table] ?? 0))
-        throw new BadBackupError(`the ${table} rows do not match its manifest`);
-    }
-  });
-  await migrateToLatest(db);
-  const keyring = await unlockKeyring(db, source);
-  return { rows, verified: await verifyEncryptedData(db, keyring) };
+      if (!sawLast || manifest === undefined) throw new BadBackupError('it is cut short');
+      for (const table of BACKUP_TABLES) {
+        if ((rows[table] ?? 0) !== (manifest[table] ?? 0))
+          throw new BadBackupError(`the ${table} rows do not match its manifest`);
+      }
+      await migrateWithin(trx);
+      options.signal?.throwIfAborted();
+      // Verified before it commits: what does not verify is never kept.
+      const report = await verifyEncryptedData(trx, await unlockKeyring(trx, source), { carried });
+      if (report.problems.length > 0) throw new RestoreNotVerifiedError(report);
+      options.signal?.throwIfAborted();
+      crashPoint('restore.before-commit');
+      return report;
+    });
+  return { rows, verified };
 }
 
-/** True when the database has no Alcove tables yet (a new folder or an empty schema). */
-async function isEmptyDatabase(store: Store): Promise<boolean> {
+function notEmpty(): BadBackupError {
+  return new BadBackupError(
+    'the target database is not empty; restore into a new data folder or an empty database',
+  );
+}
+
+/** True when the database has no tables yet (a new folder or an empty schema). */
+async function isEmptyDatabase(db: Kysely<Database>): Promise<boolean> {
   // Kysely's introspection sees every schema on PostgreSQL; ask about the current one only.
   const query =
-    store.engine === 'postgres'
-      ? sql<{
+    db.getExecutor().adapter instanceof SqliteAdapter
+      ? sql<{ n: number | string }>`select count(*) as n from sqlite_master where type = 'table'`
+      : sql<{
           n: number | string;
-        }>`select count(*) as n from information_schema.tables where table_schema = current_schema()`
-      : sql<{ n: number | string }>`select count(*) as n from sqlite_master where type = 'table'`;
-  return Number((await query.execute(store.db)).rows[0]?.n) === 0;
+        }>`select count(*) as n from information_schema.tables where table_schema = current_schema()`;
+  return Number((await query.execute(db)).rows[0]?.n) === 0;
 }
 
 async function unlockFromHeader(header: BackupHeader, source: UnlockSource): Promise<{ backupKey: Buffer }> {
@@ -332,7 +447,7 @@ async function unlockFromHeader(header: BackupHeader, source: UnlockSource): Pro
   const { Kysely, SqliteDialect } = await import('kysely');
   const memory = new Kysely<Database>({ dialect: new SqliteDialect({ database: new Sqlite(':memory:') }) });
   try {
-    await new Migrator({ db: memory, provider: { getMigrations: async () => migrations } }).migrateToLatest();
+    await migrateToLatest(memory);
     for (const row of header.unlocks)
       await memory
         .insertInto('keyring_unlock')
@@ -346,7 +461,11 @@ async function unlockFromHeader(header: BackupHeader, source: UnlockSource): Pro
 }
 
 /** Opens every sealed field: data keys, identities, passages, account fields. */
-export async function verifyEncryptedData(db: Kysely<Database>, keyring: Keyring): Promise<VerifyReport> {
+export async function verifyEncryptedData(
+  db: Kysely<Database>,
+  keyring: Keyring,
+  audit: AuditVerifyOptions = {},
+): Promise<VerifyReport> {
   const problems: string[] = [];
   let decrypted = 0;
   let destroyed = 0;
@@ -427,9 +546,9 @@ export async function verifyEncryptedData(db: Kysely<Database>, keyring: Keyring
       );
     }
   }
-  const audit = await verifyAuditLog(db, keyring);
-  problems.push(...audit.problems.map((p) => `audit log: ${p}`));
-  return { decrypted, destroyed, auditEvents: audit.events, problems };
+  const log = await verifyAuditLog(db, keyring, undefined, audit);
+  problems.push(...log.problems.map((p) => `audit log: ${p}`));
+  return { decrypted, destroyed, auditEvents: log.events, problems };
 }
 
 export function backupFileName(dir: string, now = new Date()): string {

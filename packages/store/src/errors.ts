@@ -23,3 +23,23 @@ export class MigrationError extends Error {
     this.name = 'MigrationError';
   }
 }
+
+/**
+ * Migrations stopped on request (Ctrl+C, SIGTERM) between two migrations: every migration
+ * that ran committed whole, and the next run carries on from `current`.
+ */
+export class MigrationsStoppedError extends Error {
+  /** The newest migration in force. */
+  readonly current: string | undefined;
+  /** The migrations still to run, in the order they would have run. */
+  readonly remaining: readonly string[];
+
+  constructor(current: string | undefined, remaining: readonly string[]) {
+    super(
+      `Migrations stopped at ${current ?? 'the start'}, with ${remaining.length} still to run (${remaining.join(', ')}); none is half-applied`,
+    );
+    this.name = 'MigrationsStoppedError';
+    this.current = current;
+    this.remaining = remaining;
+  }
+}

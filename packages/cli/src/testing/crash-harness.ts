@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { CRASH_POINTS, SQLITE_FILE } from '@alcove/store';
+import { SQLITE_FILE, WRITE_CRASH_POINTS } from '@alcove/store';
 import Database from 'better-sqlite3';
 import { main } from '../main.ts';
 import { captureIo } from './io.ts';
@@ -108,7 +108,7 @@ async function crashHarness(options: CrashOptions): Promise<CrashReport> {
       }
     }
   };
-  const points = options.points === false ? [] : CRASH_POINTS;
+  const points = options.points === false ? [] : WRITE_CRASH_POINTS;
   const total = options.kills + points.length;
   for (let kill = 0; kill < options.kills; kill += 1) {
     let alive = true;
@@ -129,7 +129,18 @@ async function crashHarness(options: CrashOptions): Promise<CrashReport> {
   for (const [i, point] of points.entries()) {
     server.child.kill('SIGTERM');
     await server.exited;
-    server = await startServer(inst, { ALCOVE_CRASH_AT: `${point}:${1 + Math.floor(Math.random() * 3)}` });
+    let armed: Server;
+    try {
+      armed = await startServer(inst, { ALCOVE_CRASH_AT: `${point}:${1 + Math.floor(Math.random() * 3)}` });
+    } catch (error) {
+      // `serve` writes as it starts (its audit events, a checkpoint): it may die at the point
+      // before it listens. That is a kill at the point too; it is restarted below.
+      if (!String(error).includes('serve exited (SIGKILL)')) throw error;
+      server = await startServer(inst);
+      options.progress?.(options.kills + i + 1, total);
+      continue;
+    }
+    server = armed;
     let alive = true;
     const current = server;
     void current.exited.then(() => {

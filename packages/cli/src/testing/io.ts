@@ -3,7 +3,7 @@ import type { CliIo } from '../context.ts';
 export interface CapturedIo extends CliIo {
   readonly stdout: string[];
   readonly stderr: string[];
-  /** Asks a running `serve` to stop, as Ctrl+C would. */
+  /** Asks a running command to stop, as Ctrl+C would (`serve`, or one in its migrations or a restore). */
   stop(): void;
 }
 
@@ -14,6 +14,7 @@ export function captureIo(env: Record<string, string | undefined> = {}): Capture
   const stopped = new Promise<string>((resolve) => {
     stop = resolve;
   });
+  const listeners = new Set<(signal: string) => void>();
   return {
     env,
     stdout,
@@ -21,9 +22,16 @@ export function captureIo(env: Record<string, string | undefined> = {}): Capture
     out: (line) => stdout.push(line),
     err: (line) => stderr.push(line),
     stopSignal: () => stopped,
+    onStopSignal: (listener) => {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
     prompt: async (question) => {
       throw new Error(`A test asked at the terminal: ${question}`);
     },
-    stop: () => stop('test'),
+    stop: () => {
+      for (const listener of [...listeners]) listener('test');
+      stop('test');
+    },
   };
 }
