@@ -11,7 +11,8 @@ import type { Database } from './schema.ts';
  */
 const CONDITIONS_KEY = 'organisation-conditions';
 const LATE_ENTRY_KEY = 'late-entry-hours';
-const MAIL_KEY = 'mail';
+/** The setting that holds how e-mail leaves Alcove; a practice without it sends nothing yet. */
+export const MAIL_SETTING = 'mail';
 
 async function readSetting(
   db: Kysely<Database>,
@@ -90,7 +91,7 @@ export async function mailSettingsOf(
   keyring: Keyring,
   practiceId: string,
 ): Promise<MailSettings | undefined> {
-  const value = await readSetting(db, practiceId, MAIL_KEY);
+  const value = await readSetting(db, practiceId, MAIL_SETTING);
   if (value === undefined) return undefined;
   const stored = JSON.parse(value) as MailSettings & { passwordSealed?: string };
   const { passwordSealed, ...rest } = stored;
@@ -99,7 +100,7 @@ export async function mailSettingsOf(
       ? undefined
       : openText(await mailKey(db, keyring), passwordSealed, {
           practiceId,
-          record: `settings/${MAIL_KEY}`,
+          record: `settings/${MAIL_SETTING}`,
           field: 'password',
           keyId: 'accounts',
         });
@@ -119,10 +120,10 @@ export async function setMailSettings(
           ...rest,
           passwordSealed: sealText(await mailKey(trx, keyring), password, {
             practiceId: input.practiceId,
-            record: `settings/${MAIL_KEY}`,
+            record: `settings/${MAIL_SETTING}`,
             field: 'password',
             keyId: 'accounts',
           }),
         };
-  await writeSetting(trx, { ...input, key: MAIL_KEY, value: JSON.stringify(stored) });
+  await writeSetting(trx, { ...input, key: MAIL_SETTING, value: JSON.stringify(stored) });
 }
