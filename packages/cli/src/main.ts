@@ -7,7 +7,7 @@ import {
   UnlockError,
 } from '@alcove/store';
 import { Command, CommanderError, Option } from 'commander';
-import { auditCheckpointCommand, auditVerifyCommand } from './commands/audit.ts';
+import { type AuditOptions, auditCheckpointCommand, auditVerifyCommand } from './commands/audit.ts';
 import { backupCommand, restoreCommand } from './commands/backup.ts';
 import { clausesCommand } from './commands/clauses.ts';
 import { demoCodeCommand, demoCommand } from './commands/demo.ts';
@@ -18,6 +18,7 @@ import { recoverCommand } from './commands/recover.ts';
 import { type ServeOptions, serveCommand } from './commands/serve.ts';
 import { CliError, type CliIo } from './context.ts';
 import type { UnlockOptions } from './unlock.ts';
+import type { WitnessOptions } from './witness.ts';
 
 function dataOption(): Option {
   return new Option(
@@ -34,6 +35,13 @@ function secretKeyFileOption(): Option {
   return new Option(
     '--secret-key-file <path>',
     'with the passphrase (ALCOVE_PASSPHRASE, or asked): the secret-key file (default ~/.config/alcove/secret-key)',
+  );
+}
+
+function witnessOption(): Option {
+  return new Option(
+    '--witness <file>',
+    'the audit witness, outside the data folder (or ALCOVE_WITNESS; default: beside the key file or secret-key file, or with ALCOVE_KEY in $XDG_STATE_HOME/alcove)',
   );
 }
 
@@ -88,6 +96,7 @@ function program(io: CliIo): Command {
     )
     .addOption(keyFileOption())
     .addOption(secretKeyFileOption())
+    .addOption(witnessOption())
     .action((options: ServeOptions) => serveCommand(io, options));
 
   root
@@ -121,19 +130,21 @@ function program(io: CliIo): Command {
   audit
     .command('verify')
     .description(
-      'check every event and signed checkpoint; exits 3 if anything was changed, removed, added or reordered',
+      'check every event and signed checkpoint, and compare the log with its witness; exits 3 if anything was changed, removed, added or reordered, or the log ends before the witnessed checkpoint',
     )
     .addOption(dataOption())
     .addOption(keyFileOption())
     .addOption(secretKeyFileOption())
-    .action((options: UnlockOptions & { data?: string }) => auditVerifyCommand(io, options));
+    .addOption(witnessOption())
+    .action((options: AuditOptions) => auditVerifyCommand(io, options));
   audit
     .command('checkpoint')
-    .description('sign the head of the log now')
+    .description('sign the head of the log now, and append it to the witness')
     .addOption(dataOption())
     .addOption(keyFileOption())
     .addOption(secretKeyFileOption())
-    .action((options: UnlockOptions & { data?: string }) => auditCheckpointCommand(io, options));
+    .addOption(witnessOption())
+    .action((options: AuditOptions) => auditCheckpointCommand(io, options));
 
   root
     .command('clauses')
@@ -158,7 +169,10 @@ function program(io: CliIo): Command {
     .option('--out <file>', 'where to write it (default: alcove-backup-<time>.alcove here)')
     .addOption(keyFileOption())
     .addOption(secretKeyFileOption())
-    .action((options: UnlockOptions & { data?: string; out?: string }) => backupCommand(io, options));
+    .addOption(witnessOption())
+    .action((options: UnlockOptions & WitnessOptions & { data?: string; out?: string }) =>
+      backupCommand(io, options),
+    );
 
   root
     .command('restore')
@@ -167,7 +181,10 @@ function program(io: CliIo): Command {
     .option('--into <dir>', 'the new data folder')
     .addOption(keyFileOption())
     .addOption(secretKeyFileOption())
-    .action((file: string, options: UnlockOptions & { into?: string }) => restoreCommand(io, file, options));
+    .addOption(witnessOption())
+    .action((file: string, options: UnlockOptions & WitnessOptions & { into?: string }) =>
+      restoreCommand(io, file, options),
+    );
 
   root
     .command('recover')

@@ -8,6 +8,7 @@ export const messagePurposes = [
   'portal-invitation',
   'contract-to-sign',
   'appropriate-adult-invitation',
+  'audit-digest',
 ] as const;
 export type MessagePurpose = (typeof messagePurposes)[number];
 
@@ -15,7 +16,17 @@ export const messagePurposeLabels: Record<MessagePurpose, string> = {
   'portal-invitation': 'Invitation to the client portal',
   'contract-to-sign': 'A contract is waiting to be signed',
   'appropriate-adult-invitation': 'Invitation to the appropriate adult',
+  'audit-digest': 'The audit log’s daily fingerprint',
 };
+
+/**
+ * Whom a message is for: a client (sealed under the client's key, after the contact rules),
+ * a staff member (their account's address), or the practice itself (its first
+ * administrator's address). Staff and practice messages are sealed under the practice's
+ * key and are not subject to the contact rules, which protect clients.
+ */
+export const recipientKinds = ['client', 'staff', 'practice'] as const;
+export type RecipientKind = (typeof recipientKinds)[number];
 
 export interface MessageText {
   readonly subject: string;
@@ -54,5 +65,35 @@ export function contractToSignMessage(input: {
       'A document is waiting for you in your client portal. Please sign in to read it and, if you ' +
       `agree, sign it:\n${input.link}` +
       signOff(input.practiceName),
+  };
+}
+
+/** A hash as people compare it by eye: its first 32 hex digits in groups of four, then an ellipsis. */
+export function fingerprintOf(hash: string): string {
+  return `${(hash.slice(0, 32).match(/.{1,4}/g) ?? []).join(' ')} …`;
+}
+
+/**
+ * The audit log's daily digest (issue 15): the newest signed checkpoint's event number and
+ * the start of its hash, so that a copy of the log's state lives outside the machine. Event
+ * numbers and hashes only: nothing of any record.
+ */
+export function auditDigestMessage(input: {
+  recipientName: string;
+  practiceName: string;
+  /** The London day it is for, already written out ("1 Dec 2026"). */
+  day: string;
+  seq: number;
+  hash: string;
+}): MessageText {
+  const line = `Alcove’s audit log on ${input.day}: event ${input.seq.toLocaleString('en-GB')}, fingerprint ${fingerprintOf(input.hash)}`;
+  return {
+    subject: `Alcove’s audit log at ${input.practiceName} on ${input.day}`,
+    text:
+      `Dear ${input.recipientName},\n\n${line}\n\n` +
+      'Please keep this e-mail. It is a copy of the state of the audit log kept away from the computer ' +
+      'Alcove runs on. Should the log ever be cut short or put back to an older copy, the event and ' +
+      'fingerprint above will no longer match it (alcove audit verify compares the log with what was witnessed).' +
+      `\n\nThis message was sent by Alcove for ${input.practiceName}, because the daily audit digest is turned on in the practice’s settings.`,
   };
 }

@@ -3,6 +3,7 @@ import { newId } from '@alcove/core';
 import type { Insertable, Kysely, Transaction } from 'kysely';
 import { type Binding, KEY_BYTES, newKey, open, seal, TamperedError } from './crypto/aead.ts';
 import { argon2idRaw, deriveKey, PASSPHRASE_KDF_DEFAULTS, type PassphraseKdfParams } from './crypto/kdf.ts';
+import { resealPracticeMessages } from './outbox.ts';
 import type { Database, DataKeyKind, DataKeyTable, UnlockMethod } from './schema.ts';
 
 /**
@@ -445,6 +446,8 @@ export class Keyring {
         .where('id', '=', row.id)
         .execute();
     }
+    // Messages to staff and to the practice are sealed under the practice key itself.
+    await resealPracticeMessages(trx, practiceId, current, next);
     await trx
       .updateTable('practice_key')
       .set({

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { AUDIT_WITNESS_RULE } from './audit-witness.ts';
 import { catalogue } from './catalogue.ts';
 import { clauseTexts } from './clauses.generated.ts';
 import { commandRuleIds } from './commands.ts';
@@ -66,7 +67,13 @@ describe('the clause catalogue', () => {
   });
 
   it('names, for every enforced or checked clause, a rule that exists and a test that exists', () => {
-    const ruleIds = new Set([...rules.map((r) => r.id), ...commandRuleIds, 'access.can', 'aead.seal']);
+    const ruleIds = new Set([
+      ...rules.map((r) => r.id),
+      ...commandRuleIds,
+      'access.can',
+      'aead.seal',
+      AUDIT_WITNESS_RULE,
+    ]);
     const testSources = collectTestSources(path.resolve(import.meta.dirname, '../../../..'));
     for (const entry of catalogue.filter((c) => c.status === 'enforced' || c.status === 'checked')) {
       expect(entry.rules?.length ?? 0, `${entry.id} names no rule`).toBeGreaterThan(0);

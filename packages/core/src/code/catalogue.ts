@@ -171,11 +171,13 @@ const statuses: Record<string, Status> = {
   },
   'GT-39': {
     status: 'enforced',
-    rules: ['access.can', 'aead.seal'],
+    rules: ['access.can', 'aead.seal', 'audit-witness'],
     tests: [
       'allows exactly what the rules allow, for every route, role and record',
       'detects a change to any one byte',
+      'finds a log cut behind its witness, and shows the high finding (GT-39)',
     ],
+    note: 'The audit log is checked daily against its witness outside the database; a log cut or changed since it was witnessed is a finding on the obligations page.',
   },
   'GT-40': {
     status: 'recorded',

@@ -3,8 +3,13 @@ import {
   contractTemplateSchema,
   mailSettingsSchema,
   messagePurposeLabels,
+  recipientKinds,
+  type Unreadable,
+  unreadableReasons,
+  unreadableSchema,
   withheldReasons,
 } from '@alcove/core';
+import { UNREADABLE_MESSAGE_ERRORS } from '@alcove/store';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { contextOf } from '../auth/plugin.ts';
@@ -12,6 +17,11 @@ import { PracticeContext } from '../practice-context.ts';
 
 const outboxEntrySchema = z.strictObject({
   id: z.string(),
+  /** A client, a staff member, or the practice itself (its first administrator). */
+  recipientKind: z.enum(recipientKinds),
+  /** The staff member a staff message is for. */
+  recipientUserId: z.string().nullable(),
+  staffName: z.string().nullable(),
   clientId: z.string().nullable(),
   clientName: z.string().nullable(),
   purpose: z.string(),
@@ -21,9 +31,20 @@ const outboxEntrySchema = z.strictObject({
   attempts: z.number().int(),
   nextAttemptAt: z.iso.datetime().nullable(),
   lastError: z.string().nullable(),
+  /** A message that failed because it could not be read: "tampered" (its integrity check) or "shredded". */
+  unreadable: unreadableSchema,
   createdAt: z.iso.datetime(),
   sentAt: z.iso.datetime().nullable(),
 });
+
+/** Why a failed message could not be read, from the words it failed with (store/outbox.ts). */
+function unreadableMessage(status: string, lastError: string | null): Unreadable | null {
+  if (status !== 'failed') return null;
+  for (const reason of unreadableReasons) {
+    if (UNREADABLE_MESSAGE_ERRORS[reason] === lastError) return reason;
+  }
+  return null;
+}
 
 /**
  * The practice around the records: e-mail settings and the outbox, the organisation's
@@ -58,6 +79,35 @@ export const settingsRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (request, reply) => {
       await practice(request).setMailSettings(request.body);
+      return reply.code(204).send(null);
+    },
+  );
+
+  app.get(
+    '/settings/audit-digest',
+    {
+      schema: {
+        summary: 'Whether the practice is e-mailed the audit log’s fingerprint once a day',
+        tags: ['settings'],
+        response: { 200: z.strictObject({ enabled: z.boolean() }) },
+      },
+    },
+    async (request) => ({ enabled: await practice(request).auditDigest() }),
+  );
+
+  app.put(
+    '/settings/audit-digest',
+    {
+      schema: {
+        summary:
+          'Turn the daily audit digest on or off (administrators): the newest checkpoint’s event number and fingerprint, e-mailed to the practice’s first administrator once a day',
+        tags: ['settings'],
+        body: z.strictObject({ enabled: z.boolean() }),
+        response: { 204: z.null() },
+      },
+    },
+    async (request, reply) => {
+      await practice(request).setAuditDigest(request.body.enabled);
       return reply.code(204).send(null);
     },
   );
@@ -169,12 +219,14 @@ export const settingsRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request) => {
-      const { entries, names, mailSetUp } = await practice(request).outbox();
+      const { entries, names, staffNames, mailSetUp } = await practice(request).outbox();
       return {
         mailSetUp,
         messages: entries.map((e) => ({
           ...e,
+          staffName: e.recipientUserId === null ? null : (staffNames.get(e.recipientUserId) ?? null),
           clientName: e.clientId === null ? null : (names.get(e.clientId) ?? null),
+          unreadable: unreadableMessage(e.status, e.lastError),
           purposeLabel: messagePurposeLabels[e.purpose as keyof typeof messagePurposeLabels] ?? e.purpose,
           withheldReason: e.withheldReason === null ? null : withheldReasons[e.withheldReason],
         })),

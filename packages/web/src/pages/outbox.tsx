@@ -1,9 +1,10 @@
-import { formatDateTime } from '@alcove/core';
+import { formatDateTime, unreadableSchema } from '@alcove/core';
 import { Alert, Anchor, Badge, Button, Stack, Table, Text, Title } from '@mantine/core';
 import { useState } from 'react';
 import { Link } from 'react-router';
 import { z } from 'zod';
 import { api, describeProblem } from '../api.ts';
+import { IntegrityFailed } from '../shell/integrity.tsx';
 import { Failure, Loading } from '../shell/status.tsx';
 import { useApi } from '../use-api.ts';
 
@@ -12,6 +13,8 @@ const outboxSchema = z.object({
   messages: z.array(
     z.object({
       id: z.string(),
+      recipientKind: z.enum(['client', 'staff', 'practice']),
+      staffName: z.string().nullable(),
       clientId: z.string().nullable(),
       clientName: z.string().nullable(),
       purposeLabel: z.string(),
@@ -20,6 +23,8 @@ const outboxSchema = z.object({
       attempts: z.number(),
       nextAttemptAt: z.string().nullable(),
       lastError: z.string().nullable(),
+      /** A failed message that could not be read: it failed its integrity check, or its key was destroyed. */
+      unreadable: unreadableSchema,
       createdAt: z.string(),
       sentAt: z.string().nullable(),
     }),
@@ -90,7 +95,11 @@ export function OutboxPage() {
                 <Table.Tr key={m.id}>
                   <Table.Td>{formatDateTime(m.createdAt)}</Table.Td>
                   <Table.Td>
-                    {m.clientId === null ? (
+                    {m.recipientKind === 'practice' ? (
+                      'The practice'
+                    ) : m.recipientKind === 'staff' ? (
+                      (m.staffName ?? 'A member of staff')
+                    ) : m.clientId === null ? (
                       '—'
                     ) : (
                       <Anchor component={Link} to={`/clients/${m.clientId}`}>
@@ -116,9 +125,13 @@ export function OutboxPage() {
                           : `Tried ${m.attempts} time${m.attempts === 1 ? '' : 's'}: ${m.lastError ?? ''}. Next try ${
                               m.nextAttemptAt === null ? 'soon' : formatDateTime(m.nextAttemptAt)
                             }.`)}
-                      {m.status === 'failed' && `Tried ${m.attempts} times: ${m.lastError ?? ''}.`}
+                      {m.status === 'failed' &&
+                        m.unreadable === null &&
+                        `Tried ${m.attempts} times: ${m.lastError ?? ''}.`}
+                      {m.unreadable === 'shredded' && m.lastError}
                     </Text>
-                    {m.status === 'failed' && (
+                    {m.unreadable === 'tampered' && <IntegrityFailed />}
+                    {m.status === 'failed' && m.unreadable === null && (
                       <Button size="compact-sm" variant="default" mt={4} onClick={() => void retry(m.id)}>
                         Send again
                       </Button>

@@ -44,6 +44,7 @@ export function SettingsPage() {
       <Templates />
       <Conditions editable={admin} />
       <LateEntries editable={admin} />
+      <AuditDigest editable={admin} />
       <Mail editable={admin} />
     </Stack>
   );
@@ -253,6 +254,47 @@ function LateEntries({ editable }: { editable: boolean }) {
           </Button>
         )}
       </Group>
+      <NoticeAlert notice={notice} />
+    </Card>
+  );
+}
+
+const digestSchema = z.object({ enabled: z.boolean() });
+
+/**
+ * The audit log's daily digest: once a day the practice's first administrator is e-mailed
+ * the newest checkpoint's event number and fingerprint, a copy kept away from the machine.
+ */
+function AuditDigest({ editable }: { editable: boolean }) {
+  const digest = useApi('/settings/audit-digest', digestSchema);
+  const [notice, setNotice] = useState<Notice>(undefined);
+  if (digest.state !== 'ready') return null;
+  const save = async (enabled: boolean) => {
+    setNotice(undefined);
+    try {
+      await api('PUT', '/settings/audit-digest', z.null(), { body: { enabled } });
+      digest.reload();
+      setNotice({ ok: true, text: enabled ? 'The daily digest is on.' : 'The daily digest is off.' });
+    } catch (e) {
+      setNotice({ ok: false, text: describeProblem(e) });
+    }
+  };
+  return (
+    <Card withBorder padding="lg" component="section" aria-labelledby="digest-title">
+      <Title order={3} size="h4" id="digest-title">
+        Daily audit digest
+      </Title>
+      <Text size="sm" c="dimmed" mb="sm">
+        Once a day, Alcove can e-mail the practice’s first administrator the audit log’s newest event number
+        and its fingerprint. Kept in a mailbox away from this computer, it shows whether the log was later cut
+        short or put back. It holds nothing about anyone’s records.
+      </Text>
+      <Checkbox
+        label="E-mail the audit log’s fingerprint once a day"
+        checked={digest.data.enabled}
+        disabled={!editable}
+        onChange={(e) => void save(e.currentTarget.checked)}
+      />
       <NoticeAlert notice={notice} />
     </Card>
   );
