@@ -3,12 +3,13 @@ import {
   AlcoveError,
   ClauseRefusalError,
   type FieldIssue,
+  INTEGRITY_FAILED_TEXT,
   type ProblemCode,
   type ProblemDocument,
   problemCodes,
   problemType,
 } from '@alcove/core';
-import { StorageFailedError } from '@alcove/store';
+import { StorageFailedError, TamperedError } from '@alcove/store';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
 /**
@@ -55,6 +56,7 @@ export function registerProblemHandling(app: FastifyInstance): void {
     if (error instanceof StorageFailedError) {
       return sendProblem(reply, request, 'storage-failed', STORAGE_FAILED_DETAIL);
     }
+    if (error instanceof TamperedError) return answerTampered(error, request, reply);
     const known = fastifyErrorCodes[error.code];
     if (known !== undefined) {
       return sendProblem(reply, request, known.code, known.detail);
@@ -74,6 +76,34 @@ export function registerProblemHandling(app: FastifyInstance): void {
       errorId,
     );
   });
+}
+
+/**
+ * Something the request cannot do without failed its integrity check (store/sealed.ts: a
+ * read that can serve the rest does so, and never gets here). The field is audited and
+ * raised as a finding for the obligations page; the answer names nothing it held.
+ */
+async function answerTampered(
+  error: TamperedError,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): Promise<FastifyReply> {
+  const errorId = randomUUID();
+  request.log.error({ errorId, err: loggableError(error) }, 'integrity check failed');
+  try {
+    await request.context?.reportTamperedError(error);
+  } catch (failure) {
+    // The answer still goes out; the log has what kept the finding from being kept.
+    request.log.error({ errorId, err: loggableError(failure) }, 'integrity finding not recorded');
+  }
+  return sendProblem(
+    reply,
+    request,
+    'integrity-failed',
+    `${INTEGRITY_FAILED_TEXT}: what it held is not shown, and this could not be done without it. It is listed on your obligations page; restore the practice from a backup, or contact support quoting ${errorId}.`,
+    undefined,
+    errorId,
+  );
 }
 
 const fastifyErrorCodes: Record<string, { code: ProblemCode; detail: string }> = {

@@ -1,8 +1,9 @@
 import { AlcoveError, Confidential, newId } from '@alcove/core';
 import type { Kysely, Transaction } from 'kysely';
-import { type Binding, openText, sealText } from './crypto/aead.ts';
+import { type Binding, sealText } from './crypto/aead.ts';
 import type { Keyring } from './keyring.ts';
 import type { Database } from './schema.ts';
+import { type Opened, openSealedText } from './sealed.ts';
 
 /**
  * Consents: typed, scoped, dated, withdrawable, and always one person's own. "Which
@@ -110,7 +111,8 @@ export interface ConsentView {
   readonly id: string;
   readonly type: string;
   readonly caseId: string | null;
-  readonly recipient: Confidential<string> | null;
+  /** The third party it names, opened (sealed.ts); null when it names none. */
+  readonly recipient: Opened<Confidential<string>> | null;
   readonly givenOn: string;
   readonly givenBy: string;
   readonly mode: string;
@@ -144,9 +146,14 @@ export async function consentsOf(
     type: r.type,
     caseId: r.case_id,
     recipient:
-      r.recipient_sealed === null || key === undefined || keyId === undefined
+      r.recipient_sealed === null || keyId === undefined
         ? null
-        : new Confidential(openText(key, r.recipient_sealed, recipientBinding(practiceId, r.id, keyId))),
+        : openSealedText(
+            key,
+            r.recipient_sealed,
+            recipientBinding(practiceId, r.id, keyId),
+            (text) => new Confidential(text),
+          ),
     givenOn: r.given_on,
     givenBy: r.given_by,
     mode: r.mode,
@@ -202,6 +209,52 @@ export async function recordGillickAssessment(
     })
     .execute();
   return { id };
+}
+
+export interface GillickAssessmentView {
+  readonly id: string;
+  readonly caseId: string;
+  readonly assessedOn: string;
+  readonly competent: boolean;
+  /** Opened (sealed.ts): read, shredded (the client's key in the case was destroyed) or tampered. */
+  readonly notes: Opened<Confidential<string>>;
+}
+
+/** Every Gillick assessment of the client, in every case, oldest first. */
+export async function gillickAssessmentsOf(
+  db: Kysely<Database>,
+  keyring: Keyring,
+  practiceId: string,
+  clientId: string,
+): Promise<GillickAssessmentView[]> {
+  const rows = await db
+    .selectFrom('gillick_assessment as g')
+    .innerJoin('participant as p', (join) =>
+      join.onRef('p.case_id', '=', 'g.case_id').onRef('p.client_id', '=', 'g.client_id'),
+    )
+    .select(['g.id', 'g.case_id', 'g.assessed_on', 'g.competent', 'g.notes_sealed', 'p.key_id'])
+    .where('g.practice_id', '=', practiceId)
+    .where('g.client_id', '=', clientId)
+    .orderBy('g.assessed_on')
+    .orderBy('g.created_at')
+    .execute();
+  const keys = await keyring.dataKeys(
+    db,
+    practiceId,
+    rows.map((r) => r.key_id),
+  );
+  return rows.map((r) => ({
+    id: r.id,
+    caseId: r.case_id,
+    assessedOn: r.assessed_on,
+    competent: r.competent === 1,
+    notes: openSealedText(
+      keys.get(r.key_id),
+      r.notes_sealed,
+      { practiceId, record: `gillick/${r.id}`, field: 'notes', keyId: r.key_id },
+      (text) => new Confidential(text),
+    ),
+  }));
 }
 
 /** Whether the newest Gillick assessment on or before `day`, for this case, found the client competent. */

@@ -1,10 +1,11 @@
 import { Confidential, type LegalBasis, legalBasisSchema, newId } from '@alcove/core';
 import type { Kysely, Transaction } from 'kysely';
 import { z } from 'zod';
-import { openText, sealText } from './crypto/aead.ts';
+import { sealText } from './crypto/aead.ts';
 import type { Keyring } from './keyring.ts';
 import { caseKey } from './record-keys.ts';
 import type { Database } from './schema.ts';
+import { type Opened, openSealedText } from './sealed.ts';
 
 /** Disclosures without consent (PG5-2); see core/disclosures.ts. */
 export interface DisclosureDetails {
@@ -69,8 +70,8 @@ export interface DisclosureView {
   readonly disclosedOn: string;
   readonly legalBasis: string;
   readonly withheldFromClient: boolean;
-  /** null: the case key was destroyed. */
-  readonly details: Confidential<DisclosureDetails> | null;
+  /** Opened (sealed.ts): read, shredded (the case key was destroyed) or tampered. */
+  readonly details: Opened<Confidential<DisclosureDetails>>;
 }
 
 export async function disclosuresOf(
@@ -79,34 +80,37 @@ export async function disclosuresOf(
   practiceId: string,
   where: { caseId: string } | { clientId: string },
 ): Promise<DisclosureView[]> {
-  let query = db.selectFrom('disclosure').selectAll().where('practice_id', '=', practiceId);
+  let query = db
+    .selectFrom('disclosure')
+    .innerJoin('care_case', 'care_case.id', 'disclosure.case_id')
+    .selectAll('disclosure')
+    .select('care_case.key_id')
+    .where('disclosure.practice_id', '=', practiceId);
   query =
     'caseId' in where
-      ? query.where('case_id', '=', where.caseId)
-      : query.where('client_id', '=', where.clientId);
-  const rows = await query.orderBy('disclosed_on').orderBy('created_at').execute();
-  const result: DisclosureView[] = [];
-  for (const r of rows) {
-    let details: Confidential<DisclosureDetails> | null = null;
-    try {
-      const { keyId, key } = await caseKey(db, keyring, practiceId, r.case_id);
-      details = new Confidential(
-        JSON.parse(openText(key, r.details_sealed, binding(practiceId, r.id, keyId))),
-      );
-    } catch {
-      details = null;
-    }
-    result.push({
-      id: r.id,
-      caseId: r.case_id,
-      clientId: r.client_id,
-      disclosedOn: r.disclosed_on,
-      legalBasis: r.legal_basis,
-      withheldFromClient: r.withheld_from_client === 1,
-      details,
-    });
-  }
-  return result;
+      ? query.where('disclosure.case_id', '=', where.caseId)
+      : query.where('disclosure.client_id', '=', where.clientId);
+  const rows = await query.orderBy('disclosure.disclosed_on').orderBy('disclosure.created_at').execute();
+  // A key that cannot be found because the database failed throws here: never "destroyed".
+  const keys = await keyring.dataKeys(
+    db,
+    practiceId,
+    rows.map((r) => r.key_id),
+  );
+  return rows.map((r) => ({
+    id: r.id,
+    caseId: r.case_id,
+    clientId: r.client_id,
+    disclosedOn: r.disclosed_on,
+    legalBasis: r.legal_basis,
+    withheldFromClient: r.withheld_from_client === 1,
+    details: openSealedText(
+      keys.get(r.key_id),
+      r.details_sealed,
+      binding(practiceId, r.id, r.key_id),
+      (json) => new Confidential(JSON.parse(json) as DisclosureDetails),
+    ),
+  }));
 }
 
 const LEGAL_BASES_KEY = 'legal-bases';

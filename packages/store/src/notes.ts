@@ -1,9 +1,9 @@
 import { AlcoveError, Confidential, isLate } from '@alcove/core';
 import type { Kysely, Transaction } from 'kysely';
-import { openText } from './crypto/aead.ts';
 import type { Keyring } from './keyring.ts';
 import { type CaseFacts, type NewPassage, writePassages } from './records.ts';
 import type { Database } from './schema.ts';
+import { type Opened, openSealedText } from './sealed.ts';
 
 /**
  * Session notes as stored (see core/notes.ts for the rules): drafts are private to their
@@ -122,13 +122,15 @@ export interface NoteView {
   readonly signedAt: string | null;
   readonly late: boolean;
   readonly amendsId: string | null;
-  readonly amendReason: Confidential<string> | null;
+  /** An addendum's reason (null for any other entry), opened (sealed.ts). */
+  readonly amendReason: Opened<Confidential<string>> | null;
   readonly passages: readonly {
+    id: string;
     position: number;
     section: string | null;
     attribution: readonly string[];
-    /** null: its key has been destroyed. */
-    text: Confidential<string> | null;
+    /** Its text; or shredded (its key has been destroyed), or tampered (it failed its integrity check). */
+    text: Opened<Confidential<string>>;
   }[];
 }
 
@@ -179,36 +181,27 @@ export async function listNotes(
     late: e.late === 1,
     amendsId: e.amends_id,
     amendReason:
-      e.amend_reason_sealed === null || caseKeyValue === undefined
+      e.amend_reason_sealed === null
         ? null
-        : new Confidential(
-            openText(caseKeyValue, e.amend_reason_sealed, {
-              practiceId,
-              record: `entry/${e.id}`,
-              field: 'amend-reason',
-              keyId: caseKey.key_id,
-            }),
+        : openSealedText(
+            caseKeyValue,
+            e.amend_reason_sealed,
+            { practiceId, record: `entry/${e.id}`, field: 'amend-reason', keyId: caseKey.key_id },
+            (text) => new Confidential(text),
           ),
     passages: passages
       .filter((p) => p.entry_id === e.id)
-      .map((p) => {
-        const key = keys.get(p.key_id);
-        return {
-          position: p.position,
-          section: p.section,
-          attribution: JSON.parse(p.attribution) as string[],
-          text:
-            key === undefined
-              ? null
-              : new Confidential(
-                  openText(key, p.body_sealed, {
-                    practiceId,
-                    record: `passage/${p.id}`,
-                    field: 'body',
-                    keyId: p.key_id,
-                  }),
-                ),
-        };
-      }),
+      .map((p) => ({
+        id: p.id,
+        position: p.position,
+        section: p.section,
+        attribution: JSON.parse(p.attribution) as string[],
+        text: openSealedText(
+          keys.get(p.key_id),
+          p.body_sealed,
+          { practiceId, record: `passage/${p.id}`, field: 'body', keyId: p.key_id },
+          (text) => new Confidential(text),
+        ),
+      })),
   }));
 }

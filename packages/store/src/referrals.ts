@@ -1,9 +1,10 @@
 import { Confidential, newId } from '@alcove/core';
 import type { Kysely, Transaction } from 'kysely';
-import { openText, sealText } from './crypto/aead.ts';
+import { sealText } from './crypto/aead.ts';
 import type { Keyring } from './keyring.ts';
 import { caseKey, participantKey } from './record-keys.ts';
 import type { Database } from './schema.ts';
+import { type Opened, openSealedText } from './sealed.ts';
 
 /**
  * Referral letters (GT-21c) and declared dual relationships (GT-34, GT-35). A referral
@@ -52,8 +53,8 @@ export interface ReferralView {
   readonly clientId: string;
   readonly consentId: string;
   readonly writtenAt: string;
-  /** null: the client's key in the case was destroyed. */
-  readonly letter: Confidential<string> | null;
+  /** Opened (sealed.ts): read, shredded (the client's key in the case was destroyed) or tampered. */
+  readonly letter: Opened<Confidential<string>>;
 }
 
 export async function referralsOf(
@@ -63,32 +64,34 @@ export async function referralsOf(
   caseId: string,
 ): Promise<ReferralView[]> {
   const rows = await db
-    .selectFrom('referral')
-    .selectAll()
-    .where('practice_id', '=', practiceId)
-    .where('case_id', '=', caseId)
-    .orderBy('written_at')
+    .selectFrom('referral as r')
+    .innerJoin('participant as p', (join) =>
+      join.onRef('p.case_id', '=', 'r.case_id').onRef('p.client_id', '=', 'r.client_id'),
+    )
+    .selectAll('r')
+    .select('p.key_id')
+    .where('r.practice_id', '=', practiceId)
+    .where('r.case_id', '=', caseId)
+    .orderBy('r.written_at')
     .execute();
-  const result: ReferralView[] = [];
-  for (const r of rows) {
-    let letter: Confidential<string> | null = null;
-    try {
-      const { keyId, key } = await participantKey(db, keyring, practiceId, caseId, r.client_id);
-      letter = new Confidential(
-        openText(key, r.letter_sealed, { practiceId, record: `referral/${r.id}`, field: 'letter', keyId }),
-      );
-    } catch {
-      letter = null;
-    }
-    result.push({
-      id: r.id,
-      clientId: r.client_id,
-      consentId: r.consent_id,
-      writtenAt: r.written_at,
-      letter,
-    });
-  }
-  return result;
+  // A key that cannot be found because the database failed throws here: never "destroyed".
+  const keys = await keyring.dataKeys(
+    db,
+    practiceId,
+    rows.map((r) => r.key_id),
+  );
+  return rows.map((r) => ({
+    id: r.id,
+    clientId: r.client_id,
+    consentId: r.consent_id,
+    writtenAt: r.written_at,
+    letter: openSealedText(
+      keys.get(r.key_id),
+      r.letter_sealed,
+      { practiceId, record: `referral/${r.id}`, field: 'letter', keyId: r.key_id },
+      (text) => new Confidential(text),
+    ),
+  }));
 }
 
 export async function declareDualRelationship(
@@ -136,7 +139,10 @@ export interface DualRelationshipView {
   readonly declaredOn: string;
   readonly feesStopOn: string;
   readonly supervisorId: string;
-  readonly description: Confidential<string> | null;
+  /** The presentation that told the supervisor of it (GT-34). */
+  readonly presentationId: string;
+  /** Opened (sealed.ts): read, shredded (the case key was destroyed) or tampered. */
+  readonly description: Opened<Confidential<string>>;
 }
 
 export async function dualRelationshipsOf(
@@ -147,34 +153,29 @@ export async function dualRelationshipsOf(
 ): Promise<DualRelationshipView[]> {
   const rows = await db
     .selectFrom('dual_relationship')
-    .selectAll()
-    .where('practice_id', '=', practiceId)
-    .where('case_id', '=', caseId)
-    .orderBy('declared_on')
+    .innerJoin('care_case', 'care_case.id', 'dual_relationship.case_id')
+    .selectAll('dual_relationship')
+    .select('care_case.key_id')
+    .where('dual_relationship.practice_id', '=', practiceId)
+    .where('dual_relationship.case_id', '=', caseId)
+    .orderBy('dual_relationship.declared_on')
     .execute();
-  const result: DualRelationshipView[] = [];
-  for (const r of rows) {
-    let description: Confidential<string> | null = null;
-    try {
-      const { keyId, key } = await caseKey(db, keyring, practiceId, caseId);
-      description = new Confidential(
-        openText(key, r.description_sealed, {
-          practiceId,
-          record: `dual-relationship/${r.id}`,
-          field: 'description',
-          keyId,
-        }),
-      );
-    } catch {
-      description = null;
-    }
-    result.push({
-      id: r.id,
-      declaredOn: r.declared_on,
-      feesStopOn: r.fees_stop_on,
-      supervisorId: r.supervisor_id,
-      description,
-    });
-  }
-  return result;
+  const keys = await keyring.dataKeys(
+    db,
+    practiceId,
+    rows.map((r) => r.key_id),
+  );
+  return rows.map((r) => ({
+    id: r.id,
+    declaredOn: r.declared_on,
+    feesStopOn: r.fees_stop_on,
+    supervisorId: r.supervisor_id,
+    presentationId: r.presentation_id,
+    description: openSealedText(
+      keys.get(r.key_id),
+      r.description_sealed,
+      { practiceId, record: `dual-relationship/${r.id}`, field: 'description', keyId: r.key_id },
+      (text) => new Confidential(text),
+    ),
+  }));
 }

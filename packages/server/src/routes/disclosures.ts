@@ -1,9 +1,12 @@
 import {
   DEFAULT_LEGAL_BASES,
   DEFAULT_WITHHOLD_BASES,
+  daySchema,
   legalBasisSchema,
   newDisclosureSchema,
+  unreadableSchema,
 } from '@alcove/core';
+import { unreadableOf } from '@alcove/store';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { contextOf } from '../auth/plugin.ts';
@@ -13,7 +16,7 @@ import { PortalContext } from '../portal-context.ts';
 const disclosureSchema = z.strictObject({
   id: z.string(),
   clientId: z.string(),
-  disclosedOn: z.iso.date(),
+  disclosedOn: daySchema,
   legalBasis: z.string(),
   withheldFromClient: z.boolean(),
   recipient: z.string().nullable(),
@@ -22,6 +25,8 @@ const disclosureSchema = z.strictObject({
   whyNoConsent: z.string().nullable(),
   justification: z.string().nullable(),
   withholdBasis: z.string().nullable(),
+  /** Of the sealed details (recipient to withholding basis): null when read. */
+  unreadable: unreadableSchema,
 });
 
 /** Disclosures without consent (PG5-2), the practice's legal bases, and the client's own view. */
@@ -92,7 +97,7 @@ export const disclosureRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (request) => ({
       disclosures: (await disclosures(request).ofCase(request.params.caseId)).map((d) => {
-        const details = d.details?.reveal();
+        const details = d.details.ok ? d.details.value.reveal() : undefined;
         return {
           id: d.id,
           clientId: d.clientId,
@@ -105,6 +110,7 @@ export const disclosureRoutes: FastifyPluginAsyncZod = async (app) => {
           whyNoConsent: details?.whyNoConsent ?? null,
           justification: details?.justification ?? null,
           withholdBasis: details?.withholdBasis ?? null,
+          unreadable: unreadableOf(d.details),
         };
       }),
     }),
@@ -121,9 +127,10 @@ export const disclosureRoutes: FastifyPluginAsyncZod = async (app) => {
             disclosures: z.array(
               z.strictObject({
                 id: z.string(),
-                disclosedOn: z.iso.date(),
+                disclosedOn: daySchema,
                 recipient: z.string().nullable(),
                 legalBasis: z.string(),
+                unreadable: unreadableSchema,
               }),
             ),
           }),
@@ -134,8 +141,9 @@ export const disclosureRoutes: FastifyPluginAsyncZod = async (app) => {
       disclosures: (await contextOf(request).as(PortalContext).disclosures()).map((d) => ({
         id: d.id,
         disclosedOn: d.disclosedOn,
-        recipient: d.details?.reveal().recipient ?? null,
+        recipient: d.details.ok ? d.details.value.reveal().recipient : null,
         legalBasis: d.legalBasis,
+        unreadable: unreadableOf(d.details),
       })),
     }),
   );

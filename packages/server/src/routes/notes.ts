@@ -1,4 +1,11 @@
-import { newAddendumSchema, newNoteSchema, newStructuredEntrySchema, noteDraftSchema } from '@alcove/core';
+import {
+  newAddendumSchema,
+  newNoteSchema,
+  newStructuredEntrySchema,
+  noteDraftSchema,
+  unreadableSchema,
+} from '@alcove/core';
+import { unreadableOf } from '@alcove/store';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { contextOf } from '../auth/plugin.ts';
@@ -16,12 +23,15 @@ const noteSchema = z.strictObject({
   late: z.boolean(),
   amendsId: z.string().nullable(),
   amendReason: z.string().nullable(),
+  /** Of the reason for an addendum: null when read (or there is none). */
+  amendReasonUnreadable: unreadableSchema,
   passages: z.array(
     z.strictObject({
       position: z.number().int(),
       section: z.string().nullable(),
       attribution: z.array(z.string()),
-      html: z.string().nullable(),
+      html: z.string().nullable().describe('null when it cannot be read: `unreadable` says why'),
+      unreadable: unreadableSchema,
     }),
   ),
 });
@@ -48,12 +58,14 @@ export const noteRoutes: FastifyPluginAsyncZod = async (app) => {
     async (request) => ({
       notes: (await notes(request).list(request.params.caseId)).map((n) => ({
         ...n,
-        amendReason: n.amendReason?.reveal() ?? null,
+        amendReason: n.amendReason?.ok === true ? n.amendReason.value.reveal() : null,
+        amendReasonUnreadable: n.amendReason === null ? null : unreadableOf(n.amendReason),
         passages: n.passages.map((p) => ({
           position: p.position,
           section: p.section,
           attribution: [...p.attribution],
-          html: p.text?.reveal() ?? null,
+          html: p.text.ok ? p.text.value.reveal() : null,
+          unreadable: unreadableOf(p.text),
         })),
       })),
     }),

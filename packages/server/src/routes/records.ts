@@ -1,5 +1,5 @@
-import { clientIdentitySchema, newCaseSchema, newEntrySchema } from '@alcove/core';
-import type { RecordCase } from '@alcove/store';
+import { clientIdentitySchema, newCaseSchema, newEntrySchema, unreadableSchema } from '@alcove/core';
+import { type RecordCase, unreadableOf } from '@alcove/store';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { contextOf } from '../auth/plugin.ts';
@@ -8,7 +8,12 @@ import { newClientWithDecisionsSchema } from './cases.ts';
 const clientParams = z.strictObject({ clientId: z.uuid() });
 const caseParams = z.strictObject({ caseId: z.uuid() });
 
-const clientSummarySchema = z.strictObject({ id: z.string(), name: z.string(), createdAt: z.iso.datetime() });
+const clientSummarySchema = z.strictObject({
+  id: z.string(),
+  name: z.string().nullable().describe('null when the client’s identity failed its integrity check'),
+  unreadable: unreadableSchema,
+  createdAt: z.iso.datetime(),
+});
 const participantSchema = z.strictObject({ id: z.string(), clientId: z.string(), label: z.string() });
 const caseSchema = z.strictObject({
   id: z.string(),
@@ -35,7 +40,12 @@ const recordSchema = z.strictObject({
             z.strictObject({
               position: z.number().int(),
               attribution: z.array(z.string()),
-              text: z.string().nullable().describe('null when the key that sealed it has been destroyed'),
+              id: z.string(),
+              text: z
+                .string()
+                .nullable()
+                .describe('null when it cannot be read: `unreadable` says why (never its bytes)'),
+              unreadable: unreadableSchema,
             }),
           ),
         }),
@@ -71,7 +81,9 @@ function presentRecord(cases: readonly RecordCase[]): z.infer<typeof recordSchem
         passages: e.passages.map((p) => ({
           position: p.position,
           attribution: [...p.attribution],
-          text: p.text?.reveal() ?? null,
+          id: p.id,
+          text: p.text.ok ? p.text.value.reveal() : null,
+          unreadable: unreadableOf(p.text),
         })),
       })),
     })),
@@ -100,7 +112,12 @@ export const recordRoutes: FastifyPluginAsyncZod = async (app) => {
     async (request) => {
       const clients = await contextOf(request).listClients(request.query.name);
       return {
-        clients: clients.map((c) => ({ id: c.id, name: c.identity.reveal().name, createdAt: c.createdAt })),
+        clients: clients.map((c) => ({
+          id: c.id,
+          name: c.identity.ok ? c.identity.value.reveal().name : null,
+          unreadable: unreadableOf(c.identity),
+          createdAt: c.createdAt,
+        })),
       };
     },
   );
@@ -130,12 +147,24 @@ export const recordRoutes: FastifyPluginAsyncZod = async (app) => {
         summary: 'A client’s identity and contact details',
         tags: ['clients'],
         params: clientParams,
-        response: { 200: z.strictObject({ id: z.string(), identity: clientIdentitySchema }) },
+        response: {
+          200: z.strictObject({
+            id: z.string(),
+            identity: clientIdentitySchema
+              .nullable()
+              .describe('null when it failed its integrity check (`unreadable`: "tampered")'),
+            unreadable: unreadableSchema,
+          }),
+        },
       },
     },
     async (request) => {
       const identity = await contextOf(request).readClientIdentity(request.params.clientId);
-      return { id: request.params.clientId, identity: identity.reveal() };
+      return {
+        id: request.params.clientId,
+        identity: identity.ok ? identity.value.reveal() : null,
+        unreadable: unreadableOf(identity),
+      };
     },
   );
 

@@ -1,4 +1,5 @@
-import { AlcoveError } from '@alcove/core';
+import { AlcoveError, daySchema, INTEGRITY_FAILED_TEXT, unreadableSchema } from '@alcove/core';
+import { unreadableOf } from '@alcove/store';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { contextOf } from '../auth/plugin.ts';
@@ -45,7 +46,8 @@ export const referralRoutes: FastifyPluginAsyncZod = async (app) => {
                 id: z.string(),
                 clientId: z.string(),
                 writtenAt: z.iso.datetime(),
-                letter: z.string().nullable(),
+                letter: z.string().nullable().describe('null when it cannot be read: `unreadable` says why'),
+                unreadable: unreadableSchema,
               }),
             ),
           }),
@@ -57,7 +59,8 @@ export const referralRoutes: FastifyPluginAsyncZod = async (app) => {
         id: r.id,
         clientId: r.clientId,
         writtenAt: r.writtenAt,
-        letter: r.letter?.reveal() ?? null,
+        letter: r.letter.ok ? r.letter.value.reveal() : null,
+        unreadable: unreadableOf(r.letter),
       })),
     }),
   );
@@ -75,11 +78,17 @@ export const referralRoutes: FastifyPluginAsyncZod = async (app) => {
       const referral = (await referrals(request).list(request.params.caseId)).find(
         (r) => r.id === request.params.referralId,
       );
-      if (referral?.letter == null) throw new AlcoveError('not-found', 'There is no such referral letter.');
+      if (referral === undefined || (!referral.letter.ok && referral.letter.reason === 'shredded'))
+        throw new AlcoveError('not-found', 'There is no such referral letter.');
+      if (!referral.letter.ok)
+        throw new AlcoveError(
+          'conflict',
+          `${INTEGRITY_FAILED_TEXT}: it is not shown, in a PDF or otherwise.`,
+        );
       const pdf = await letterPdf({
         title: 'Referral letter',
         author: await contextOf(request).practiceName(),
-        text: referral.letter.reveal(),
+        text: referral.letter.value.reveal(),
       });
       return sendPdf(reply, pdf, 'referral.pdf');
     },
@@ -94,7 +103,7 @@ export const referralRoutes: FastifyPluginAsyncZod = async (app) => {
         tags: ['referrals'],
         params: caseParams,
         body: z.strictObject({
-          declaredOn: z.iso.date(),
+          declaredOn: daySchema,
           description: z.string().trim().min(3).max(5000),
           supervisorId: z.uuid(),
         }),
@@ -118,9 +127,10 @@ export const referralRoutes: FastifyPluginAsyncZod = async (app) => {
             dualRelationships: z.array(
               z.strictObject({
                 id: z.string(),
-                declaredOn: z.iso.date(),
-                feesStopOn: z.iso.date(),
+                declaredOn: daySchema,
+                feesStopOn: daySchema,
                 description: z.string().nullable(),
+                unreadable: unreadableSchema,
                 referralMade: z.boolean(),
               }),
             ),
@@ -136,7 +146,8 @@ export const referralRoutes: FastifyPluginAsyncZod = async (app) => {
           id: d.id,
           declaredOn: d.declaredOn,
           feesStopOn: d.feesStopOn,
-          description: d.description?.reveal() ?? null,
+          description: d.description.ok ? d.description.value.reveal() : null,
+          unreadable: unreadableOf(d.description),
           referralMade: made,
         })),
       };

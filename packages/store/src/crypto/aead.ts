@@ -24,10 +24,14 @@ export interface Binding {
 
 /** Authentication failed: the ciphertext was changed, moved, or opened with the wrong key. */
 export class TamperedError extends Error {
-  constructor(binding: Binding) {
-    // Identifiers only: which record and field, never what it held.
+  /** Which record ("passage/9a1e…") and field: identifiers only, never what it held. */
+  readonly record: string;
+  readonly field: string;
+  constructor(binding: Pick<Binding, 'record' | 'field'>) {
     super(`An encrypted field failed its integrity check (${binding.record}, ${binding.field})`);
     this.name = 'TamperedError';
+    this.record = binding.record;
+    this.field = binding.field;
   }
 }
 

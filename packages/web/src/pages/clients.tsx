@@ -1,5 +1,5 @@
 import type { ProblemDocument } from '@alcove/core';
-import { formatDate } from '@alcove/core';
+import { formatDate, unreadableSchema } from '@alcove/core';
 import {
   Alert,
   Anchor,
@@ -20,11 +20,19 @@ import { Link, useNavigate } from 'react-router';
 import { z } from 'zod';
 import { ApiProblem, api } from '../api.ts';
 import { useSession } from '../session.tsx';
+import { IntegrityFailed } from '../shell/integrity.tsx';
 import { Failure, Loading } from '../shell/status.tsx';
 import { useApi } from '../use-api.ts';
 
 const clientsSchema = z.object({
-  clients: z.array(z.object({ id: z.string(), name: z.string(), createdAt: z.string() })),
+  clients: z.array(
+    z.object({
+      id: z.string(),
+      name: z.string().nullable(),
+      unreadable: unreadableSchema,
+      createdAt: z.string(),
+    }),
+  ),
 });
 
 export function ClientsPage() {
@@ -85,7 +93,11 @@ export function ClientsPage() {
                 <Table.Tr key={client.id}>
                   <Table.Td>
                     <Anchor component={Link} to={`/clients/${client.id}`}>
-                      {client.name}
+                      {client.unreadable === 'tampered' || client.name === null ? (
+                        <IntegrityFailed inline />
+                      ) : (
+                        client.name
+                      )}
                     </Anchor>
                   </Table.Td>
                   <Table.Td>{formatDate(client.createdAt)}</Table.Td>

@@ -1,4 +1,4 @@
-import { formatDay, londonDay } from '@alcove/core';
+import { formatDay, londonDay, unreadableSchema } from '@alcove/core';
 import {
   Alert,
   Badge,
@@ -18,6 +18,7 @@ import {
 import { useState } from 'react';
 import { z } from 'zod';
 import { api, describeProblem } from '../api.ts';
+import { IntegrityFailed, Sealed } from '../shell/integrity.tsx';
 import { Failure, Loading } from '../shell/status.tsx';
 import { useApi } from '../use-api.ts';
 
@@ -39,6 +40,7 @@ const listSchema = z.object({
       whyNoConsent: z.string().nullable(),
       justification: z.string().nullable(),
       withholdBasis: z.string().nullable(),
+      unreadable: unreadableSchema,
     }),
   ),
 });
@@ -128,13 +130,23 @@ export function CaseDisclosures({
                   <Table.Td>{formatDay(d.disclosedOn)}</Table.Td>
                   <Table.Td>{who(d.clientId)}</Table.Td>
                   <Table.Td>
-                    <Text size="sm" fw={600}>
-                      {d.recipient}
-                    </Text>
-                    <Text size="sm">{d.what}</Text>
-                    <Text size="xs" c="dimmed">
-                      No consent sought: {d.whyNoConsent} Justification: {d.justification}
-                    </Text>
+                    <Sealed
+                      value={d.recipient}
+                      unreadable={d.unreadable}
+                      shredded="Its details can no longer be read: their key was destroyed."
+                    >
+                      {(recipient) => (
+                        <>
+                          <Text size="sm" fw={600}>
+                            {recipient}
+                          </Text>
+                          <Text size="sm">{d.what}</Text>
+                          <Text size="xs" c="dimmed">
+                            No consent sought: {d.whyNoConsent} Justification: {d.justification}
+                          </Text>
+                        </>
+                      )}
+                    </Sealed>
                   </Table.Td>
                   <Table.Td>
                     <Text size="sm">
@@ -254,6 +266,7 @@ const portalSchema = z.object({
       disclosedOn: z.string(),
       recipient: z.string().nullable(),
       legalBasis: z.string(),
+      unreadable: unreadableSchema,
     }),
   ),
 });
@@ -273,7 +286,8 @@ export function PortalDisclosures() {
       </Text>
       {list.data.disclosures.map((d) => (
         <Text size="sm" key={d.id}>
-          {formatDay(d.disclosedOn)}: shared with {d.recipient ?? 'someone'}
+          {formatDay(d.disclosedOn)}: shared with{' '}
+          {d.unreadable === 'tampered' ? <IntegrityFailed inline /> : (d.recipient ?? 'someone')}
         </Text>
       ))}
     </Card>

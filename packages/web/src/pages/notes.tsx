@@ -5,6 +5,7 @@ import {
   richTextProblems,
   type StructuredKind,
   structuredKinds,
+  unreadableSchema,
 } from '@alcove/core';
 import {
   Alert,
@@ -26,6 +27,7 @@ import StarterKit from '@tiptap/starter-kit';
 import { type KeyboardEvent, useCallback, useEffect, useRef, useState } from 'react';
 import { z } from 'zod';
 import { api, describeProblem } from '../api.ts';
+import { IntegrityFailed, Sealed } from '../shell/integrity.tsx';
 import { Failure, Loading } from '../shell/status.tsx';
 import { useApi } from '../use-api.ts';
 
@@ -42,12 +44,14 @@ const notesSchema = z.object({
       late: z.boolean(),
       amendsId: z.string().nullable(),
       amendReason: z.string().nullable(),
+      amendReasonUnreadable: unreadableSchema,
       passages: z.array(
         z.object({
           position: z.number(),
           section: z.string().nullable(),
           attribution: z.array(z.string()),
           html: z.string().nullable(),
+          unreadable: unreadableSchema,
         }),
       ),
     }),
@@ -105,13 +109,13 @@ function PassageView({
       <Badge variant="light" color={passage.attribution.length === 0 ? 'gray' : 'alcove'} miw={96}>
         {attributionLabel(passage.attribution, participants)}
       </Badge>
-      {passage.html === null ? (
-        <Text size="sm" c="dimmed">
-          This passage can no longer be read: its key was destroyed.
-        </Text>
-      ) : (
-        <NoteHtml html={passage.html} />
-      )}
+      <Sealed
+        value={passage.html}
+        unreadable={passage.unreadable}
+        shredded="This passage can no longer be read: its key was destroyed."
+      >
+        {(html) => <NoteHtml html={html} />}
+      </Sealed>
     </Group>
   );
 }
@@ -273,6 +277,9 @@ function DraftEditor({
   participants: Participant[];
   onDone: () => void;
 }) {
+  // A draft with a passage that failed its integrity check is not edited: saving would
+  // replace what cannot be read without anyone seeing it go.
+  const tampered = note.passages.some((p) => p.unreadable === 'tampered');
   const [passages, setPassages] = useState<Passage[]>(() => {
     const existing = toPassages(note);
     return existing.length > 0 ? existing : [newPassage('findings')];
@@ -321,6 +328,24 @@ function DraftEditor({
       setError(describeProblem(e));
     }
   };
+  if (tampered) {
+    return (
+      <Stack gap="sm">
+        <NoteBody note={note} participants={participants} />
+        <Text size="sm">This draft cannot be edited or signed until it reads again. You may discard it.</Text>
+        {error !== undefined && (
+          <Alert color="red" role="alert">
+            {error}
+          </Alert>
+        )}
+        <Group>
+          <Button variant="default" onClick={() => void discard()}>
+            Discard draft
+          </Button>
+        </Group>
+      </Stack>
+    );
+  }
   return (
     <Stack gap="md">
       {noteSections.map((section) => (
@@ -536,7 +561,12 @@ export function CaseNotes({
                       style={{ borderLeft: '3px solid var(--mantine-color-gray-4)' }}
                     >
                       <Text size="sm" fw={600}>
-                        Addendum of {formatDate(a.writtenAt)}: {a.amendReason}
+                        Addendum of {formatDate(a.writtenAt)}:{' '}
+                        {a.amendReasonUnreadable === 'tampered' ? (
+                          <IntegrityFailed inline />
+                        ) : (
+                          (a.amendReason ?? 'its reason can no longer be read')
+                        )}
                       </Text>
                       <NoteBody note={a} participants={participants} />
                     </Stack>

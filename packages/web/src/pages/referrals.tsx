@@ -1,4 +1,4 @@
-import { formatDateTime, formatDay, londonDay } from '@alcove/core';
+import { formatDateTime, formatDay, londonDay, unreadableSchema } from '@alcove/core';
 import {
   Alert,
   Anchor,
@@ -16,11 +16,18 @@ import {
 import { useState } from 'react';
 import { z } from 'zod';
 import { api, describeProblem } from '../api.ts';
+import { IntegrityFailed, Sealed } from '../shell/integrity.tsx';
 import { useApi } from '../use-api.ts';
 
 const referralsSchema = z.object({
   referrals: z.array(
-    z.object({ id: z.string(), clientId: z.string(), writtenAt: z.string(), letter: z.string().nullable() }),
+    z.object({
+      id: z.string(),
+      clientId: z.string(),
+      writtenAt: z.string(),
+      letter: z.string().nullable(),
+      unreadable: unreadableSchema,
+    }),
   ),
 });
 const dualSchema = z.object({
@@ -30,6 +37,7 @@ const dualSchema = z.object({
       declaredOn: z.string(),
       feesStopOn: z.string(),
       description: z.string().nullable(),
+      unreadable: unreadableSchema,
       referralMade: z.boolean(),
     }),
   ),
@@ -109,7 +117,13 @@ export function CaseReferrals({
             title={`Dual relationship declared on ${formatDay(d.declaredOn)} (GT-34, GT-35)`}
             mb="sm"
           >
-            <Text size="sm">{d.description}</Text>
+            <Sealed
+              value={d.description}
+              unreadable={d.unreadable}
+              shredded="Its description can no longer be read: its key was destroyed."
+            >
+              {(description) => <Text size="sm">{description}</Text>}
+            </Sealed>
             <Text size="sm" mt={4}>
               Your supervisor was told. Fees stop from {formatDay(d.feesStopOn)}.{' '}
               {d.referralMade ? 'A referral has been written.' : 'A referral is still to be made.'}
@@ -123,9 +137,17 @@ export function CaseReferrals({
               <Text size="sm">
                 Referral for {who(r.clientId)}, written {formatDateTime(r.writtenAt)}
               </Text>
-              <Anchor size="sm" href={`/api/v1/cases/${caseId}/referrals/${r.id}/pdf`} download>
-                Download the letter (PDF)
-              </Anchor>
+              {r.unreadable === 'tampered' ? (
+                <IntegrityFailed />
+              ) : r.letter === null ? (
+                <Text size="sm" c="dimmed">
+                  The letter can no longer be read: its key was destroyed.
+                </Text>
+              ) : (
+                <Anchor size="sm" href={`/api/v1/cases/${caseId}/referrals/${r.id}/pdf`} download>
+                  Download the letter (PDF)
+                </Anchor>
+              )}
             </Group>
           ))}
         </Stack>

@@ -1,0 +1,375 @@
+import type { Kysely, Transaction } from 'kysely';
+import { type AuditEventInput, appendAuditEvents } from './audit.ts';
+import { TamperedError } from './crypto/aead.ts';
+import type { Keyring } from './keyring.ts';
+import type { Database } from './schema.ts';
+import { openSealed, type SealedPlace } from './sealed.ts';
+
+/**
+ * Items that failed their integrity check, kept for the practice until they are put right.
+ *
+ * A read that finds a tampered field (sealed.ts) serves everything else and hands the
+ * field's place here: an `integrity.failed` audit event is appended (ids and verbs only)
+ * and a finding is kept, one per field, as a row of the practice's own settings table
+ * (`practice_setting`, key `integrity-failed:<type>/<id>/<field>`): no new table, and it
+ * is backed up and restored with the practice. A finding is resolved, with an
+ * `integrity.resolved` event, once its field opens again (a restore put it back) or no
+ * longer exists (it was deleted, or its key destroyed).
+ */
+const PREFIX = 'integrity-failed:';
+/** The first key after every key that starts with PREFIX (':' + 1 is ';'). */
+const PREFIX_END = 'integrity-failed;';
+
+export interface StoredIntegrityFinding extends SealedPlace {
+  readonly key: string;
+  /** The clients whose record holds the field: who may be shown the finding. */
+  readonly clientIds: readonly string[];
+  /** When it was first found. */
+  readonly foundAt: string;
+}
+
+function findingKey(place: SealedPlace): string {
+  return `${PREFIX}${place.recordType}/${place.recordId}/${place.field}`;
+}
+
+/** Where a sealed field is stored: its ciphertext, its key, and whose record it is in. */
+interface SealedRow {
+  readonly sealed: string | null;
+  /** The data key's id, or (for what is sealed under the practice key) its binding's key id. */
+  readonly keyId: string;
+  /** The key itself, where it is not a data key (the practice key). */
+  readonly key?: Buffer;
+  readonly clientIds: readonly string[];
+}
+
+async function clientsOfCase(db: Kysely<Database>, caseId: string): Promise<string[]> {
+  const rows = await db.selectFrom('participant').select('client_id').where('case_id', '=', caseId).execute();
+  return [...new Set(rows.map((r) => r.client_id))];
+}
+
+/**
+ * How to find each kind of sealed field again, by the record type its binding names. Every
+ * binding is `{ record: '<type>/<id>', field, keyId }` under the practice.
+ */
+const sealedRows: Record<
+  string,
+  (
+    db: Kysely<Database>,
+    practiceId: string,
+    id: string,
+    keyring: Keyring | undefined,
+  ) => Promise<SealedRow | undefined>
+> = {
+  async client(db, practiceId, id) {
+    const row = await db
+      .selectFrom('client')
+      .select(['identity_sealed', 'key_id'])
+      .where('practice_id', '=', practiceId)
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return row && { sealed: row.identity_sealed, keyId: row.key_id, clientIds: [id] };
+  },
+  async passage(db, practiceId, id) {
+    const row = await db
+      .selectFrom('passage')
+      .innerJoin('entry', 'entry.id', 'passage.entry_id')
+      .innerJoin('care_case', 'care_case.id', 'entry.case_id')
+      .select(['passage.body_sealed', 'passage.key_id', 'entry.case_id'])
+      .where('care_case.practice_id', '=', practiceId)
+      .where('passage.id', '=', id)
+      .executeTakeFirst();
+    return (
+      row && { sealed: row.body_sealed, keyId: row.key_id, clientIds: await clientsOfCase(db, row.case_id) }
+    );
+  },
+  async entry(db, practiceId, id) {
+    const row = await db
+      .selectFrom('entry')
+      .innerJoin('care_case', 'care_case.id', 'entry.case_id')
+      .select(['entry.amend_reason_sealed', 'care_case.key_id', 'entry.case_id'])
+      .where('care_case.practice_id', '=', practiceId)
+      .where('entry.id', '=', id)
+      .executeTakeFirst();
+    return (
+      row && {
+        sealed: row.amend_reason_sealed,
+        keyId: row.key_id,
+        clientIds: await clientsOfCase(db, row.case_id),
+      }
+    );
+  },
+  async consent(db, practiceId, id) {
+    const row = await db
+      .selectFrom('consent')
+      .innerJoin('client', 'client.id', 'consent.client_id')
+      .select(['consent.recipient_sealed', 'client.key_id', 'consent.client_id'])
+      .where('consent.practice_id', '=', practiceId)
+      .where('consent.id', '=', id)
+      .executeTakeFirst();
+    return row && { sealed: row.recipient_sealed, keyId: row.key_id, clientIds: [row.client_id] };
+  },
+  async gillick(db, practiceId, id) {
+    const row = await db
+      .selectFrom('gillick_assessment as g')
+      .innerJoin('participant as p', (join) =>
+        join.onRef('p.case_id', '=', 'g.case_id').onRef('p.client_id', '=', 'g.client_id'),
+      )
+      .select(['g.notes_sealed', 'p.key_id', 'g.client_id'])
+      .where('g.practice_id', '=', practiceId)
+      .where('g.id', '=', id)
+      .executeTakeFirst();
+    return row && { sealed: row.notes_sealed, keyId: row.key_id, clientIds: [row.client_id] };
+  },
+  async disclosure(db, practiceId, id) {
+    const row = await db
+      .selectFrom('disclosure')
+      .innerJoin('care_case', 'care_case.id', 'disclosure.case_id')
+      .select(['disclosure.details_sealed', 'care_case.key_id', 'disclosure.client_id'])
+      .where('disclosure.practice_id', '=', practiceId)
+      .where('disclosure.id', '=', id)
+      .executeTakeFirst();
+    return row && { sealed: row.details_sealed, keyId: row.key_id, clientIds: [row.client_id] };
+  },
+  async referral(db, practiceId, id) {
+    const row = await db
+      .selectFrom('referral as r')
+      .innerJoin('participant as p', (join) =>
+        join.onRef('p.case_id', '=', 'r.case_id').onRef('p.client_id', '=', 'r.client_id'),
+      )
+      .select(['r.letter_sealed', 'p.key_id', 'r.client_id'])
+      .where('r.practice_id', '=', practiceId)
+      .where('r.id', '=', id)
+      .executeTakeFirst();
+    return row && { sealed: row.letter_sealed, keyId: row.key_id, clientIds: [row.client_id] };
+  },
+  async 'dual-relationship'(db, practiceId, id) {
+    const row = await db
+      .selectFrom('dual_relationship')
+      .innerJoin('care_case', 'care_case.id', 'dual_relationship.case_id')
+      .select(['dual_relationship.description_sealed', 'care_case.key_id', 'dual_relationship.case_id'])
+      .where('dual_relationship.practice_id', '=', practiceId)
+      .where('dual_relationship.id', '=', id)
+      .executeTakeFirst();
+    return (
+      row && {
+        sealed: row.description_sealed,
+        keyId: row.key_id,
+        clientIds: await clientsOfCase(db, row.case_id),
+      }
+    );
+  },
+  async outbox(db, practiceId, id, keyring) {
+    const row = await db
+      .selectFrom('outbox_message')
+      .leftJoin('client', 'client.id', 'outbox_message.client_id')
+      .select([
+        'outbox_message.envelope_sealed',
+        'outbox_message.recipient_kind',
+        'client.key_id',
+        'client.id as client_id',
+      ])
+      .where('outbox_message.practice_id', '=', practiceId)
+      .where('outbox_message.id', '=', id)
+      .executeTakeFirst();
+    if (row === undefined) return undefined;
+    if (row.recipient_kind !== 'client') {
+      // A message to staff or to the practice: sealed under the practice key (outbox.ts).
+      const practiceKey = keyring === undefined ? undefined : await keyring.practiceKey(db, practiceId);
+      return {
+        sealed: row.envelope_sealed,
+        keyId: `practice/v${practiceKey?.version ?? 0}`,
+        ...(practiceKey === undefined ? {} : { key: practiceKey.key }),
+        clientIds: [],
+      };
+    }
+    if (row.client_id === null || row.key_id === null) return undefined;
+    return { sealed: row.envelope_sealed, keyId: row.key_id, clientIds: [row.client_id] };
+  },
+  async 'release-request'(db, practiceId, id) {
+    const row = await db
+      .selectFrom('release_request')
+      .innerJoin('client', 'client.id', 'release_request.client_id')
+      .select(['release_request.requester_sealed', 'client.key_id', 'release_request.client_id'])
+      .where('release_request.practice_id', '=', practiceId)
+      .where('release_request.id', '=', id)
+      .executeTakeFirst();
+    return row && { sealed: row.requester_sealed, keyId: row.key_id, clientIds: [row.client_id] };
+  },
+};
+
+/**
+ * The clients a data key's material belongs to (a wrapped data key that failed its check
+ * makes everything under it unreadable): its client, its participant's client, or every
+ * client of its case.
+ */
+async function clientsOfDataKey(db: Kysely<Database>, practiceId: string, keyId: string): Promise<string[]> {
+  const key = await db
+    .selectFrom('data_key')
+    .select(['kind', 'owner_id'])
+    .where('practice_id', '=', practiceId)
+    .where('id', '=', keyId)
+    .executeTakeFirst();
+  if (key === undefined) return [];
+  if (key.kind === 'client') return [key.owner_id];
+  if (key.kind === 'case') return clientsOfCase(db, key.owner_id);
+  if (key.kind === 'participant') {
+    const participant = await db
+      .selectFrom('participant')
+      .select('client_id')
+      .where('id', '=', key.owner_id)
+      .executeTakeFirst();
+    return participant === undefined ? [] : [participant.client_id];
+  }
+  return [];
+}
+
+/**
+ * Records tampered fields found by one read, in the caller's transaction: an
+ * `integrity.failed` event for each (who was reading, the record's type and id: nothing
+ * it held), and a finding for each field not already found.
+ */
+export async function recordIntegrityFailures(
+  trx: Transaction<Database>,
+  input: {
+    practiceId: string;
+    places: readonly SealedPlace[];
+    /** Who was reading and why, and when (the reader's audit event, without its verb). */
+    reader: Pick<AuditEventInput, 'actorId' | 'purpose'> & { at: string };
+  },
+): Promise<void> {
+  const unique = new Map(input.places.map((place) => [findingKey(place), place]));
+  if (unique.size === 0) return;
+  await appendAuditEvents(
+    trx,
+    [...unique.values()].map((place) => ({
+      ...input.reader,
+      practiceId: input.practiceId,
+      action: 'integrity.failed',
+      outcome: 'failed' as const,
+      recordType: place.recordType,
+      recordId: place.recordId,
+    })),
+  );
+  for (const [key, place] of unique) {
+    const clientIds =
+      place.recordType === 'data-key'
+        ? await clientsOfDataKey(trx, input.practiceId, place.recordId)
+        : ((await sealedRows[place.recordType]?.(trx, input.practiceId, place.recordId, undefined))
+            ?.clientIds ?? []);
+    await trx
+      .insertInto('practice_setting')
+      .values({
+        practice_id: input.practiceId,
+        key,
+        value: JSON.stringify({
+          recordType: place.recordType,
+          recordId: place.recordId,
+          field: place.field,
+          clientIds,
+          foundAt: input.reader.at,
+        }),
+        updated_at: input.reader.at,
+        updated_by: input.reader.actorId ?? null,
+      })
+      // Found before: the first finding stands (with when it was first found).
+      .onConflict((oc) => oc.columns(['practice_id', 'key']).doNothing())
+      .execute();
+  }
+}
+
+/** The practice's open integrity findings, oldest first. */
+export async function integrityFindings(
+  db: Kysely<Database>,
+  practiceId: string,
+): Promise<StoredIntegrityFinding[]> {
+  const rows = await db
+    .selectFrom('practice_setting')
+    .select(['key', 'value'])
+    .where('practice_id', '=', practiceId)
+    .where('key', '>=', PREFIX)
+    .where('key', '<', PREFIX_END)
+    .execute();
+  return rows
+    .map((row) => {
+      const value = JSON.parse(row.value) as Omit<StoredIntegrityFinding, 'key'>;
+      return {
+        key: row.key,
+        recordType: value.recordType,
+        recordId: value.recordId,
+        field: value.field,
+        clientIds: value.clientIds,
+        foundAt: value.foundAt,
+      };
+    })
+    .sort((a, b) => a.foundAt.localeCompare(b.foundAt) || a.key.localeCompare(b.key));
+}
+
+/**
+ * Opens a field named by a finding again: `tampered` while it still fails, `readable` once
+ * it opens (a restore put it back), `gone` when it no longer exists or its key was
+ * destroyed. A kind of record this version does not know stays `tampered` (never resolved
+ * unseen). A failing database throws.
+ */
+export async function recheckSealed(
+  db: Kysely<Database>,
+  keyring: Keyring,
+  practiceId: string,
+  place: SealedPlace,
+): Promise<'readable' | 'tampered' | 'gone'> {
+  if (place.recordType === 'data-key') {
+    // A data key's wrap (keyring.ts): unwrapped by the keyring, which refuses a tampered one.
+    const live = await db
+      .selectFrom('data_key')
+      .select('wrapped')
+      .where('practice_id', '=', practiceId)
+      .where('id', '=', place.recordId)
+      .executeTakeFirst();
+    if (live?.wrapped == null) return 'gone';
+    try {
+      await keyring.dataKeys(db, practiceId, [place.recordId]);
+      return 'readable';
+    } catch (error) {
+      if (error instanceof TamperedError) return 'tampered';
+      throw error;
+    }
+  }
+  const find = sealedRows[place.recordType];
+  if (find === undefined) return 'tampered';
+  const row = await find(db, practiceId, place.recordId, keyring);
+  if (row === undefined || row.sealed === null) return 'gone';
+  const key = row.key ?? (await keyring.dataKeys(db, practiceId, [row.keyId])).get(row.keyId);
+  const opened = openSealed(
+    key,
+    row.sealed,
+    { practiceId, record: `${place.recordType}/${place.recordId}`, field: place.field, keyId: row.keyId },
+    () => null,
+  );
+  return opened.ok ? 'readable' : opened.reason === 'tampered' ? 'tampered' : 'gone';
+}
+
+/** Closes a finding (its field opens again, or is gone), with an `integrity.resolved` event. */
+export async function resolveIntegrityFinding(
+  trx: Transaction<Database>,
+  input: {
+    practiceId: string;
+    finding: StoredIntegrityFinding;
+    reader: Pick<AuditEventInput, 'actorId' | 'purpose'> & { at: string };
+  },
+): Promise<void> {
+  const removed = await trx
+    .deleteFrom('practice_setting')
+    .where('practice_id', '=', input.practiceId)
+    .where('key', '=', input.finding.key)
+    .executeTakeFirst();
+  if (Number(removed.numDeletedRows) === 0) return;
+  await appendAuditEvents(trx, [
+    {
+      ...input.reader,
+      practiceId: input.practiceId,
+      action: 'integrity.resolved',
+      outcome: 'ok',
+      recordType: input.finding.recordType,
+      recordId: input.finding.recordId,
+    },
+  ]);
+}
