@@ -32,6 +32,10 @@ export async function createSession(
       created_at: input.now,
       last_seen_at: input.now,
       ended_at: null,
+      kiosk_case_id: null,
+      kiosk_client_id: null,
+      kiosk_contract_id: null,
+      kiosk_started_at: null,
     })
     .execute();
 }
@@ -47,6 +51,48 @@ export async function findSession(db: Kysely<Database>, idHash: string): Promise
 
 export async function touchSession(db: Kysely<Database>, idHash: string, now: string): Promise<void> {
   await db.updateTable('user_session').set({ last_seen_at: now }).where('id_hash', '=', idHash).execute();
+}
+
+/** The one contract a signing-kiosk session reaches, or undefined for an ordinary session. */
+export function sessionKiosk(
+  session: SessionRow,
+): { caseId: string; clientId: string; contractId: string } | undefined {
+  if (
+    session.kiosk_case_id === null ||
+    session.kiosk_client_id === null ||
+    session.kiosk_contract_id === null
+  )
+    return undefined;
+  return {
+    caseId: session.kiosk_case_id,
+    clientId: session.kiosk_client_id,
+    contractId: session.kiosk_contract_id,
+  };
+}
+
+/**
+ * Locks a signed-in session to one contract for one client (the signing screen handed
+ * over). False if the session has ended or is a kiosk already. It is unlocked only by
+ * moving it on under a new id (advanceSession), once the practitioner has proved who they are.
+ */
+export async function lockSessionToKiosk(
+  trx: Transaction<Database>,
+  input: { idHash: string; caseId: string; clientId: string; contractId: string; now: string },
+): Promise<boolean> {
+  const result = await trx
+    .updateTable('user_session')
+    .set({
+      kiosk_case_id: input.caseId,
+      kiosk_client_id: input.clientId,
+      kiosk_contract_id: input.contractId,
+      kiosk_started_at: input.now,
+    })
+    .where('id_hash', '=', input.idHash)
+    .where('ended_at', 'is', null)
+    .where('stage', '=', 'active')
+    .where('kiosk_case_id', 'is', null)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
 }
 
 /** Moves a session on a stage under a new id (the old id stops working: no fixation). */

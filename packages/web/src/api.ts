@@ -31,6 +31,16 @@ export function onSignedOut(listener: Listener): () => void {
   return () => unauthenticatedListeners.delete(listener);
 }
 
+const kioskListeners = new Set<() => void>();
+/**
+ * Called when the server says this session is locked to a signing screen (a page that was
+ * open before it was handed over), so the app can show that screen and nothing else.
+ */
+export function onKioskLocked(listener: () => void): () => void {
+  kioskListeners.add(listener);
+  return () => kioskListeners.delete(listener);
+}
+
 let lastActivity = Date.now();
 /** When the server last saw this tab (its idle timer restarts with every request). */
 export function lastApiActivity(): number {
@@ -70,6 +80,9 @@ export async function api<T extends z.ZodType>(
     if (response.status === 401 && ['unauthenticated', 'session-expired'].includes(problem.problem.code)) {
       for (const listener of unauthenticatedListeners) listener(problem);
     }
+    if (problem.problem.code === 'kiosk-locked') {
+      for (const listener of kioskListeners) listener();
+    }
     throw problem;
   }
   return schema.parse(body);
@@ -88,6 +101,9 @@ export async function apiFile(path: string, body: unknown): Promise<Blob> {
   lastActivity = Date.now();
   if (!response.ok) {
     const parsed = problemDocumentSchema.safeParse(await response.json().catch(() => undefined));
+    if (parsed.success && parsed.data.code === 'kiosk-locked') {
+      for (const listener of kioskListeners) listener();
+    }
     throw new ApiProblem(
       parsed.success
         ? parsed.data

@@ -17,29 +17,36 @@ import { SignInPage } from './pages/sign-in.tsx';
 import { SigningPage } from './pages/signing.tsx';
 import { SupervisionPage } from './pages/supervision.tsx';
 import { Shell } from './shell/app-shell.tsx';
+import { KioskGuard } from './shell/kiosk-guard.tsx';
 
 export const routes: RouteObject[] = [
-  { path: '/sign-in', element: <SignInPage /> },
-  { path: '/sign-in/code', element: <MfaPage /> },
-  { path: '/portal/join', element: <PortalJoinPage /> },
-  // The screen handed to a client to sign in person: no navigation, nothing else of the record.
-  { path: '/cases/:caseId/sign/:clientId', element: <SigningPage /> },
   {
-    element: <Shell />,
+    // While the session is a signing kiosk, every address shows its signing screen only.
+    element: <KioskGuard />,
     children: [
-      { path: '/', element: <OverviewPage /> },
-      { path: '/clients', element: <ClientsPage /> },
-      { path: '/clients/:clientId', element: <ClientPage /> },
-      { path: '/cases/:caseId', element: <CasePage /> },
-      { path: '/account', element: <AccountPage /> },
-      { path: '/obligations', element: <CompliancePage /> },
-      { path: '/profile', element: <ProfilePage /> },
-      { path: '/portal', element: <PortalPage /> },
-      { path: '/outbox', element: <OutboxPage /> },
-      { path: '/settings', element: <SettingsPage /> },
-      { path: '/supervision', element: <SupervisionPage /> },
-      { path: '/releases', element: <ReleasesPage /> },
-      { path: '*', element: <NotFoundPage /> },
+      { path: '/sign-in', element: <SignInPage /> },
+      { path: '/sign-in/code', element: <MfaPage /> },
+      { path: '/portal/join', element: <PortalJoinPage /> },
+      // The screen handed to a client to sign in person: no navigation, nothing else of the record.
+      { path: '/cases/:caseId/sign/:clientId', element: <SigningPage /> },
+      {
+        element: <Shell />,
+        children: [
+          { path: '/', element: <OverviewPage /> },
+          { path: '/clients', element: <ClientsPage /> },
+          { path: '/clients/:clientId', element: <ClientPage /> },
+          { path: '/cases/:caseId', element: <CasePage /> },
+          { path: '/account', element: <AccountPage /> },
+          { path: '/obligations', element: <CompliancePage /> },
+          { path: '/profile', element: <ProfilePage /> },
+          { path: '/portal', element: <PortalPage /> },
+          { path: '/outbox', element: <OutboxPage /> },
+          { path: '/settings', element: <SettingsPage /> },
+          { path: '/supervision', element: <SupervisionPage /> },
+          { path: '/releases', element: <ReleasesPage /> },
+          { path: '*', element: <NotFoundPage /> },
+        ],
+      },
     ],
   },
 ];

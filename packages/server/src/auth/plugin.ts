@@ -1,5 +1,5 @@
-import { AlcoveError } from '@alcove/core';
-import type { Vault } from '@alcove/store';
+import { AlcoveError, type Kiosk } from '@alcove/core';
+import { sessionKiosk, type Vault } from '@alcove/store';
 import cookie from '@fastify/cookie';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
@@ -17,6 +17,12 @@ export type RouteAccess = 'public' | 'signing-in' | 'signed-in';
 declare module 'fastify' {
   interface FastifyContextConfig {
     access?: RouteAccess;
+    /**
+     * The route may be called on a session locked to a signing screen (the kiosk's own
+     * contract, signing it, ending the kiosk, the session's status, signing out). Every
+     * other API route refuses such a session.
+     */
+    kiosk?: boolean;
   }
   interface FastifyRequest {
     principal: Principal | undefined;
@@ -35,6 +41,25 @@ export function contextOf(request: FastifyRequest): RequestContext {
 export function principalOf(request: FastifyRequest): Principal {
   if (request.principal === undefined) throw new AlcoveError('unauthenticated');
   return request.principal;
+}
+
+/** The signing screen this browser session is locked to; a session without one finds nothing. */
+export function kioskOf(request: FastifyRequest): Kiosk {
+  const principal = principalOf(request);
+  if (principal.kind !== 'session')
+    throw new AlcoveError('unauthenticated', 'The signing screen is for a browser session.');
+  const kiosk = sessionKiosk(principal.session);
+  if (kiosk === undefined)
+    throw new AlcoveError('not-found', 'This session is not showing a signing screen.');
+  return kiosk;
+}
+
+/** A browser session's principal: a signing screen is handed over in a browser, never by a script. */
+export function sessionOf(request: FastifyRequest): Extract<Principal, { kind: 'session' }> {
+  const principal = principalOf(request);
+  if (principal.kind !== 'session')
+    throw new AlcoveError('unauthenticated', 'The signing screen is for a browser session.');
+  return principal;
 }
 
 export function setSessionCookie(
@@ -102,6 +127,16 @@ export const authPlugin = fp(
         }
       }
       request.principal = principal;
+      // A session handed to a client to sign (the kiosk) reaches its own contract and
+      // nothing else, whatever the page, the address or the script asks for.
+      if (
+        principal?.kind === 'session' &&
+        sessionKiosk(principal.session) !== undefined &&
+        request.routeOptions.url.startsWith('/api/') &&
+        request.routeOptions.config.kiosk !== true
+      ) {
+        await options.auth.refuseInKiosk(principal);
+      }
       if (access === 'public') return;
       if (principal === undefined) throw new AlcoveError('unauthenticated', 'Sign in first.');
       if (
@@ -124,7 +159,7 @@ export const authPlugin = fp(
       const actor = await options.auth.actorFor(principal);
       if (actor === undefined)
         throw new AlcoveError('unauthenticated', 'This account has no access to a practice.');
-      request.context = new RequestContext(options.vault, actor);
+      request.context = new RequestContext(options.vault, actor, options.auth.clock);
     });
   },
   { name: 'alcove-auth' },

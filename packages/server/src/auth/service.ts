@@ -18,6 +18,7 @@ import {
   replaceRecoveryCodes,
   type SessionRow,
   sealAccountField,
+  sessionKiosk,
   setPasswordHash,
   setPendingTotp,
   touchSession,
@@ -68,6 +69,11 @@ export class AuthService {
     this.#vault = vault;
     this.policy = policy;
     this.#now = now;
+  }
+
+  /** The app's one clock (`AppOptions.now`): every request context reads "now" from it. */
+  get clock(): () => Date {
+    return this.#now;
   }
 
   #iso(): string {
@@ -372,6 +378,88 @@ export class AuthService {
       });
     });
     return { cookie, csrfToken, stage: 'active' as const };
+  }
+
+  // ------------------------------------------------------------ the signing kiosk
+
+  /**
+   * A request a signing-kiosk session may not make: audited (ids and verbs only) and
+   * refused with a problem naming the kiosk, whatever the route and whoever's record.
+   */
+  async refuseInKiosk(principal: Principal): Promise<never> {
+    if (principal.kind === 'session') {
+      await recordAuditEvent(this.#vault.db, {
+        actorId: principal.session.user_id,
+        practiceId: principal.session.practice_id,
+        action: 'session.kiosk-refused',
+        outcome: 'denied',
+        recordType: 'client',
+        recordId: sessionKiosk(principal.session)?.clientId ?? null,
+        purpose: 'security',
+      });
+    }
+    throw new AlcoveError(
+      'kiosk-locked',
+      'This device is showing a signing screen. Only the practitioner can leave it, with their password and authenticator code.',
+    );
+  }
+
+  /**
+   * Ends a signing kiosk: the practitioner's password and a current authenticator code,
+   * both, and the session moves on under a new id with nothing locked. A failure counts
+   * against the account's sign-in throttle, and once that is reached the session ends
+   * outright: the device goes back to the sign-in page.
+   */
+  async endKiosk(
+    principal: Principal,
+    password: string,
+    code: string,
+  ): Promise<{ cookie: string; csrfToken: string } | 'session-ended'> {
+    if (principal.kind !== 'session')
+      throw new AlcoveError('unauthenticated', 'A signing screen is ended in the browser that shows it.');
+    const { session } = principal;
+    const kiosk = sessionKiosk(session);
+    if (kiosk === undefined)
+      throw new AlcoveError('conflict', 'This session is not showing a signing screen.');
+    const user = await this.#user(session);
+    const event = (action: string, outcome: 'ok' | 'failed' | 'denied') => ({
+      actorId: user.id,
+      practiceId: session.practice_id,
+      action,
+      outcome,
+      recordType: 'client',
+      recordId: kiosk.clientId,
+      purpose: 'security',
+    });
+    const lockOut = async () => {
+      await this.#vault.db.transaction().execute(async (trx) => {
+        await endSession(trx, principal.idHash, this.#iso());
+        await appendAuditEvent(trx, event('session.kiosk-locked-out', 'denied'));
+      });
+      return 'session-ended' as const;
+    };
+    if (this.#throttled(user.id)) return lockOut();
+    // Both are checked every time, so an answer never says which of the two was wrong.
+    const passwordRight = await verifyPassword(user.password_hash, password);
+    const step = await this.#codeStep(user, code);
+    try {
+      if (!passwordRight || step === undefined) throw new AlcoveError('invalid-credentials');
+      const advanced = await this.#advance(principal, async (trx) => {
+        if (!(await useTotpStep(trx, user.id, step))) throw new AlcoveError('invalid-credentials');
+        await appendAuditEvent(trx, event('session.kiosk-end', 'ok'));
+      });
+      this.#failures.delete(user.id);
+      return { cookie: advanced.cookie, csrfToken: advanced.csrfToken };
+    } catch (error) {
+      if (!(error instanceof AlcoveError && error.code === 'invalid-credentials')) throw error;
+      this.#fail(user.id);
+      await recordAuditEvent(this.#vault.db, event('session.kiosk-end', 'failed'));
+      if (this.#throttled(user.id)) return lockOut();
+      throw new AlcoveError(
+        'invalid-credentials',
+        'The password or the code is not right. Check both, and use the newest code.',
+      );
+    }
   }
 
   async signOut(principal: Principal): Promise<void> {

@@ -7,6 +7,7 @@ import {
   signInSchema,
   totpCodeSchema,
 } from '@alcove/core';
+import { sessionKiosk } from '@alcove/store';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { clearSessionCookie, principalOf, setSessionCookie } from '../auth/plugin.ts';
@@ -42,7 +43,8 @@ export const authRoutes: FastifyPluginAsyncZod<{
   app.get(
     '/auth/session',
     {
-      config: { access: 'signing-in' },
+      // A signing kiosk asks too: the answer says where the web app must stay.
+      config: { access: 'signing-in', kiosk: true },
       schema: {
         summary: 'The current session: stage, user, practice, timeouts',
         tags: ['auth'],
@@ -58,6 +60,7 @@ export const authRoutes: FastifyPluginAsyncZod<{
       return {
         stage: session.stage as 'mfa-enrol' | 'mfa-challenge' | 'active',
         csrfToken: session.csrf_token,
+        kiosk: sessionKiosk(session) ?? null,
         user: { id: session.user_id, name: await auth.displayName(session.user_id) },
         practice: practice ?? null,
         roles: actor === undefined ? [] : [...actor.roles],
@@ -120,7 +123,8 @@ export const authRoutes: FastifyPluginAsyncZod<{
   app.post(
     '/auth/sign-out',
     {
-      config: { access: 'signing-in' },
+      // Allowed on a signing kiosk: it ends the practitioner's session, which leaves nothing to see.
+      config: { access: 'signing-in', kiosk: true },
       schema: {
         summary: 'Sign out: the session ends on the server',
         tags: ['auth'],
