@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { daySchema } from './days.ts';
 
 /**
  * The two classes of field, fixed for every feature:
@@ -17,7 +18,7 @@ const contactChannels = ['email', 'phone', 'text-message', 'post'] as const;
 export const clientIdentitySchema = z.strictObject({
   name: text(200),
   preferredName: text(200).optional(),
-  dateOfBirth: z.iso.date().optional(),
+  dateOfBirth: daySchema.optional(),
   pronouns: text(60).optional(),
   email: z.email().max(320).optional(),
   phone: text(40).optional(),
@@ -56,6 +57,59 @@ export const clientIdentitySchema = z.strictObject({
   vulnerableAdult: z.boolean().optional(),
 });
 export type ClientIdentity = z.infer<typeof clientIdentitySchema>;
+
+/**
+ * The kinds of identifier that redaction (`redaction.ts`) finds in free text and replaces
+ * with the person's place in the case: a name becomes "[Partner B]", the others
+ * "[Partner B’s address]" and so on.
+ */
+export const identifierKinds = [
+  'name',
+  'email',
+  'phone',
+  'date-of-birth',
+  'address',
+  'gp',
+  'emergency-contact',
+] as const;
+export type IdentifierKind = (typeof identifierKinds)[number];
+
+export type IdentityFieldRedaction =
+  | { readonly redact: IdentifierKind }
+  /** Why the field names nobody in text (an enum, a flag, or a description shared by many). */
+  | { readonly notAnIdentifier: string };
+
+/**
+ * How every identity field is treated when a text about someone is released to someone
+ * else (PG5-1): which kind of identifier it is, or why it is not one. Every field of
+ * `clientIdentitySchema` is listed; a field added without saying fails the type check and
+ * `redaction.test.ts`, and a field listed with `redact` is redacted with no other change.
+ */
+export const identityFieldRedaction = {
+  name: { redact: 'name' },
+  preferredName: { redact: 'name' },
+  dateOfBirth: { redact: 'date-of-birth' },
+  pronouns: {
+    notAnIdentifier:
+      'Pronouns are shared by many people: taking them out would take every “she” or “they” out of the text.',
+  },
+  email: { redact: 'email' },
+  phone: { redact: 'phone' },
+  address: { redact: 'address' },
+  contactChannels: { notAnIdentifier: 'Which channels may be used: a fixed list, and flags.' },
+  languageNeeds: {
+    notAnIdentifier: 'A description of needs, not a way of naming the person; never released to another.',
+  },
+  accessNeeds: {
+    notAnIdentifier: 'A description of needs, not a way of naming the person; never released to another.',
+  },
+  gp: { redact: 'gp' },
+  emergencyContact: { redact: 'emergency-contact' },
+  lawfulBasis: { notAnIdentifier: 'One of a fixed list of lawful bases.' },
+  specialCategoryCondition: { notAnIdentifier: 'One of a fixed list of conditions.' },
+  safetyFlag: { notAnIdentifier: 'A flag.' },
+  vulnerableAdult: { notAnIdentifier: 'A flag.' },
+} as const satisfies { readonly [K in keyof Required<ClientIdentity>]: IdentityFieldRedaction };
 
 export const caseKinds = ['individual', 'couple', 'family', 'group'] as const;
 export const caseKindSchema = z.enum(caseKinds);

@@ -58,7 +58,7 @@ describe('what a release for one partner holds (PG5-1)', () => {
 });
 
 describe('hiding another client in a released text', () => {
-  it('replaces names, e-mail, phone and date of birth with their place in the case', () => {
+  it('replaces names, e-mail, phone and date of birth with their place in the case and the kind of each', () => {
     const text =
       'Sky said Sky’s mother called 07700 900456; write to sky@example.test. Birch, born 1986-07-09. Skyline ok.';
     expect(
@@ -72,7 +72,7 @@ describe('hiding another client in a released text', () => {
         },
       ]),
     ).toBe(
-      '[Partner B] said [Partner B]’s mother called [Partner B]; write to [Partner B]. [Partner B], born [Partner B]. Skyline ok.',
+      '[Partner B] said [Partner B]’s mother called [Partner B’s phone number]; write to [Partner B’s e-mail]. [Partner B], born [Partner B’s date of birth]. Skyline ok.',
     );
   });
 });

@@ -1,7 +1,6 @@
-import { addMonths } from 'date-fns/addMonths';
-import { parseISO } from 'date-fns/parseISO';
 import { z } from 'zod';
-import { nameTokens } from './identifiers.ts';
+import { addMonths, daySchema } from './days.ts';
+import { makeRedactor, type PersonToRedact } from './redaction.ts';
 
 /**
  * Confidential releases (PG5-1): a release holds exactly what the law and the Code allow.
@@ -29,7 +28,7 @@ export const releaseBasisLabels: Record<ReleaseBasis, string> = {
 /** A subject access request is answered within one calendar month of its receipt. */
 export function releaseDueOn(receivedOn: string, basis: ReleaseBasis): string | null {
   if (basis !== 'subject-access') return null;
-  return addMonths(parseISO(receivedOn), 1).toISOString().slice(0, 10);
+  return addMonths(receivedOn, 1);
 }
 
 export const newReleaseRequestSchema = z.strictObject({
@@ -37,7 +36,7 @@ export const newReleaseRequestSchema = z.strictObject({
   basis: releaseBasisSchema,
   /** Who asked, where it is not the client themself (a solicitor, a court). */
   requester: z.string().trim().min(2).max(300).optional(),
-  receivedOn: z.iso.date(),
+  receivedOn: daySchema,
 });
 
 /** One passage of the record, as the assembly sees it. */
@@ -57,18 +56,26 @@ export interface ReleaseParticipant {
 
 export type PassageDecision =
   | { readonly ref: string; readonly included: true; readonly joint: boolean }
-  | { readonly ref: string; readonly included: false; readonly clause: string; readonly reason: string };
+  | {
+      readonly ref: string;
+      readonly included: false;
+      readonly clause: string;
+      readonly reason: string;
+      /** Another client's own material: not even itemised in this client's copy (its date would tell them of it). */
+      readonly othersOwn?: true;
+    };
 
 /**
- * Which passages a release for `clientId` holds. `jointConsent(clientId)` says whether that
- * client has consented, on the release's day, to their joint material being released.
+ * Which passages a release for `clientId` holds. `jointConsent(clientId, caseId)` says whether
+ * that client has consented, on the release's day, to their joint material in that case being
+ * released (a consent scoped to one case covers that case only).
  * `withheldByPractitioner` maps refs to the practitioner's reasons.
  */
 export function decidePassages(input: {
   readonly clientId: string;
   readonly participants: readonly ReleaseParticipant[];
   readonly passages: readonly ReleasePassage[];
-  readonly jointConsent: (clientId: string) => boolean;
+  readonly jointConsent: (clientId: string, caseId: string) => boolean;
   readonly withheldByPractitioner?: ReadonlyMap<string, string>;
 }): PassageDecision[] {
   return input.passages.map((passage) => {
@@ -99,11 +106,12 @@ export function decidePassages(input: {
         included: false,
         clause: 'PG5-1',
         reason: `${whose.join(' and ')}’s own material`,
+        othersOwn: true,
       };
     }
     const others = inCase.filter((p) => p.id !== subject.id && about.includes(p.id));
     if (others.length === 0) return { ref: passage.ref, included: true, joint: false };
-    const refusing = others.filter((p) => !input.jointConsent(p.clientId));
+    const refusing = others.filter((p) => !input.jointConsent(p.clientId, passage.caseId));
     if (refusing.length > 0) {
       return {
         ref: passage.ref,
@@ -125,34 +133,22 @@ export interface PersonToHide {
   readonly dateOfBirth?: string | undefined;
 }
 
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
-
 /**
- * Replaces every identifier of another client in a text (their names outside brackets,
- * e-mail address, phone number, date of birth) with their place in the case ("[Partner B]").
+ * Replaces every identifier of other clients in a text with their place in the case and the
+ * kind of identifier ("[Partner B]", "[Partner B’s phone number]"). The release assembly
+ * uses `makeRedactor` (redaction.ts) itself, with every identity field, the non-client people
+ * and what the requester shares; this keeps the older callers working.
  */
 export function redactIdentifiers(text: string, people: readonly PersonToHide[]): string {
-  let out = text;
-  for (const person of people) {
-    const tokens = nameTokens(person);
-    const marker = `[${person.label}]`;
-    // Whole identifiers first, so that a name inside an e-mail address goes with the address.
-    if (person.email !== undefined) out = out.replace(new RegExp(escapeRegExp(person.email), 'gi'), marker);
-    if (person.dateOfBirth !== undefined) out = out.replaceAll(person.dateOfBirth, marker);
-    const digits = person.phone?.replace(/\D/g, '') ?? '';
-    if (digits.length >= 6) {
-      out = out.replace(new RegExp(digits.split('').join('[\\s-]*'), 'g'), marker);
-    }
-    for (const token of [...tokens].sort((a, b) => b.length - a.length)) {
-      out = out.replace(
-        new RegExp(`(?<![\\p{L}\\p{N}])${escapeRegExp(token)}(?![\\p{L}\\p{N}])`, 'giu'),
-        marker,
-      );
-    }
-    // A full name becomes one marker, not one per part.
-    out = out.replace(new RegExp(`${escapeRegExp(marker)}(?:\\s+${escapeRegExp(marker)})+`, 'g'), marker);
-  }
-  return out;
+  const others: PersonToRedact[] = people.map((p) => ({
+    label: p.label,
+    identity: {
+      name: p.name,
+      ...(p.preferredName === undefined ? {} : { preferredName: p.preferredName }),
+      ...(p.email === undefined ? {} : { email: p.email }),
+      ...(p.phone === undefined ? {} : { phone: p.phone }),
+      ...(p.dateOfBirth === undefined ? {} : { dateOfBirth: p.dateOfBirth }),
+    },
+  }));
+  return makeRedactor({ others }).redact(text).text;
 }

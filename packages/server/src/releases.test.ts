@@ -1,3 +1,4 @@
+import { createInvitation } from '@alcove/store';
 import { testEngines } from '@alcove/store/testing';
 import { extractText, getDocumentProxy } from 'unpdf';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -186,7 +187,9 @@ describe.each(testEngines)('confidential releases on $name', (engine) => {
   it('releases to partner A their own passages and none of B’s, with no B identifier anywhere, joint material only as consents allow', async () => {
     const requestId = await sar(rowan);
     const registered = (await call('GET', '/release-requests')).json().requests[0];
-    expect(registered).toMatchObject({ dueOn: '2026-12-21', status: 'received', overdue: false });
+    // Overdue depends on today: the suite also runs with the clock in July 2027 (scripts/test.ts).
+    expect(registered).toMatchObject({ dueOn: '2026-12-21', status: 'received' });
+    expect(registered.overdue).toBe(new Date().toISOString() > '2026-12-22');
     const preview = (await call('POST', `/release-requests/${requestId}/preview`, {})).json();
     expect(
       preview.passages.map((p: { text: string; included: boolean }) => [p.text.slice(0, 6), p.included]),
@@ -295,15 +298,179 @@ describe.each(testEngines)('confidential releases on $name', (engine) => {
     expect(text).toContain('a formal accusation releases the minimum the practitioner selects');
   });
 
+  it('takes every detail of partner B and of the people around them out of A’s release, however it is written, and leaves A’s own (issue 14)', async () => {
+    const SAM = {
+      name: 'Sam Tester1 (fictional)',
+      email: 'sam.tester1@example.test',
+      phone: '07700 900111',
+      dateOfBirth: '1988-05-14',
+      address: 'Flat 3, 12 Example Row, Testington TE1 2ST',
+      gp: 'Dr A Sample, Testington Surgery',
+    };
+    const ALEX = {
+      name: 'Alex Tester2 (fictional)',
+      email: 'alex.tester2@example.test',
+      phone: '+447700900222',
+      dateOfBirth: '1991-04-03',
+      address: 'Flat 9, 4 Fictive Court, Exampleton EX4 9ZZ',
+      // The same surgery as Sam's: a value Sam shares is Sam's too, and stays.
+      gp: 'Dr Q Imaginary, Testington Surgery',
+      emergencyContact: 'Jo Tester3 (sister), 07700 900333',
+    };
+    const sam = (await call('POST', '/clients', { identity: SAM })).json().id as string;
+    const alex = (await call('POST', '/clients', { identity: ALEX })).json().id as string;
+    const samPortal = await addStaff(t.vault, {
+      email: 'sam.portal@example.test',
+      name: 'Sam (fictional)',
+      roles: ['client'],
+      clientId: sam,
+    });
+    // The people recorded against Alex who are not clients: an appropriate adult with an
+    // account, and one invited.
+    await addStaff(t.vault, {
+      email: 'kit.tester4@example.test',
+      name: 'Kit Tester4 (fictional)',
+      roles: ['appropriate-adult'],
+      clientId: alex,
+    });
+    await t.vault.db.transaction().execute((trx) =>
+      createInvitation(trx, {
+        practiceId: t.vault.practice.id,
+        clientId: alex,
+        createdBy: me.userId,
+        now: new Date().toISOString(),
+        appropriateAdult: {
+          keyring: t.vault.keyring,
+          invitee: { name: 'Lee Tester5 (fictional)', email: 'lee.tester5@example.test' },
+        },
+      }),
+    );
+    const couple = (await call('POST', '/cases', { kind: 'couple', clientIds: [sam, alex] })).json()
+      .id as string;
+    const [pa, pb] = (await call('GET', `/cases/${couple}`)).json().participants;
+    const sessionId = (
+      await call('POST', `/cases/${couple}/sessions`, {
+        kind: 'assessment',
+        format: 'in-person',
+        startsAt: '2026-11-19T14:00:00Z',
+        minutes: 60,
+        attendance: 'attended',
+      })
+    ).json().id;
+    const noteId = (
+      await call('POST', `/cases/${couple}/notes`, {
+        sessionId,
+        passages: [
+          {
+            section: 'findings',
+            html:
+              '<p>JOINT-14: Alex Tester2 (Alex’s choice) now lives at Flat 9<br>4 Fictive Court<br>Exampleton<br>ex49zz;' +
+              ' ring +44 7700 900222 or ALEX.TESTER2@example.test. Born 3 April 1991 (03/04/1991).' +
+              ' Their GP is Dr Imaginary at Testington Surgery; emergency contact Jo Tester3, 07700-900-333.' +
+              ' Kit Tester4 (kit.tester4@example.test) and Lee Tester5 came too.' +
+              ' Sam still lives at Flat 3, 12 Example Row, Testington TE1 2ST and is on 07700 900111.</p>',
+            attribution: [pa.id, pb.id],
+          },
+          {
+            section: 'information',
+            html: '<p>FORMULATION-14: A. Tester2, born April 3, 1991, at 4 fictive court, EX4 9ZZ; Sam’s GP is Dr A Sample.</p>',
+            attribution: [],
+          },
+        ],
+      })
+    ).json().id;
+    await call('POST', `/notes/${noteId}/sign`, {});
+    // Alex consents to the release of their joint material: it is released, and still
+    // holds none of Alex's details.
+    await consent(alex, 'joint-material-release');
+
+    const B_ONLY = [
+      'alex',
+      'tester2',
+      '900222',
+      'fictive',
+      'exampleton',
+      'ex4',
+      '9zz',
+      'april',
+      '1991',
+      '03/04',
+      'imaginary',
+      'tester3',
+      '900333',
+      'tester4',
+      'tester5',
+      'flat 9',
+    ];
+    const A_OWN = [
+      'Flat 3, 12 Example Row, Testington TE1 2ST',
+      '07700 900111',
+      'Testington Surgery',
+      'Dr A Sample',
+    ];
+    const flat = (text: string) => text.replace(/\s+/g, ' ');
+    const expectNoneOfB = (where: string, text: string) => {
+      for (const secret of B_ONLY) expect(text.toLowerCase(), `${where}: ${secret}`).not.toContain(secret);
+    };
+
+    const asked = await as(samPortal)('POST', '/portal/release-requests', {});
+    expect(asked.statusCode).toBe(201);
+    const requestId = asked.json().id as string;
+    const preview = await call('POST', `/release-requests/${requestId}/preview`, {});
+    expect(preview.statusCode).toBe(200);
+    const shown = preview.json().passages.filter((p: { text: string }) => /-14:/.test(p.text));
+    expect(shown.map((p: { included: boolean }) => p.included)).toEqual([true, true]);
+    expectNoneOfB('preview', JSON.stringify(preview.json()));
+    for (const own of A_OWN)
+      expect(flat(shown.map((p: { text: string }) => p.text).join(' '))).toContain(own);
+    const joint = shown[0];
+    for (const marker of [
+      '[Partner B]',
+      '[Partner B’s address]',
+      '[Partner B’s phone number]',
+      '[Partner B’s e-mail]',
+      '[Partner B’s date of birth]',
+      '[Partner B’s GP]',
+      '[Partner B’s emergency contact]',
+      '[Partner B’s appropriate adult]',
+    ]) {
+      expect(joint.text, marker).toContain(marker);
+      expect(
+        joint.redactions.map((r: { marker: string }) => r.marker),
+        marker,
+      ).toContain(marker);
+    }
+    expect(flat(joint.text)).toContain('now lives at [Partner B’s address];');
+
+    const issued = await issueAndRead(requestId);
+    expectNoneOfB('PDF', issued.text);
+    expectNoneOfB('FHIR', issued.fhir);
+    for (const own of A_OWN) {
+      expect(flat(issued.text)).toContain(own);
+      expect(issued.fhir).toContain(own);
+    }
+    expect(flat(issued.text)).toContain('[Partner B’s address]');
+    const portalPdf = await as(samPortal)('GET', `/portal/releases/${issued.id}/pdf`);
+    expect(Buffer.compare(portalPdf.rawPayload, issued.bytes)).toBe(0);
+    expectNoneOfB('portal PDF', await pdfText(portalPdf.rawPayload));
+    const portalFhir = await as(samPortal)('GET', `/portal/releases/${issued.id}/fhir`);
+    expect(portalFhir.statusCode).toBe(200);
+    expectNoneOfB('portal FHIR', portalFhir.body);
+    expect(portalFhir.body).toContain(A_OWN[0]);
+  });
+
   it('shows an overdue subject access request as overdue', async () => {
     await call('POST', '/release-requests', {
       clientId: rowan,
       basis: 'subject-access',
       receivedOn: '2026-09-01',
     });
-    const overdue = (await call('GET', '/release-requests'))
-      .json()
-      .requests.filter((r: { overdue: boolean }) => r.overdue);
-    expect(overdue).toMatchObject([{ receivedOn: '2026-09-01', dueOn: '2026-10-01' }]);
+    const requests: { receivedOn: string; dueOn: string; overdue: boolean }[] = (
+      await call('GET', '/release-requests')
+    ).json().requests;
+    // The suite runs with the clock in summer 2027 too, when the earlier requests are overdue as well.
+    expect(requests.filter((r) => r.receivedOn === '2026-09-01')).toMatchObject([
+      { dueOn: '2026-10-01', overdue: true },
+    ]);
   });
 });

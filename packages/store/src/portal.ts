@@ -1,8 +1,9 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { AlcoveError, newId } from '@alcove/core';
+import { AlcoveError, Confidential, newId } from '@alcove/core';
 import type { Kysely, Transaction } from 'kysely';
+import { openAccountField } from './accounts.ts';
 import { type Binding, openText, sealText } from './crypto/aead.ts';
-import type { Keyring } from './keyring.ts';
+import { KeyDestroyedError, type Keyring } from './keyring.ts';
 import { clientKey } from './record-keys.ts';
 import type { Database } from './schema.ts';
 
@@ -72,6 +73,71 @@ export async function createInvitation(
     })
     .execute();
   return { token, expiresAt };
+}
+
+/**
+ * The appropriate adults recorded against these clients (GT-27): each one invited (their
+ * name and address, sealed under the young person's key) and each with a portal account.
+ * People who are not clients but whose details are in the record, for redaction (PG5-1).
+ * An invitation whose client's key is destroyed can no longer be read, and is left out.
+ */
+export async function appropriateAdultsOf(
+  db: Kysely<Database>,
+  keyring: Keyring,
+  practiceId: string,
+  clientIds: readonly string[],
+): Promise<{ clientId: string; person: Confidential<Invitee> }[]> {
+  if (clientIds.length === 0) return [];
+  const result: { clientId: string; person: Confidential<Invitee> }[] = [];
+  const invitations = await db
+    .selectFrom('portal_invitation')
+    .select(['id', 'client_id', 'invitee_sealed'])
+    .where('practice_id', '=', practiceId)
+    .where('client_id', 'in', [...clientIds])
+    .where('role', '=', 'appropriate-adult')
+    .where('invitee_sealed', 'is not', null)
+    .orderBy('created_at')
+    .orderBy('id')
+    .execute();
+  for (const row of invitations) {
+    if (row.invitee_sealed === null) continue;
+    let found: { keyId: string; key: Buffer };
+    try {
+      found = await clientKey(db, keyring, practiceId, row.client_id);
+    } catch (error) {
+      // The client's key was destroyed: so was the invitation. Anything else (the database
+      // failed) is thrown, never taken for destroyed.
+      if (error instanceof KeyDestroyedError) continue;
+      throw error;
+    }
+    // One that failed its integrity check is refused (TamperedError): without it, the
+    // adult's details could not be redacted from what is released.
+    const invitee: Invitee = JSON.parse(
+      openText(found.key, row.invitee_sealed, inviteeBinding(practiceId, row.id, found.keyId)),
+    );
+    result.push({ clientId: row.client_id, person: new Confidential(invitee) });
+  }
+  const accounts = await db
+    .selectFrom('membership')
+    .innerJoin('app_user', 'app_user.id', 'membership.user_id')
+    .select(['membership.client_id', 'app_user.id', 'app_user.name_sealed', 'app_user.email_sealed'])
+    .where('membership.practice_id', '=', practiceId)
+    .where('membership.client_id', 'in', [...clientIds])
+    .where('membership.role', '=', 'appropriate-adult')
+    .orderBy('membership.created_at')
+    .orderBy('membership.id')
+    .execute();
+  for (const row of accounts) {
+    if (row.client_id === null) continue;
+    result.push({
+      clientId: row.client_id,
+      person: new Confidential({
+        name: await openAccountField(db, keyring, row.id, 'name', row.name_sealed),
+        email: await openAccountField(db, keyring, row.id, 'email', row.email_sealed),
+      }),
+    });
+  }
+  return result;
 }
 
 const NOT_VALID =
