@@ -37,17 +37,40 @@ describe('a subject access request in Chromium', () => {
       ).json();
     const a = (await call('/clients', { identity: { name: 'Rowan Ash (fictional)' } })).id;
     const b = (
-      await call('/clients', { identity: { name: 'Sky Birch (fictional)', email: 'sky@example.test' } })
+      await call('/clients', {
+        identity: {
+          name: 'Sky Birch (fictional)',
+          email: 'sky@example.test',
+          address: '4 Fictive Court, Exampleton EX4 9ZZ',
+        },
+      })
     ).id;
     const caseId = (await call('/cases', { kind: 'couple', clientIds: [a, b] })).id;
     const participants = (
       await t.app.inject({ method: 'GET', url: `/api/v1/cases/${caseId}`, headers: bearer(me) })
     ).json().participants;
+    await call(`/cases/${caseId}/sessions`, {
+      kind: 'assessment',
+      format: 'in-person',
+      startsAt: '2026-11-02T10:00:00Z',
+      minutes: 90,
+      attendance: 'attended',
+    });
+    await call(`/clients/${a}/consents`, {
+      type: 'team-sharing',
+      givenOn: '2026-11-02',
+      givenBy: 'client',
+      mode: 'written-in-person',
+    });
     await call(`/cases/${caseId}/entries`, {
       kind: 'session-note',
       occurredAt: '2026-11-02T10:00:00Z',
       passages: [
         { text: 'Rowan said Sky Birch works late (fictional).', attribution: [participants[0].id] },
+        {
+          text: 'Rowan visits Sky at 4 Fictive Court, EX4 9ZZ (fictional).',
+          attribution: [participants[0].id],
+        },
         { text: 'Sky spoke of something private (fictional).', attribution: [participants[1].id] },
       ],
     });
@@ -86,6 +109,32 @@ describe('a subject access request in Chromium', () => {
     await prepare.getByRole('button', { name: 'Preview what it holds' }).click();
     await prepare.getByText('Rowan said [Partner B] works late (fictional).').waitFor();
     await prepare.getByText('Withheld: Partner B’s own material').waitFor();
+    // Each redaction shown in place, with its kind, and the passages where one happened listed
+    // for the practitioner to read in context.
+    await prepare.getByText('Rowan visits [Partner B] at [Partner B’s address] (fictional).').waitFor();
+    const redacted = prepare.locator('section[aria-labelledby="redacted-passages"]');
+    await redacted.getByRole('heading', { name: 'Where other people’s details were taken out' }).waitFor();
+    await redacted
+      .getByText('Read these 2 passages in context before you issue the release.', { exact: false })
+      .waitFor();
+    expect(await redacted.getByRole('listitem').allInnerTexts()).toEqual([
+      expect.stringMatching(/— Partner A: \[Partner B\]$/),
+      expect.stringMatching(/— Partner A: \[Partner B\], \[Partner B’s address\]$/),
+    ]);
+    expect(await prepare.locator('mark').allInnerTexts()).toEqual([
+      '[Partner B]',
+      '[Partner B]',
+      '[Partner B’s address]',
+    ]);
+    // Every session with the day therapy began, and consents in words, never as slugs.
+    await prepare
+      .getByRole('heading', { name: 'Couple therapy, from 2 Nov 2026 (you are Partner A)' })
+      .waitFor();
+    await prepare
+      .getByText('2 Nov 2026, 10:00: Assessment session, in person, 90 minutes: attended')
+      .waitFor();
+    await prepare.getByText(/^Sharing within the team \(PG5-3\): given on 2 Nov 2026/).waitFor();
+    expect(await prepare.getByText('team-sharing').count()).toBe(0);
     await expectNoAxeViolations(page);
     await page.screenshot({ path: path.join(screenshots, 'release-preview.png'), fullPage: true });
     await prepare.getByRole('button', { name: 'Issue the release' }).click();
@@ -97,14 +146,31 @@ describe('a subject access request in Chromium', () => {
       mergePages: true,
     });
     expect(text).toContain('Rowan said [Partner B] works late (fictional).');
-    for (const secret of ['Sky', 'Birch', 'sky@example.test', 'something private'])
+    expect(text).toContain('Rowan visits [Partner B] at [Partner B’s address] (fictional).');
+    for (const secret of [
+      'Sky',
+      'Birch',
+      'sky@example.test',
+      'something private',
+      'Fictive',
+      'Exampleton',
+      'EX4',
+    ])
       expect(text).not.toContain(secret);
     // The FHIR bundle issued with it validates against the official R4 schema, and names no B either.
     const fhir = await page.request.get(`${baseUrl}${href?.replace(/\/pdf$/, '/fhir')}`);
     const bundle = await fhir.json();
     const validate = fhirValidator();
     expect(validate(bundle), JSON.stringify(validate.errors?.slice(0, 3))).toBe(true);
-    for (const secret of ['Sky', 'Birch', 'sky@example.test', 'something private']) {
+    for (const secret of [
+      'Sky',
+      'Birch',
+      'sky@example.test',
+      'something private',
+      'Fictive',
+      'Exampleton',
+      'EX4',
+    ]) {
       expect(JSON.stringify(bundle)).not.toContain(secret);
     }
 

@@ -21,13 +21,16 @@ export interface FhirReleaseInput {
     readonly email?: string | undefined;
     readonly phone?: string | undefined;
   } | null;
-  readonly consents: readonly { id: string; type: string; givenOn: string; withdrawnOn: string | null }[];
+  /** The client's consents, each with its kind in words (`consentTypeLabels`), never a slug. */
+  readonly consents: readonly { id: string; label: string; givenOn: string; withdrawnOn: string | null }[];
   readonly sessions: readonly {
     id: string;
     startsAt: string;
     minutes: number;
     attendance: string;
-    online: boolean;
+    format: string;
+    /** The session in words: its kind, format, attendance and whether the client was there. */
+    description: string;
   }[];
   readonly sections: readonly { title: string; items: readonly { label?: string; text: string }[] }[];
   readonly withheld: readonly { what: string; clause: string; reason: string }[];
@@ -121,7 +124,7 @@ export function releaseBundle(input: FhirReleaseInput): Json {
               { system: 'http://terminology.hl7.org/CodeSystem/consentscope', code: 'patient-privacy' },
             ],
           },
-          category: [{ text: c.type.replaceAll('-', ' ') }],
+          category: [{ text: c.label }],
           patient: { reference: patientUrl },
           dateTime: `${c.givenOn}T00:00:00Z`,
           policyRule: { text: 'COSRT Code of Ethics and Practice 2019; Practice Guideline 5' },
@@ -143,10 +146,12 @@ export function releaseBundle(input: FhirReleaseInput): Json {
           status: s.attendance === 'attended' ? 'finished' : 'cancelled',
           class: {
             system: 'http://terminology.hl7.org/CodeSystem/v3-ActCode',
-            code: s.online ? 'VR' : 'AMB',
+            code: s.format === 'in-person' ? 'AMB' : 'VR',
           },
+          type: [{ text: s.description }],
           subject: { reference: patientUrl },
           period: { start: s.startsAt, end },
+          length: { value: s.minutes, unit: 'min', system: 'http://unitsofmeasure.org', code: 'min' },
         },
       });
     }

@@ -85,17 +85,21 @@ export const newAddendumSchema = z.strictObject({
 
 /** Allow-listed markup as plain text: paragraphs and line breaks kept, entities undone. */
 export function htmlToText(html: string): string {
-  return html
-    .replace(/<br\s*\/?>/g, '\n')
-    .replace(/<\/(p|li|blockquote)>/g, '\n\n')
-    .replace(/<li>/g, '• ')
-    .replace(/<[^>]*>/g, '')
-    .replaceAll('&lt;', '<')
-    .replaceAll('&gt;', '>')
-    .replaceAll('&quot;', '"')
-    .replaceAll('&#39;', "'")
-    .replaceAll('&nbsp;', ' ')
-    .replaceAll('&amp;', '&')
-    .replace(/\n{3,}/g, '\n\n')
-    .trim();
+  return (
+    html
+      .replace(/<br\s*\/?>/g, '\n')
+      .replace(/<\/(p|li|blockquote)>/g, '\n\n')
+      .replace(/<li>/g, '• ')
+      // A tag ends before the next '<': linear however many stray '<' the text holds (a
+      // pattern of `<[^>]*>` scanned to the end of the text from each one: quadratic).
+      .replace(/<[^<>]*>/g, '')
+      .replaceAll('&lt;', '<')
+      .replaceAll('&gt;', '>')
+      .replaceAll('&quot;', '"')
+      .replaceAll('&#39;', "'")
+      .replaceAll('&nbsp;', ' ')
+      .replaceAll('&amp;', '&')
+      .replace(/\n{3,}/g, '\n\n')
+      .trim()
+  );
 }

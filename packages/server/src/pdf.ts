@@ -165,29 +165,47 @@ export function releasePdf(input: ReleasePdfInput): Promise<Buffer> {
     doc.on('end', () => resolve(Buffer.concat(chunks)));
     doc.on('error', reject);
 
+    // A heading or a label is not left alone at the foot of a page: it starts the next page
+    // when fewer than `lines` lines of the current size fit below it.
+    const keepWithNext = (lines: number) => {
+      if (doc.y + lines * doc.currentLineHeight(true) > doc.page.height - doc.page.margins.bottom)
+        doc.addPage();
+    };
     doc.font('Helvetica-Bold').fontSize(16).text(input.title);
     doc.font('Helvetica').fontSize(10).fillColor('#444444').text(input.subtitle);
     doc.fillColor('#000000');
     for (const section of input.sections) {
       doc.moveDown();
-      doc.font('Helvetica-Bold').fontSize(12).text(section.heading);
+      doc.font('Helvetica-Bold').fontSize(12);
+      keepWithNext(4);
+      doc.text(section.heading);
       doc.font('Helvetica').fontSize(10.5);
       if (section.items.length === 0)
         doc.fillColor('#444444').text('Nothing to release.').fillColor('#000000');
       for (const item of section.items) {
-        if (item.label !== undefined) doc.font('Helvetica-Bold').text(item.label).font('Helvetica');
+        if (item.label !== undefined) {
+          keepWithNext(3);
+          doc.font('Helvetica-Bold').text(item.label).font('Helvetica');
+        }
         doc.text(item.text, { paragraphGap: 3 });
       }
     }
     doc.moveDown();
-    doc.font('Helvetica-Bold').fontSize(12).text('What was withheld, and why');
+    doc.font('Helvetica-Bold').fontSize(12);
+    keepWithNext(4);
+    doc.text('What was withheld, and why');
     doc.font('Helvetica').fontSize(10.5);
     if (input.withheld.length === 0) doc.text('Nothing was withheld.');
     for (const w of input.withheld) doc.text(`${w.what}: ${w.reason} (${w.clause}).`, { paragraphGap: 2 });
 
+    // The footer sits in the bottom margin. pdfkit starts a new page for text written below
+    // the margin, so the margin is lifted while the footer is written (otherwise every
+    // release ended with a blank page holding only the last footer), and put back after.
     const range = doc.bufferedPageRange();
     for (let i = range.start; i < range.start + range.count; i += 1) {
       doc.switchToPage(i);
+      const bottom = doc.page.margins.bottom;
+      doc.page.margins.bottom = 0;
       doc
         .font('Helvetica')
         .fontSize(8)
@@ -202,6 +220,7 @@ export function releasePdf(input: ReleasePdfInput): Promise<Buffer> {
             lineBreak: false,
           },
         );
+      doc.page.margins.bottom = bottom;
     }
     doc.end();
   });

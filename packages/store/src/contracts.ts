@@ -155,6 +155,80 @@ export async function currentContract(
   };
 }
 
+export interface ContractVersionView {
+  readonly id: string;
+  readonly version: number;
+  /** null: the case key was destroyed. */
+  readonly text: Confidential<string> | null;
+  readonly textHash: string;
+  readonly createdAt: string;
+  /** When a newer version replaced it; null for the current version. */
+  readonly supersededAt: string | null;
+  readonly conditions: Confidential<string> | null;
+  readonly signatures: ContractView['signatures'];
+}
+
+/**
+ * Every version of the case's contract, oldest first, each with its signatures: what each
+ * party was asked to sign and what they signed, and when (a release lists them all).
+ */
+export async function contractVersions(
+  db: Kysely<Database>,
+  keyring: Keyring,
+  practiceId: string,
+  caseId: string,
+): Promise<ContractVersionView[]> {
+  const rows = await db
+    .selectFrom('contract')
+    .selectAll()
+    .where('case_id', '=', caseId)
+    .orderBy('version')
+    .execute();
+  if (rows.length === 0) return [];
+  const keyId = await caseKeyId(db, caseId);
+  const key = (await keyring.dataKeys(db, practiceId, [keyId])).get(keyId);
+  const signatures = await db
+    .selectFrom('contract_signature')
+    .selectAll()
+    .where(
+      'contract_id',
+      'in',
+      rows.map((r) => r.id),
+    )
+    .orderBy('signed_at')
+    .execute();
+  return rows.map((row) => ({
+    id: row.id,
+    version: row.version,
+    text:
+      key === undefined
+        ? null
+        : new Confidential(openText(key, row.text_sealed, contractBinding(practiceId, row.id, keyId))),
+    textHash: row.text_hash,
+    createdAt: row.created_at,
+    supersededAt: row.superseded_at,
+    conditions:
+      key === undefined || row.conditions_sealed === null
+        ? null
+        : new Confidential(
+            openText(key, row.conditions_sealed, {
+              ...contractBinding(practiceId, row.id, keyId),
+              field: 'conditions',
+            }),
+          ),
+    signatures: signatures
+      .filter((s) => s.contract_id === row.id)
+      .map((s) => ({
+        signerKind: s.signer_kind as 'client' | 'practitioner',
+        signerId: s.signer_id,
+        mode: s.mode,
+        signedAt: s.signed_at,
+        textHash: s.text_hash,
+        acknowledgedConditions: s.acknowledged_conditions === 1,
+      })),
+  }));
+}
+
 export async function contractExists(db: Kysely<Database>, caseId: string): Promise<boolean> {
   return (
     (await db

@@ -18,6 +18,7 @@ import type { Insertable, Kysely, Transaction } from 'kysely';
 import { type Binding, openText, sealText } from './crypto/aead.ts';
 import type { Keyring } from './keyring.ts';
 import type { Database } from './schema.ts';
+import { type Opened, openSealedText, readableOrThrow } from './sealed.ts';
 
 /**
  * The records and their encryption. Every function here trusts its caller to have
@@ -209,13 +210,17 @@ export async function allClientIds(db: Kysely<Database>, practiceId: string): Pr
   return rows.map((r) => r.id);
 }
 
-/** The client's identity and contact details, or undefined once their key is destroyed. */
-export async function readClientIdentities(
+/**
+ * Every client's identity and contact details, opened: each one read, shredded (their key
+ * was destroyed) or tampered (it failed its integrity check), so one that cannot be read
+ * never keeps the others from being served. Clients not in the practice are absent.
+ */
+export async function openClientIdentities(
   vault: Vault,
   practiceId: string,
   clientIds: readonly string[],
-): Promise<Map<string, Confidential<ClientIdentity>>> {
-  const result = new Map<string, Confidential<ClientIdentity>>();
+): Promise<Map<string, Opened<Confidential<ClientIdentity>>>> {
+  const result = new Map<string, Opened<Confidential<ClientIdentity>>>();
   const unique = [...new Set(clientIds)];
   // A few thousand at a time: both engines bound the parameters of one statement.
   for (let i = 0; i < unique.length; i += 5000) {
@@ -231,11 +236,34 @@ export async function readClientIdentities(
       rows.map((r) => r.key_id),
     );
     for (const row of rows) {
-      const key = keys.get(row.key_id);
-      if (key === undefined) continue;
-      const json = openText(key, row.identity_sealed, clientBinding(practiceId, row.id, row.key_id));
-      result.set(row.id, new Confidential(clientIdentitySchema.parse(JSON.parse(json))));
+      result.set(
+        row.id,
+        openSealedText(
+          keys.get(row.key_id),
+          row.identity_sealed,
+          clientBinding(practiceId, row.id, row.key_id),
+          (json) => new Confidential(clientIdentitySchema.parse(JSON.parse(json))),
+        ),
+      );
     }
+  }
+  return result;
+}
+
+/**
+ * The client's identity and contact details, or undefined once their key is destroyed, for
+ * callers that cannot go on without them (a letter, a release, a signing screen): one that
+ * failed its integrity check is refused (TamperedError), never taken for destroyed.
+ */
+export async function readClientIdentities(
+  vault: Vault,
+  practiceId: string,
+  clientIds: readonly string[],
+): Promise<Map<string, Confidential<ClientIdentity>>> {
+  const result = new Map<string, Confidential<ClientIdentity>>();
+  for (const [id, opened] of await openClientIdentities(vault, practiceId, clientIds)) {
+    const identity = readableOrThrow(opened);
+    if (identity !== undefined) result.set(id, identity);
   }
   return result;
 }
@@ -598,11 +626,12 @@ export async function writePassages(
 // ---------------------------------------------------------------- reading a record
 
 export interface RecordPassage {
+  readonly id: string;
   readonly position: number;
   readonly attribution: readonly string[];
   readonly section: string | null;
-  /** null: its key has been destroyed. */
-  readonly text: Confidential<string> | null;
+  /** Its text; or shredded (its key has been destroyed), or tampered (it failed its integrity check). */
+  readonly text: Opened<Confidential<string>>;
 }
 
 export interface RecordEntry {
@@ -621,11 +650,13 @@ export interface RecordCase {
   readonly pseudonym: string;
   readonly practitionerId: string;
   readonly openedAt: string;
+  /** When the case was closed; null while it is open. */
+  readonly closedAt: string | null;
   readonly participants: readonly { id: string; clientId: string; label: string }[];
   readonly entries: readonly RecordEntry[];
 }
 
-/** Every case the client is in, with every entry, decrypted where the keys still exist. */
+/** Every case the client is in, with every entry, each passage opened (sealed.ts): read, shredded or tampered. */
 export async function readClientCases(
   vault: Vault,
   practiceId: string,
@@ -642,6 +673,7 @@ export async function readClientCases(
       'care_case.pseudonym',
       'care_case.practitioner_id',
       'care_case.opened_at',
+      'care_case.closed_at',
     ])
     .where('care_case.practice_id', '=', practiceId)
     .where('participant.client_id', '=', clientId)
@@ -693,6 +725,7 @@ export async function readClientCases(
     pseudonym: c.pseudonym,
     practitionerId: c.practitioner_id,
     openedAt: c.opened_at,
+    closedAt: c.closed_at,
     participants: participants
       .filter((p) => p.case_id === c.id)
       .map((p) => ({ id: p.id, clientId: p.client_id, label: p.label })),
@@ -704,18 +737,18 @@ export async function readClientCases(
         authorId: e.author_id,
         occurredAt: e.occurred_at,
         writtenAt: e.written_at,
-        passages: (passagesOf.get(e.id) ?? []).map((p) => {
-          const key = keys.get(p.key_id);
-          return {
-            position: p.position,
-            attribution: JSON.parse(p.attribution) as string[],
-            section: p.section,
-            text:
-              key === undefined
-                ? null
-                : new Confidential(openText(key, p.body_sealed, passageBinding(practiceId, p.id, p.key_id))),
-          };
-        }),
+        passages: (passagesOf.get(e.id) ?? []).map((p) => ({
+          id: p.id,
+          position: p.position,
+          attribution: JSON.parse(p.attribution) as string[],
+          section: p.section,
+          text: openSealedText(
+            keys.get(p.key_id),
+            p.body_sealed,
+            passageBinding(practiceId, p.id, p.key_id),
+            (text) => new Confidential(text),
+          ),
+        })),
       })),
   }));
 }

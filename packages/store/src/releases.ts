@@ -5,6 +5,7 @@ import { open, openText, seal, sealText } from './crypto/aead.ts';
 import type { Keyring } from './keyring.ts';
 import { clientKey } from './record-keys.ts';
 import type { Database } from './schema.ts';
+import { type Opened, openSealedText } from './sealed.ts';
 
 /**
  * The register of release requests and the log of releases, each kept exactly as issued:
@@ -61,12 +62,15 @@ export interface ReleaseRequestView {
   readonly id: string;
   readonly clientId: string;
   readonly basis: string;
-  readonly requester: Confidential<string> | null;
+  /** Who asked, where not the client, opened (sealed.ts); null when the client asked. */
+  readonly requester: Opened<Confidential<string>> | null;
   readonly receivedOn: string;
   readonly dueOn: string | null;
   readonly status: 'received' | 'issued';
   readonly viaPortal: boolean;
   readonly releaseId: string | null;
+  /** When its release was issued; null until it is. */
+  readonly issuedAt: string | null;
 }
 
 export async function releaseRequests(
@@ -78,6 +82,7 @@ export async function releaseRequests(
   if (where.clientIds !== undefined && where.clientIds.length === 0) return [];
   let query = db
     .selectFrom('release_request as r')
+    .innerJoin('client as c', 'c.id', 'r.client_id')
     .leftJoin('release as x', 'x.request_id', 'r.id')
     .select([
       'r.id',
@@ -89,35 +94,44 @@ export async function releaseRequests(
       'r.status',
       'r.via_portal',
       'x.id as release_id',
+      'x.issued_at as issued_at',
+      'c.key_id as client_key_id',
     ])
     .where('r.practice_id', '=', practiceId);
   if (where.clientIds !== undefined) query = query.where('r.client_id', 'in', [...where.clientIds]);
   if (where.requestId !== undefined) query = query.where('r.id', '=', where.requestId);
   const rows = await query.orderBy('r.received_on', 'desc').orderBy('r.created_at', 'desc').execute();
+  const keys = await keyring.dataKeys(
+    db,
+    practiceId,
+    rows.flatMap((r) => (r.requester_sealed === null ? [] : [r.client_key_id])),
+  );
   const result: ReleaseRequestView[] = [];
   for (const r of rows) {
-    let requester: Confidential<string> | null = null;
-    if (r.requester_sealed !== null) {
-      const { keyId, key } = await clientKey(db, keyring, practiceId, r.client_id);
-      requester = new Confidential(
-        openText(key, r.requester_sealed, {
-          practiceId,
-          record: `release-request/${r.id}`,
-          field: 'requester',
-          keyId,
-        }),
-      );
-    }
     result.push({
       id: r.id,
       clientId: r.client_id,
       basis: r.basis,
-      requester,
+      requester:
+        r.requester_sealed === null
+          ? null
+          : openSealedText(
+              keys.get(r.client_key_id),
+              r.requester_sealed,
+              {
+                practiceId,
+                record: `release-request/${r.id}`,
+                field: 'requester',
+                keyId: r.client_key_id,
+              },
+              (text) => new Confidential(text),
+            ),
       receivedOn: r.received_on,
       dueOn: r.due_on,
       status: r.status === 'issued' ? 'issued' : 'received',
       viaPortal: r.via_portal === 1,
       releaseId: r.release_id,
+      issuedAt: r.issued_at,
     });
   }
   return result;

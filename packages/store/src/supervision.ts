@@ -59,13 +59,14 @@ export interface Presentation {
   readonly material: Confidential<string> | null;
 }
 
-/** Presentations made to a supervisor, or by a practitioner; newest first. */
+/** Presentations made to a supervisor, by a practitioner, or of some cases; newest first. */
 export async function presentations(
   db: Kysely<Database>,
   keyring: Keyring,
   practiceId: string,
-  by: { supervisorId: string } | { practitionerId: string },
+  by: { supervisorId: string } | { practitionerId: string } | { caseIds: readonly string[] },
 ): Promise<Presentation[]> {
+  if ('caseIds' in by && by.caseIds.length === 0) return [];
   let query = db
     .selectFrom('supervision_presentation as sp')
     .innerJoin('care_case as c', 'c.id', 'sp.case_id')
@@ -84,7 +85,9 @@ export async function presentations(
   query =
     'supervisorId' in by
       ? query.where('sp.supervisor_id', '=', by.supervisorId)
-      : query.where('sp.practitioner_id', '=', by.practitionerId);
+      : 'caseIds' in by
+        ? query.where('sp.case_id', 'in', [...by.caseIds])
+        : query.where('sp.practitioner_id', '=', by.practitionerId);
   const rows = await query.orderBy('sp.presented_on', 'desc').orderBy('sp.created_at', 'desc').execute();
   const keys = await keyring.dataKeys(
     db,

@@ -45,7 +45,7 @@ import {
   signContract,
   unlockKeyring,
 } from '@alcove/store';
-import { CliError, type CliIo, defaultDataDir, storeConfigFor } from '../context.ts';
+import { CliError, type CliIo, clockFor, defaultDataDir, storeConfigFor } from '../context.ts';
 import { setUpInstallation } from '../setup.ts';
 import { readKeyFile, writeNewKeyFile } from '../unlock.ts';
 import { describeScale, generateScale, SCALES, type ScaleName } from './demo-scale.ts';
@@ -250,12 +250,28 @@ async function seedDemo(
     });
     const [a, b] = couple.participants;
     if (a === undefined || b === undefined) throw new Error('demo couple');
+    // The couple's assessment runs over three sessions (3, 10 and 17 Nov), each with its note:
+    // a note of a session is recorded with that session, so a release lists all three.
+    const coupleSession = (startsAt: string) =>
+      recordSession(trx, keyring, {
+        practiceId,
+        caseId: couple.caseId,
+        kind: 'assessment',
+        format: 'in-person',
+        startsAt,
+        minutes: 60,
+        attendance: 'attended',
+        present: [a.id, b.id],
+        userId: practitionerId,
+        now: new Date().toISOString(),
+      });
     await addEntry(trx, keyring, {
       practiceId,
       theCase: couple,
       authorId: practitionerId,
       kind: 'session-note',
       occurredAt: '2026-11-10T10:00:00Z',
+      sessionId: (await coupleSession('2026-11-10T10:00:00Z')).id,
       passages: [
         {
           text: t('Both describe feeling more like flatmates than partners since the move (fictional).'),
@@ -285,6 +301,7 @@ async function seedDemo(
       authorId: practitionerId,
       kind: 'session-note',
       occurredAt: '2026-11-17T10:00:00Z',
+      sessionId: (await coupleSession('2026-11-17T10:00:00Z')).id,
       passages: [
         {
           text: t(
@@ -760,7 +777,7 @@ export async function demoCodeCommand(
     const user = await findUserByEmail(store.db, keyring, email);
     if (user?.totp_secret_sealed == null) throw new CliError(`No demo account ${email}.`);
     const secret = await openAccountField(store.db, keyring, user.id, 'totp', user.totp_secret_sealed);
-    io.out(currentTotp(secret));
+    io.out(currentTotp(secret, clockFor(io)().getTime()));
   } finally {
     await store.close();
   }

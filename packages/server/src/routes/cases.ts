@@ -5,17 +5,21 @@ import {
   caseStatusSchema,
   clientIdentitySchema,
   consentTypeSchema,
+  daySchema,
   newConsentSchema,
   newGillickAssessmentSchema,
   overrideSchema,
+  unreadableSchema,
   withdrawConsentSchema,
   withheldReasons,
 } from '@alcove/core';
+import { unreadableOf } from '@alcove/store';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { contextOf } from '../auth/plugin.ts';
 import { contractPdf, sendPdf } from '../pdf.ts';
 import { PracticeContext } from '../practice-context.ts';
+import { presentName } from './unreadable.ts';
 
 const caseParams = z.strictObject({ caseId: z.uuid() });
 const contractParams = z.strictObject({ caseId: z.uuid(), contractId: z.uuid() });
@@ -28,7 +32,13 @@ const caseDetailSchema = z.strictObject({
   /** Where the case may go next. */
   statusMoves: z.array(caseStatusSchema),
   participants: z.array(
-    z.strictObject({ id: z.string(), clientId: z.string(), label: z.string(), name: z.string().nullable() }),
+    z.strictObject({
+      id: z.string(),
+      clientId: z.string(),
+      label: z.string(),
+      name: z.string().nullable(),
+      unreadable: unreadableSchema,
+    }),
   ),
   contract: z
     .strictObject({
@@ -99,7 +109,7 @@ export const caseRoutes: FastifyPluginAsyncZod = async (app) => {
           id: p.id,
           clientId: p.clientId,
           label: p.label,
-          name: names.get(p.clientId)?.reveal().name ?? null,
+          ...presentName(names.get(p.clientId)),
         })),
         contract:
           contract === undefined
@@ -234,7 +244,7 @@ export const caseRoutes: FastifyPluginAsyncZod = async (app) => {
         practitionerName: await context.userName(facts.practitionerId),
         contract,
         facts,
-        nameOf: (clientId, label) => names.get(clientId)?.reveal().name ?? label,
+        nameOf: (clientId, label) => presentName(names.get(clientId)).name ?? label,
       });
       return sendPdf(reply, pdf, `contract-v${contract.version}.pdf`);
     },
@@ -327,10 +337,12 @@ const consentSchema = z.strictObject({
   type: consentTypeSchema,
   caseId: z.string().nullable(),
   recipient: z.string().nullable(),
-  givenOn: z.iso.date(),
+  /** Of the recipient: null when read (or there is none); "tampered" or "shredded" when it cannot be. */
+  unreadable: unreadableSchema,
+  givenOn: daySchema,
   givenBy: z.string(),
   mode: z.string(),
-  withdrawnOn: z.iso.date().nullable(),
+  withdrawnOn: daySchema.nullable(),
 });
 
 export const consentRoutes: FastifyPluginAsyncZod = async (app) => {
@@ -341,7 +353,7 @@ export const consentRoutes: FastifyPluginAsyncZod = async (app) => {
         summary: 'A client’s consents; with ?on=yyyy-MM-dd, those in force on that day',
         tags: ['consents'],
         params: clientParams,
-        querystring: z.strictObject({ on: z.iso.date().optional() }),
+        querystring: z.strictObject({ on: daySchema.optional() }),
         response: { 200: z.strictObject({ consents: z.array(consentSchema) }) },
       },
     },
@@ -350,7 +362,8 @@ export const consentRoutes: FastifyPluginAsyncZod = async (app) => {
         id: c.id,
         type: c.type as z.infer<typeof consentTypeSchema>,
         caseId: c.caseId,
-        recipient: c.recipient?.reveal() ?? null,
+        recipient: c.recipient?.ok === true ? c.recipient.value.reveal() : null,
+        unreadable: c.recipient === null ? null : unreadableOf(c.recipient),
         givenOn: c.givenOn,
         givenBy: c.givenBy,
         mode: c.mode,

@@ -1,5 +1,11 @@
-import { AlcoveError, clientIdentitySchema, consentTypeSchema } from '@alcove/core';
-import type { Vault } from '@alcove/store';
+import {
+  AlcoveError,
+  clientIdentitySchema,
+  consentTypeSchema,
+  daySchema,
+  unreadableSchema,
+} from '@alcove/core';
+import { unreadableOf, type Vault } from '@alcove/store';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { hashPassword, passwordProblem } from '../auth/passwords.ts';
@@ -51,20 +57,23 @@ const consentSchema = z.strictObject({
   type: consentTypeSchema,
   caseId: z.string().nullable(),
   recipient: z.string().nullable(),
-  givenOn: z.iso.date(),
+  /** Of the recipient: null when read (or there is none). */
+  unreadable: unreadableSchema,
+  givenOn: daySchema,
   givenBy: z.string(),
   mode: z.string(),
-  withdrawnOn: z.iso.date().nullable(),
+  withdrawnOn: daySchema.nullable(),
 });
 
 /**
  * The client portal. Every route here acts on the signed-in client's own record: none
  * takes a client id, so one partner cannot even name the other's record.
  */
-export const portalRoutes: FastifyPluginAsyncZod<{ vault: Vault; joinRateLimit: number }> = async (
-  app,
-  { vault, joinRateLimit },
-) => {
+export const portalRoutes: FastifyPluginAsyncZod<{
+  vault: Vault;
+  joinRateLimit: number;
+  now: () => Date;
+}> = async (app, { vault, joinRateLimit, now }) => {
   app.post(
     '/portal/join',
     {
@@ -89,7 +98,7 @@ export const portalRoutes: FastifyPluginAsyncZod<{ vault: Vault; joinRateLimit: 
       await joinPortal(vault, {
         token: request.body.token,
         passwordHash: await hashPassword(request.body.password),
-        now: new Date().toISOString(),
+        now: now().toISOString(),
       });
       return reply.code(201).send(null);
     },
@@ -208,7 +217,8 @@ export const portalRoutes: FastifyPluginAsyncZod<{ vault: Vault; joinRateLimit: 
         id: c.id,
         type: c.type as z.infer<typeof consentTypeSchema>,
         caseId: c.caseId,
-        recipient: c.recipient?.reveal() ?? null,
+        recipient: c.recipient?.ok === true ? c.recipient.value.reveal() : null,
+        unreadable: c.recipient === null ? null : unreadableOf(c.recipient),
         givenOn: c.givenOn,
         givenBy: c.givenBy,
         mode: c.mode,

@@ -1,6 +1,8 @@
 import {
   catalogue,
   cpdRequirementSchema,
+  daySchema,
+  integrityFindingSchema,
   newProfileItemSchema,
   overrideSchema,
   profileDetailsSchema,
@@ -28,18 +30,20 @@ const findingSchema = z.strictObject({
   severity: z.enum(['high', 'medium', 'low']),
   title: z.string(),
   action: z.string(),
-  since: z.iso.date(),
+  since: daySchema,
   section: z.string(),
 });
 const complianceSchema = z.strictObject({
-  today: z.iso.date(),
+  today: daySchema,
   findings: z.array(findingSchema),
   cpd: z.strictObject({
     requirement: cpdRequirementSchema,
-    year: z.strictObject({ start: z.iso.date(), end: z.iso.date() }),
+    year: z.strictObject({ start: daySchema, end: daySchema }),
     totals: z.strictObject({ total: z.number(), sexAndRelationship: z.number(), faceToFace: z.number() }),
   }),
-  upcoming: z.array(z.strictObject({ what: z.string(), date: z.iso.date(), clause: z.string() })),
+  upcoming: z.array(z.strictObject({ what: z.string(), date: daySchema, clause: z.string() })),
+  /** Items that failed their integrity check, in records you may see, until they are put right. */
+  integrity: z.array(integrityFindingSchema),
 });
 const clausesSchema = z.strictObject({
   clauses: z.array(
@@ -146,7 +150,7 @@ export const profileRoutes: FastifyPluginAsyncZod = async (app) => {
         summary: 'Record the day COSRT was told (GT-107, GT-108)',
         tags: ['profile'],
         params: itemParams,
-        body: z.strictObject({ notifiedOn: z.iso.date() }),
+        body: z.strictObject({ notifiedOn: daySchema }),
         response: { 204: z.null() },
       },
     },
@@ -210,7 +214,7 @@ export const profileRoutes: FastifyPluginAsyncZod = async (app) => {
         body: z.strictObject({
           relation: z.enum(['partner', 'relative', 'friend', 'associate']),
           name: z.string().trim().min(1).max(200),
-          dateOfBirth: z.iso.date().optional(),
+          dateOfBirth: daySchema.optional(),
         }),
         response: { 201: z.strictObject({ id: z.string() }) },
       },

@@ -1,4 +1,11 @@
-import { newReleaseRequestSchema, type ReleaseBasis, releaseBasisLabels } from '@alcove/core';
+import {
+  identifierKinds,
+  newReleaseRequestSchema,
+  type ReleaseBasis,
+  releaseBasisLabels,
+  unreadableSchema,
+} from '@alcove/core';
+import { unreadableOf } from '@alcove/store';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { contextOf } from '../auth/plugin.ts';
@@ -56,6 +63,8 @@ export const releaseRoutes: FastifyPluginAsyncZod = async (app) => {
                 basis: z.string(),
                 basisLabel: z.string(),
                 requester: z.string().nullable(),
+                /** Of the requester: null when read (or the client asked). */
+                unreadable: unreadableSchema,
                 receivedOn: z.iso.date(),
                 dueOn: z.iso.date().nullable(),
                 status: z.enum(['received', 'issued']),
@@ -75,7 +84,8 @@ export const releaseRoutes: FastifyPluginAsyncZod = async (app) => {
         clientName,
         basis: r.basis,
         basisLabel: releaseBasisLabels[r.basis as ReleaseBasis] ?? r.basis,
-        requester: r.requester?.reveal() ?? null,
+        requester: r.requester?.ok === true ? r.requester.value.reveal() : null,
+        unreadable: r.requester === null ? null : unreadableOf(r.requester),
         receivedOn: r.receivedOn,
         dueOn: r.dueOn,
         status: r.status,
@@ -101,12 +111,29 @@ export const releaseRoutes: FastifyPluginAsyncZod = async (app) => {
                 ref: z.string(),
                 what: z.string(),
                 about: z.string(),
+                /** The text as released: each redaction shown in place by its marker ("[Partner B’s address]"). */
                 text: z.string(),
+                /** What redaction took out of it, each marker once, for the practitioner to read in context. */
+                redactions: z.array(
+                  z.strictObject({
+                    label: z.string(),
+                    kind: z.enum(identifierKinds),
+                    marker: z.string(),
+                    count: z.number().int(),
+                  }),
+                ),
                 included: z.boolean(),
                 reason: z.string().nullable(),
               }),
             ),
-            sections: z.array(z.strictObject({ heading: z.string(), count: z.number().int() })),
+            /** Every section as it will be issued: its heading and each item (label and text). */
+            sections: z.array(
+              z.strictObject({
+                heading: z.string(),
+                count: z.number().int(),
+                items: z.array(z.strictObject({ label: z.string().nullable(), text: z.string() })),
+              }),
+            ),
             withheld: z.array(z.strictObject({ what: z.string(), clause: z.string(), reason: z.string() })),
           }),
         },
@@ -115,8 +142,25 @@ export const releaseRoutes: FastifyPluginAsyncZod = async (app) => {
     async (request) => {
       const assembly = await releases(request).preview(request.params.requestId, toChoices(request.body));
       return {
-        passages: [...assembly.passages],
-        sections: assembly.pdf.sections.map((s) => ({ heading: s.heading, count: s.items.length })),
+        passages: assembly.passages.map((p) => ({
+          ref: p.ref,
+          what: p.what,
+          about: p.about,
+          text: p.text,
+          redactions: p.redactions.map((r) => ({
+            label: r.label,
+            kind: r.kind,
+            marker: r.marker,
+            count: r.count,
+          })),
+          included: p.included,
+          reason: p.reason,
+        })),
+        sections: assembly.pdf.sections.map((s) => ({
+          heading: s.heading,
+          count: s.items.length,
+          items: s.items.map((item) => ({ label: item.label ?? null, text: item.text })),
+        })),
         withheld: [...assembly.withheld],
       };
     },

@@ -1,4 +1,11 @@
-import { formatDate, formatDateTime, type ProblemDocument } from '@alcove/core';
+import {
+  formatDate,
+  formatDateTime,
+  INTEGRITY_FAILED_TEXT,
+  londonInstant,
+  type ProblemDocument,
+  unreadableSchema,
+} from '@alcove/core';
 import {
   Alert,
   Badge,
@@ -16,9 +23,10 @@ import {
   Title,
 } from '@mantine/core';
 import { type FormEvent, useState } from 'react';
-import { Link, useParams } from 'react-router';
+import { useParams } from 'react-router';
 import { z } from 'zod';
 import { ApiProblem, api, describeProblem } from '../api.ts';
+import { announceSessionChange, useSession } from '../session.tsx';
 import { RefusalAlert } from '../shell/refusal.tsx';
 import { Failure, Loading } from '../shell/status.tsx';
 import { useApi } from '../use-api.ts';
@@ -34,7 +42,13 @@ const caseSchema = z.object({
   status: z.string(),
   statusMoves: z.array(z.string()),
   participants: z.array(
-    z.object({ id: z.string(), clientId: z.string(), label: z.string(), name: z.string().nullable() }),
+    z.object({
+      id: z.string(),
+      clientId: z.string(),
+      label: z.string(),
+      name: z.string().nullable(),
+      unreadable: unreadableSchema,
+    }),
   ),
   contract: z
     .object({
@@ -76,7 +90,12 @@ export function CasePage() {
   if (theCase.state === 'loading') return <Loading what="the case" />;
   if (theCase.state === 'failed') return <Failure error={theCase.error} />;
   const c = theCase.data;
-  const names = c.participants.map((p) => `${p.label}: ${p.name ?? 'details destroyed'}`).join(' · ');
+  const names = c.participants
+    .map(
+      (p) =>
+        `${p.label}: ${p.unreadable === 'tampered' ? INTEGRITY_FAILED_TEXT : (p.name ?? 'details destroyed')}`,
+    )
+    .join(' · ');
   return (
     <Stack gap="lg" maw={1000}>
       <Title order={2}>
@@ -231,6 +250,7 @@ function Contract({
   const [acknowledged, setAcknowledged] = useState<Record<string, boolean>>({});
   const [sent, setSent] = useState<z.infer<typeof sentSchema>['sent'] | undefined>(undefined);
   const [error, setError] = useState<string | undefined>(undefined);
+  const { refresh } = useSession();
   const templates = useApi('/settings/contract-templates', templatesSchema);
   const draft = async () => {
     if (templateId === null) return;
@@ -270,6 +290,23 @@ function Contract({
         },
       });
       onChanged();
+    } catch (e) {
+      setError(describeProblem(e));
+    }
+  };
+  /**
+   * Locks this session to the signing screen for one client: until the practitioner ends it
+   * with their password and authenticator code, every page shows only that contract.
+   */
+  const handOver = async (clientId: string) => {
+    if (contract === null) return;
+    setError(undefined);
+    try {
+      await api('POST', '/session/kiosk', z.null(), {
+        body: { caseId, clientId, contractId: contract.id },
+      });
+      announceSessionChange();
+      await refresh();
     } catch (e) {
       setError(describeProblem(e));
     }
@@ -359,12 +396,7 @@ function Contract({
                           Signed in person now
                         </Button>
                         {party.signer.kind === 'client' && (
-                          <Button
-                            size="compact-sm"
-                            variant="subtle"
-                            component={Link}
-                            to={`/cases/${caseId}/sign/${party.key}`}
-                          >
+                          <Button size="compact-sm" variant="subtle" onClick={() => void handOver(party.key)}>
                             Hand over the signing screen
                           </Button>
                         )}
@@ -486,7 +518,7 @@ function Sessions({
         body: {
           kind: form.kind,
           format: form.format,
-          startsAt: new Date(form.startsAt).toISOString(),
+          startsAt: londonInstant(form.startsAt),
           minutes: Number(form.minutes),
           attendance: form.attendance,
           present: form.attendance === 'attended' ? present : [],

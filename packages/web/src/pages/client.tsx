@@ -1,11 +1,13 @@
 import {
   AGE_OF_MAJORITY,
   ageOn,
-  type EntryKind,
+  entryKindLabels,
   formatDate,
   formatDateTime,
   formatDay,
+  labelOf,
   londonDay,
+  unreadableSchema,
 } from '@alcove/core';
 import {
   Alert,
@@ -29,6 +31,7 @@ import { Link, useNavigate, useParams } from 'react-router';
 import { z } from 'zod';
 import { ApiProblem, api, describeProblem } from '../api.ts';
 import { useSession } from '../session.tsx';
+import { IntegrityFailed, Sealed } from '../shell/integrity.tsx';
 import { Failure, Loading } from '../shell/status.tsx';
 import { useApi } from '../use-api.ts';
 import { Consents } from './consents.tsx';
@@ -36,24 +39,28 @@ import { NoteHtml } from './notes.tsx';
 
 const identitySchema = z.object({
   id: z.string(),
-  identity: z.object({
-    name: z.string(),
-    preferredName: z.string().optional(),
-    dateOfBirth: z.string().optional(),
-    pronouns: z.string().optional(),
-    email: z.string().optional(),
-    phone: z.string().optional(),
-    address: z.string().optional(),
-    contactChannels: z.array(z.object({ channel: z.string(), safe: z.boolean() })).optional(),
-    languageNeeds: z.string().optional(),
-    accessNeeds: z.string().optional(),
-    gp: z.string().optional(),
-    emergencyContact: z.string().optional(),
-    lawfulBasis: z.string().optional(),
-    specialCategoryCondition: z.string().optional(),
-    safetyFlag: z.boolean().optional(),
-    vulnerableAdult: z.boolean().optional(),
-  }),
+  /** null when it failed its integrity check (`unreadable`). */
+  unreadable: unreadableSchema,
+  identity: z.nullable(
+    z.object({
+      name: z.string(),
+      preferredName: z.string().optional(),
+      dateOfBirth: z.string().optional(),
+      pronouns: z.string().optional(),
+      email: z.string().optional(),
+      phone: z.string().optional(),
+      address: z.string().optional(),
+      contactChannels: z.array(z.object({ channel: z.string(), safe: z.boolean() })).optional(),
+      languageNeeds: z.string().optional(),
+      accessNeeds: z.string().optional(),
+      gp: z.string().optional(),
+      emergencyContact: z.string().optional(),
+      lawfulBasis: z.string().optional(),
+      specialCategoryCondition: z.string().optional(),
+      safetyFlag: z.boolean().optional(),
+      vulnerableAdult: z.boolean().optional(),
+    }),
+  ),
 });
 const participantSchema = z.object({ id: z.string(), clientId: z.string(), label: z.string() });
 const recordSchema = z.object({
@@ -72,7 +79,12 @@ const recordSchema = z.object({
           occurredAt: z.string(),
           writtenAt: z.string(),
           passages: z.array(
-            z.object({ position: z.number(), attribution: z.array(z.string()), text: z.string().nullable() }),
+            z.object({
+              position: z.number(),
+              attribution: z.array(z.string()),
+              text: z.string().nullable(),
+              unreadable: unreadableSchema,
+            }),
           ),
         }),
       ),
@@ -125,14 +137,8 @@ const actionNames: Record<string, string> = {
   'client.contact-safety': 'Changed contact safety',
   'message.queue': 'Queued a message',
   'message.withheld': 'Withheld a message',
-};
-const entryNames: Record<EntryKind, string> = {
-  'session-note': 'Session note',
-  'contact-note': 'Contact note',
-  assessment: 'Assessment',
-  addendum: 'Addendum',
-  risk: 'Risk assessment',
-  ending: 'Ending',
+  'integrity.failed': 'Found their details failed their integrity check',
+  'integrity.resolved': 'Found their details read again',
 };
 
 function attributionLabel(
@@ -165,63 +171,14 @@ export function ClientPage() {
   const who = identity.data.identity;
   return (
     <Stack gap="lg" maw={960}>
-      <Title order={2}>{who.name}</Title>
+      <Title order={2}>{who === null ? 'Client' : who.name}</Title>
       <Card withBorder padding="lg" component="section" aria-labelledby="details">
         <Title order={3} size="h4" id="details" mb="sm">
           Identity and contact
         </Title>
-        <Table variant="vertical" layout="fixed" withTableBorder={false}>
-          <Table.Tbody>
-            {(
-              [
-                ['Preferred name', who.preferredName],
-                ['Pronouns', who.pronouns],
-                ['Date of birth', who.dateOfBirth === undefined ? undefined : formatDay(who.dateOfBirth)],
-                ['E-mail', who.email],
-                ['Phone', who.phone],
-                ['Address', who.address],
-                [
-                  'Contact by',
-                  who.contactChannels === undefined || who.contactChannels.length === 0
-                    ? undefined
-                    : who.contactChannels
-                        .map((c) => `${c.channel.replace('-', ' ')}${c.safe ? '' : ' (not safe)'}`)
-                        .join(', '),
-                ],
-                ['Language and communication (GT-58)', who.languageNeeds],
-                ['Adjustments (GT-82)', who.accessNeeds],
-                ['GP', who.gp],
-                ['Emergency contact', who.emergencyContact],
-                [
-                  'Vulnerable adult (GT-26, GT-27, GT-65)',
-                  who.vulnerableAdult === true
-                    ? 'Yes: consent and capacity are checked as for under-18s'
-                    : undefined,
-                ],
-                ['Safety flag', who.safetyFlag === true ? 'Raised: no shared channel is used' : undefined],
-                [
-                  'Lawful basis (UK GDPR)',
-                  who.lawfulBasis === undefined
-                    ? undefined
-                    : `${who.lawfulBasis.replaceAll('-', ' ')}${who.specialCategoryCondition === undefined ? '' : `; ${who.specialCategoryCondition.replaceAll('-', ' ')}`}`,
-                ],
-              ] as const
-            ).map(([label, value]) => (
-              <Table.Tr key={label}>
-                <Table.Th w={260}>{label}</Table.Th>
-                <Table.Td>
-                  {value ?? (
-                    <Text c="dimmed" span>
-                      Not given
-                    </Text>
-                  )}
-                </Table.Td>
-              </Table.Tr>
-            ))}
-          </Table.Tbody>
-        </Table>
+        {who === null ? <IntegrityFailed /> : <IdentityTable who={who} />}
       </Card>
-      {treats && (
+      {treats && who !== null && (
         <ContactSafety
           clientId={clientId}
           channels={who.contactChannels ?? []}
@@ -230,6 +187,7 @@ export function ClientPage() {
         />
       )}
       {treats &&
+        who !== null &&
         (who.vulnerableAdult === true ||
           (who.dateOfBirth !== undefined &&
             ageOn(who.dateOfBirth, londonDay(new Date())) < AGE_OF_MAJORITY)) && (
@@ -240,6 +198,62 @@ export function ClientPage() {
       {treats && <ClinicalRecord clientId={clientId} onSettled={onRecordSettled} />}
       {treats && <AccessHistory clientId={clientId} after={recordSettled} />}
     </Stack>
+  );
+}
+
+/** The client's identity and contact details, field by field. */
+function IdentityTable({ who }: { who: NonNullable<z.infer<typeof identitySchema>['identity']> }) {
+  return (
+    <Table variant="vertical" layout="fixed" withTableBorder={false}>
+      <Table.Tbody>
+        {(
+          [
+            ['Preferred name', who.preferredName],
+            ['Pronouns', who.pronouns],
+            ['Date of birth', who.dateOfBirth === undefined ? undefined : formatDay(who.dateOfBirth)],
+            ['E-mail', who.email],
+            ['Phone', who.phone],
+            ['Address', who.address],
+            [
+              'Contact by',
+              who.contactChannels === undefined || who.contactChannels.length === 0
+                ? undefined
+                : who.contactChannels
+                    .map((c) => `${c.channel.replace('-', ' ')}${c.safe ? '' : ' (not safe)'}`)
+                    .join(', '),
+            ],
+            ['Language and communication (GT-58)', who.languageNeeds],
+            ['Adjustments (GT-82)', who.accessNeeds],
+            ['GP', who.gp],
+            ['Emergency contact', who.emergencyContact],
+            [
+              'Vulnerable adult (GT-26, GT-27, GT-65)',
+              who.vulnerableAdult === true
+                ? 'Yes: consent and capacity are checked as for under-18s'
+                : undefined,
+            ],
+            ['Safety flag', who.safetyFlag === true ? 'Raised: no shared channel is used' : undefined],
+            [
+              'Lawful basis (UK GDPR)',
+              who.lawfulBasis === undefined
+                ? undefined
+                : `${who.lawfulBasis.replaceAll('-', ' ')}${who.specialCategoryCondition === undefined ? '' : `; ${who.specialCategoryCondition.replaceAll('-', ' ')}`}`,
+            ],
+          ] as const
+        ).map(([label, value]) => (
+          <Table.Tr key={label}>
+            <Table.Th w={260}>{label}</Table.Th>
+            <Table.Td>
+              {value ?? (
+                <Text c="dimmed" span>
+                  Not given
+                </Text>
+              )}
+            </Table.Td>
+          </Table.Tr>
+        ))}
+      </Table.Tbody>
+    </Table>
   );
 }
 
@@ -279,7 +293,7 @@ function ClinicalRecord({ clientId, onSettled }: { clientId: string; onSettled: 
             {c.entries.map((entry) => (
               <Card key={entry.id} withBorder padding="sm" bg="gray.0">
                 <Text size="sm" fw={600}>
-                  {entryNames[entry.kind as EntryKind] ?? entry.kind}, {formatDateTime(entry.occurredAt)}
+                  {labelOf(entryKindLabels, entry.kind)}, {formatDateTime(entry.occurredAt)}
                 </Text>
                 <Text size="xs" c="dimmed" mb="xs">
                   Written {formatDateTime(entry.writtenAt)}
@@ -290,13 +304,13 @@ function ClinicalRecord({ clientId, onSettled }: { clientId: string; onSettled: 
                       <Badge variant="outline" color="gray" miw={130} style={{ flexShrink: 0 }}>
                         {attributionLabel(p.attribution, c.participants)}
                       </Badge>
-                      {p.text === null ? (
-                        <Text size="sm" c="dimmed">
-                          Destroyed at the end of its retention period
-                        </Text>
-                      ) : (
-                        <NoteHtml html={p.text} />
-                      )}
+                      <Sealed
+                        value={p.text}
+                        unreadable={p.unreadable}
+                        shredded="Destroyed at the end of its retention period"
+                      >
+                        {(html) => <NoteHtml html={html} />}
+                      </Sealed>
                     </Group>
                   ))}
                 </Stack>
@@ -358,7 +372,9 @@ function AccessTable({ clientId }: { clientId: string }) {
   );
 }
 
-const clientsSchema = z.object({ clients: z.array(z.object({ id: z.string(), name: z.string() })) });
+const clientsSchema = z.object({
+  clients: z.array(z.object({ id: z.string(), name: z.string().nullable() })),
+});
 
 /** Opens a case for this client, alone or with others (a couple, a family, a group). */
 function OpenCase({ clientId }: { clientId: string }) {
@@ -370,7 +386,10 @@ function OpenCase({ clientId }: { clientId: string }) {
   const [error, setError] = useState<string | undefined>(undefined);
   const choices =
     clients.state === 'ready'
-      ? clients.data.clients.filter((c) => c.id !== clientId).map((c) => ({ value: c.id, label: c.name }))
+      ? clients.data.clients.flatMap((c) =>
+          // One whose details failed their integrity check cannot be told apart: not offered.
+          c.id === clientId || c.name === null ? [] : [{ value: c.id, label: c.name }],
+        )
       : [];
   return (
     <Card withBorder padding="lg" component="section" aria-labelledby="open-case">

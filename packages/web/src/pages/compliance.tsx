@@ -49,6 +49,17 @@ const complianceSchema = z.object({
     totals: z.object({ total: z.number(), sexAndRelationship: z.number(), faceToFace: z.number() }),
   }),
   upcoming: z.array(z.object({ what: z.string(), date: z.string(), clause: z.string() })),
+  integrity: z.array(
+    z.object({
+      key: z.string(),
+      recordType: z.string(),
+      recordId: z.string(),
+      what: z.string(),
+      clientId: z.string().nullable(),
+      foundOn: z.string(),
+      action: z.string(),
+    }),
+  ),
 });
 
 const severityLabels = {
@@ -63,7 +74,7 @@ export function CompliancePage() {
   const compliance = useApi('/compliance', complianceSchema);
   if (compliance.state === 'loading') return <Loading what="your obligations" />;
   if (compliance.state === 'failed') return <Failure error={compliance.error} />;
-  const { findings, cpd, upcoming } = compliance.data;
+  const { findings, cpd, upcoming, integrity } = compliance.data;
 
   return (
     <Stack gap="lg" maw={1000}>
@@ -72,8 +83,9 @@ export function CompliancePage() {
         What the Code of Ethics asks of you personally, checked against your professional record today.
       </Text>
       <OverdueRequests />
+      <IntegrityFindings findings={integrity} />
 
-      {findings.length === 0 ? (
+      {findings.length === 0 && integrity.length === 0 ? (
         <Alert color="alcove" title="Nothing needs your attention">
           Your record meets every duty Alcove checks.
         </Alert>
@@ -93,10 +105,16 @@ export function CompliancePage() {
                       <Text fw={600}>{finding.title}</Text>
                       <Text size="sm">{finding.action}</Text>
                       <Text size="xs" c="dimmed">
-                        Since {formatDay(finding.since)} ·{' '}
-                        <Anchor component={Link} to={`/profile#${finding.section}`} size="xs">
-                          Put it right in your record
-                        </Anchor>
+                        Since {formatDay(finding.since)}
+                        {/* The audit log is the installation's, not in the practitioner's record. */}
+                        {finding.section !== 'audit-log' && (
+                          <>
+                            {' · '}
+                            <Anchor component={Link} to={`/profile#${finding.section}`} size="xs">
+                              Put it right in your record
+                            </Anchor>
+                          </>
+                        )}
                       </Text>
                     </Stack>
                     <Badge
@@ -178,6 +196,50 @@ export function CompliancePage() {
         </Card>
       </SimpleGrid>
       <SupervisionLog />
+    </Stack>
+  );
+}
+
+/**
+ * Entries that failed their integrity check (changed since they were written): each by its
+ * kind, reference and the day it was found, never its content, with what to do. Each stays
+ * until it reads again (restored from a backup) or no longer exists.
+ */
+function IntegrityFindings({ findings }: { findings: z.infer<typeof complianceSchema>['integrity'] }) {
+  if (findings.length === 0) return null;
+  return (
+    <Stack gap="sm" component="section" aria-labelledby="integrity-title">
+      <Title order={3} size="h4" id="integrity-title">
+        Entries that failed their integrity check ({findings.length})
+      </Title>
+      <Text size="sm">
+        Alcove found these changed since they were written: they are not shown anywhere, and everything else
+        in the record is.
+      </Text>
+      {findings.map((finding) => (
+        <Card key={finding.key} withBorder padding="md" data-testid={`integrity-${finding.recordType}`}>
+          <Group justify="space-between" align="flex-start" wrap="nowrap">
+            <Stack gap={4}>
+              <Text fw={600}>{finding.what}: this entry failed its integrity check</Text>
+              <Text size="sm">{finding.action}</Text>
+              <Text size="xs" c="dimmed">
+                Found {formatDay(finding.foundOn)} · Reference {finding.recordType}/{finding.recordId}
+                {finding.clientId !== null && (
+                  <>
+                    {' · '}
+                    <Anchor component={Link} to={`/clients/${finding.clientId}`} size="xs" underline="always">
+                      Open the client
+                    </Anchor>
+                  </>
+                )}
+              </Text>
+            </Stack>
+            <Badge color={severityColours.high} variant="filled" autoContrast style={{ flexShrink: 0 }}>
+              {severityLabels.high}
+            </Badge>
+          </Group>
+        </Card>
+      ))}
     </Stack>
   );
 }

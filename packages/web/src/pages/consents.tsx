@@ -1,4 +1,11 @@
-import { consentTypes, formatDay, londonDay } from '@alcove/core';
+import {
+  consentTypeLabels,
+  consentTypes,
+  formatDay,
+  labelOf,
+  londonDay,
+  unreadableSchema,
+} from '@alcove/core';
 import {
   Alert,
   Badge,
@@ -15,6 +22,7 @@ import {
 import { type FormEvent, useState } from 'react';
 import { z } from 'zod';
 import { ApiProblem, api } from '../api.ts';
+import { IntegrityFailed } from '../shell/integrity.tsx';
 import { Failure, Loading } from '../shell/status.tsx';
 import { useApi } from '../use-api.ts';
 
@@ -25,6 +33,8 @@ export const consentsSchema = z.object({
       type: z.string(),
       caseId: z.string().nullable(),
       recipient: z.string().nullable(),
+      /** Of the recipient: null when read (or there is none). */
+      unreadable: unreadableSchema,
       givenOn: z.string(),
       givenBy: z.string(),
       mode: z.string(),
@@ -33,18 +43,8 @@ export const consentsSchema = z.object({
   ),
 });
 
-export const typeLabels: Record<(typeof consentTypes)[number], string> = {
-  'team-sharing': 'Sharing within the team (PG5-3)',
-  'explicit-material': 'Explicit material in therapy (GT-37)',
-  'share-with-appropriate-adult': 'Letting the appropriate adult see my portal (GT-27)',
-  publication: 'Publication (PG5-4)',
-  training: 'Use in training (PG5-4)',
-  research: 'Research (PG5-4)',
-  'third-party-release': 'Release to a named third party (PG5-1)',
-  'joint-material-release': 'Release of joint material to the other partner (PG5-1)',
-  'appropriate-adult': 'Appropriate adult’s consent to therapy (GT-27)',
-  'physical-examination': 'Physical examination (GT-25)',
-};
+/** The words for each kind of consent: one map, in core, for the web, the release PDF and FHIR. */
+export const typeLabels = consentTypeLabels;
 
 /** The client's own consents: given, scoped, dated, and withdrawn from a day on. */
 export function Consents({ clientId }: { clientId: string }) {
@@ -99,8 +99,16 @@ export function Consents({ clientId }: { clientId: string }) {
             {consents.data.consents.map((c) => (
               <Table.Tr key={c.id}>
                 <Table.Td>
-                  {typeLabels[c.type as keyof typeof typeLabels] ?? c.type}
-                  {c.recipient === null ? '' : `: ${c.recipient}`}
+                  {labelOf(typeLabels, c.type)}
+                  {c.unreadable === 'tampered' ? (
+                    <>
+                      : <IntegrityFailed inline />
+                    </>
+                  ) : c.recipient === null ? (
+                    ''
+                  ) : (
+                    `: ${c.recipient}`
+                  )}
                 </Table.Td>
                 <Table.Td>
                   given {formatDay(c.givenOn)} by{' '}

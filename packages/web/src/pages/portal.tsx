@@ -1,4 +1,4 @@
-import { consentTypes, formatDate, formatDateTime, formatDay } from '@alcove/core';
+import { consentTypes, formatDate, formatDateTime, formatDay, labelOf } from '@alcove/core';
 import {
   Alert,
   Anchor,
@@ -20,6 +20,7 @@ import {
 import { type FormEvent, useState } from 'react';
 import { z } from 'zod';
 import { api, describeProblem } from '../api.ts';
+import { IntegrityFailed } from '../shell/integrity.tsx';
 import { Failure, Loading } from '../shell/status.tsx';
 import { useApi } from '../use-api.ts';
 import { consentsSchema, typeLabels } from './consents.tsx';
@@ -306,8 +307,16 @@ function YourConsents({ cases, adult }: { cases: Portal['cases']; adult: boolean
               {consents.data.consents.map((c) => (
                 <Table.Tr key={c.id}>
                   <Table.Td>
-                    {typeLabels[c.type as keyof typeof typeLabels] ?? c.type}
-                    {c.recipient === null ? '' : `: ${c.recipient}`}
+                    {labelOf(typeLabels, c.type)}
+                    {c.unreadable === 'tampered' ? (
+                      <>
+                        : <IntegrityFailed inline />
+                      </>
+                    ) : c.recipient === null ? (
+                      ''
+                    ) : (
+                      `: ${c.recipient}`
+                    )}
                   </Table.Td>
                   <Table.Td>{formatDay(c.givenOn)}</Table.Td>
                   <Table.Td>{c.withdrawnOn === null ? '' : formatDay(c.withdrawnOn)}</Table.Td>

@@ -1,4 +1,4 @@
-import { formatDay, londonDay, releaseBases, releaseBasisLabels } from '@alcove/core';
+import { formatDay, londonDay, releaseBases, releaseBasisLabels, unreadableSchema } from '@alcove/core';
 import {
   Alert,
   Anchor,
@@ -7,6 +7,8 @@ import {
   Card,
   Checkbox,
   Group,
+  List,
+  Mark,
   Select,
   SimpleGrid,
   Stack,
@@ -19,6 +21,7 @@ import { useState } from 'react';
 import { Link } from 'react-router';
 import { z } from 'zod';
 import { api, apiFile, describeProblem } from '../api.ts';
+import { IntegrityFailed } from '../shell/integrity.tsx';
 import { Failure, Loading } from '../shell/status.tsx';
 import { useApi } from '../use-api.ts';
 
@@ -31,6 +34,8 @@ export const requestsSchema = z.object({
       basis: z.string(),
       basisLabel: z.string(),
       requester: z.string().nullable(),
+      /** Of the requester: "tampered" when it failed its integrity check. */
+      unreadable: unreadableSchema,
       receivedOn: z.string(),
       dueOn: z.string().nullable(),
       status: z.enum(['received', 'issued']),
@@ -40,7 +45,9 @@ export const requestsSchema = z.object({
     }),
   ),
 });
-const clientsSchema = z.object({ clients: z.array(z.object({ id: z.string(), name: z.string() })) });
+const clientsSchema = z.object({
+  clients: z.array(z.object({ id: z.string(), name: z.string().nullable() })),
+});
 const previewSchema = z.object({
   passages: z.array(
     z.object({
@@ -48,11 +55,20 @@ const previewSchema = z.object({
       what: z.string(),
       about: z.string(),
       text: z.string(),
+      redactions: z.array(
+        z.object({ label: z.string(), kind: z.string(), marker: z.string(), count: z.number() }),
+      ),
       included: z.boolean(),
       reason: z.string().nullable(),
     }),
   ),
-  sections: z.array(z.object({ heading: z.string(), count: z.number() })),
+  sections: z.array(
+    z.object({
+      heading: z.string(),
+      count: z.number(),
+      items: z.array(z.object({ label: z.string().nullable(), text: z.string() })),
+    }),
+  ),
   withheld: z.array(z.object({ what: z.string(), clause: z.string(), reason: z.string() })),
 });
 type Preview = z.infer<typeof previewSchema>;
@@ -96,6 +112,11 @@ export function ReleasesPage() {
                     {r.requester !== null && (
                       <Text size="xs" c="dimmed">
                         Asked by {r.requester}
+                      </Text>
+                    )}
+                    {r.unreadable === 'tampered' && (
+                      <Text size="xs">
+                        Asked by: <IntegrityFailed inline />
                       </Text>
                     )}
                     {r.viaPortal && (
@@ -193,7 +214,10 @@ function NewRequest({ onDone }: { onDone: () => void }) {
         <Select
           label="For which client"
           data={
-            clients.state === 'ready' ? clients.data.clients.map((c) => ({ value: c.id, label: c.name })) : []
+            clients.state === 'ready'
+              ? // One whose details failed their integrity check cannot be told apart: not offered.
+                clients.data.clients.flatMap((c) => (c.name === null ? [] : [{ value: c.id, label: c.name }]))
+              : []
           }
           value={form.clientId}
           onChange={(clientId) => setForm({ ...form, clientId })}
@@ -283,6 +307,8 @@ function PrepareRelease({
       ) : (
         <Stack gap="sm">
           <Text size="sm">{preview.sections.map((s) => `${s.heading}: ${s.count}`).join(' · ')}</Text>
+          <ReleaseSections sections={preview.sections} />
+          <RedactedPassages passages={preview.passages} />
           <Table withTableBorder>
             <Table.Thead>
               <Table.Tr>
@@ -292,13 +318,15 @@ function PrepareRelease({
               </Table.Tr>
             </Table.Thead>
             <Table.Tbody>
-              {preview.passages.map((p) => (
-                <Table.Tr key={p.ref}>
+              {preview.passages.map((p, i) => (
+                <Table.Tr key={p.ref} id={`passage-${i}`}>
                   <Table.Td>
                     <Text size="xs" c="dimmed">
                       {p.what}
                     </Text>
-                    <Text size="sm">{p.included ? p.text : '—'}</Text>
+                    <Text size="sm" style={{ whiteSpace: 'pre-line' }}>
+                      {p.included ? <WithRedactions text={p.text} redactions={p.redactions} /> : '—'}
+                    </Text>
                   </Table.Td>
                   <Table.Td>{p.about}</Table.Td>
                   <Table.Td>
@@ -357,6 +385,100 @@ function PrepareRelease({
         </Alert>
       )}
     </Card>
+  );
+}
+
+/**
+ * Every section of the release as it will be issued (sessions, contracts, consents, and so
+ * on), but the record's passages, which the table below shows one by one.
+ */
+function ReleaseSections({ sections }: { sections: Preview['sections'] }) {
+  const shown = sections.filter(
+    (s) => s.heading !== 'Your record' && s.heading !== 'Selected from the record',
+  );
+  return (
+    <Stack gap="xs">
+      {shown.map((s) => (
+        <div key={s.heading}>
+          <Title order={4} size="h6">
+            {s.heading}
+          </Title>
+          {s.items.length === 0 ? (
+            <Text size="sm" c="dimmed">
+              Nothing to release.
+            </Text>
+          ) : (
+            s.items.map((item, i) => (
+              // biome-ignore lint/suspicious/noArrayIndexKey: items have no id; a section is never reordered
+              <Text size="sm" key={i} style={{ whiteSpace: 'pre-line' }}>
+                {item.label !== null && <strong>{item.label}. </strong>}
+                {item.text}
+              </Text>
+            ))
+          )}
+        </div>
+      ))}
+    </Stack>
+  );
+}
+
+/** A released text with each redaction marked in place ("[Partner B’s address]"). */
+function WithRedactions({ text, redactions }: Pick<Preview['passages'][number], 'text' | 'redactions'>) {
+  const markers = new Set(redactions.map((r) => r.marker));
+  if (markers.size === 0) return <>{text}</>;
+  const pattern = new RegExp(
+    `(${[...markers].map((m) => m.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')})`,
+  );
+  return (
+    <>
+      {text.split(pattern).map((part, i) =>
+        markers.has(part) ? (
+          // biome-ignore lint/suspicious/noArrayIndexKey: the parts of one text, never reordered
+          <Mark key={i}>{part}</Mark>
+        ) : (
+          part
+        ),
+      )}
+    </>
+  );
+}
+
+/**
+ * The passages in the release where redaction took someone else's details out, with what
+ * it took out, so the practitioner reads each in context before issuing: redaction finds
+ * details however they are written, but never a paraphrase.
+ */
+function RedactedPassages({ passages }: { passages: Preview['passages'] }) {
+  const redacted = passages.flatMap((p, i) => (p.included && p.redactions.length > 0 ? [{ p, i }] : []));
+  return (
+    <section aria-labelledby="redacted-passages">
+      <Title order={4} size="h6" id="redacted-passages">
+        Where other people’s details were taken out
+      </Title>
+      {redacted.length === 0 ? (
+        <Text size="sm" c="dimmed">
+          No passage in the release names anyone else.
+        </Text>
+      ) : (
+        <>
+          <Text size="sm">
+            Read {redacted.length === 1 ? 'this passage' : `these ${redacted.length} passages`} in context
+            before you issue the release. Names, contact details, addresses, GPs, emergency contacts and dates
+            of birth are found however they are written; a paraphrase (“her flat near the station”) is not.
+          </Text>
+          <List size="sm">
+            {redacted.map(({ p, i }) => (
+              <List.Item key={p.ref}>
+                <Anchor size="sm" href={`#passage-${i}`}>
+                  {p.what} — {p.about}
+                </Anchor>
+                : {p.redactions.map((r) => `${r.marker}${r.count > 1 ? ` ×${r.count}` : ''}`).join(', ')}
+              </List.Item>
+            ))}
+          </List>
+        </>
+      )}
+    </section>
   );
 }
 
