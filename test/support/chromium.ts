@@ -1,8 +1,26 @@
 import fs from 'node:fs';
 import { type Browser, chromium, type Page } from 'playwright-core';
 
-/** Debian's Chromium; this machine cannot download a browser of Playwright's own. */
-export const CHROMIUM_PATH = process.env.ALCOVE_CHROMIUM ?? '/usr/bin/chromium';
+/** Debian's Chromium, where the machine has it (`apt-get install -y chromium`). */
+export const DEBIAN_CHROMIUM = '/usr/bin/chromium';
+
+/**
+ * Which Chromium the browser tests drive. No browser is ever downloaded at test time (no
+ * `npx playwright install`): Debian's where it exists, otherwise the headless Chromium that
+ * `npm ci` brought inside the `@sparticuz/chromium` package (unpacked to the temporary
+ * folder on first use). `ALCOVE_CHROMIUM=bundled` forces the bundled one (`.ci/run` runs
+ * the browser suite with it once); any other value of `ALCOVE_CHROMIUM` is a path.
+ */
+export async function chromiumPath(env: NodeJS.ProcessEnv = process.env): Promise<string> {
+  const chosen = env.ALCOVE_CHROMIUM?.trim();
+  if (chosen !== undefined && chosen !== '' && chosen !== 'bundled') {
+    if (!fs.existsSync(chosen)) throw new Error(`ALCOVE_CHROMIUM names no file: ${chosen}`);
+    return chosen;
+  }
+  if (chosen !== 'bundled' && fs.existsSync(DEBIAN_CHROMIUM)) return DEBIAN_CHROMIUM;
+  const { default: bundled } = await import('@sparticuz/chromium');
+  return bundled.executablePath();
+}
 
 /** The flags this closed network needs: no background connections, no GPU, no sandbox as root. */
 export const CHROMIUM_FLAGS = [
@@ -24,11 +42,8 @@ export interface LaunchedBrowser {
 }
 
 export async function launchChromium(): Promise<LaunchedBrowser> {
-  if (!fs.existsSync(CHROMIUM_PATH)) {
-    throw new Error(`No Chromium at ${CHROMIUM_PATH}: apt-get install -y chromium`);
-  }
   const browser = await chromium.launch({
-    executablePath: CHROMIUM_PATH,
+    executablePath: await chromiumPath(),
     // Playwright gives each launch a new, empty profile of its own.
     args: CHROMIUM_FLAGS,
     timeout: 60_000,
