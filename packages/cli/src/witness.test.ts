@@ -152,6 +152,37 @@ describe('the audit witness, from the command line', () => {
     expect(inside.err).toContain('outside the data folder');
   });
 
+  it('refuses a witness in the data folder reached through a symbolic link or named "..witness"', async () => {
+    const { dataDir, env } = await demo();
+    const linkDir = tempDir('alcove-link-');
+    fs.symlinkSync(dataDir, path.join(linkDir, 'data'));
+    const linked = await verify(dataDir, env, ['--witness', path.join(linkDir, 'data', 'witness')]);
+    expect(linked.code).toBe(2);
+    expect(linked.err).toContain('outside the data folder');
+    const fileLink = path.join(linkDir, 'witness');
+    fs.writeFileSync(path.join(dataDir, 'witness'), '');
+    fs.symlinkSync(path.join(dataDir, 'witness'), fileLink);
+    const linkedFile = await verify(dataDir, env, ['--witness', fileLink]);
+    expect(linkedFile.code).toBe(2);
+    expect(linkedFile.err).toContain('outside the data folder');
+    const dotted = await verify(dataDir, env, ['--witness', path.join(dataDir, '..witness')]);
+    expect(dotted.code).toBe(2);
+    expect(dotted.err).toContain('outside the data folder');
+    // Beside the data folder is outside it.
+    expect((await verify(dataDir, env, ['--witness', path.join(dataDir, '..', 'witness')])).code).toBe(0);
+  });
+
+  it('reports a witness that cannot be read (a folder in its place) with its path, exit 3', async () => {
+    const { dataDir, env, keyDir } = await demo();
+    await checkpoint(dataDir, env);
+    const witness = witnessIn(keyDir);
+    fs.rmSync(witness);
+    fs.mkdirSync(witness);
+    const result = await verify(dataDir, env);
+    expect(result.code).toBe(3);
+    expect(result.err).toContain(`Cannot read the audit witness at ${witness} (EISDIR)`);
+  });
+
   it('a restore of an older backup appends "restored to event N", and the restored folder verifies', async () => {
     const { dataDir, env, keyDir } = await demo();
     await checkpoint(dataDir, env);

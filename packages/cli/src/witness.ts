@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { type Keyring, type Store, witnessFileName, witnessKey } from '@alcove/store';
@@ -45,8 +46,10 @@ export async function witnessFileFor(
     }
   }
   if (dataDir !== undefined) {
-    const relative = path.relative(path.resolve(dataDir), file);
-    if (!relative.startsWith('..') && !path.isAbsolute(relative)) {
+    // Through symbolic links: a witness linked into the data folder is in it.
+    const relative = path.relative(realPath(dataDir), realPath(file));
+    const outside = relative === '..' || relative.startsWith(`..${path.sep}`) || path.isAbsolute(relative);
+    if (!outside) {
       throw new CliError(
         `Keep the audit witness outside the data folder (${dataDir}): whoever can rewrite the database must not be able to rewrite its witness unnoticed.`,
         2,
@@ -54,4 +57,16 @@ export async function witnessFileFor(
     }
   }
   return file;
+}
+
+/** The real path of a file or folder; for one that does not exist yet, its nearest existing folder's, joined with the rest. */
+function realPath(file: string): string {
+  const resolved = path.resolve(file);
+  try {
+    return fs.realpathSync(resolved);
+  } catch {
+    const parent = path.dirname(resolved);
+    if (parent === resolved) return resolved;
+    return path.join(realPath(parent), path.basename(resolved));
+  }
 }

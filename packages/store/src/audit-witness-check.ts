@@ -89,6 +89,8 @@ export async function quickWitnessResult(
     if (head.seq < witnessed.seq || event?.hash !== witnessed.head) return 'tampered';
   }
   if (!reading.exists) return newestCheckpoint === undefined ? 'ok' : 'witness-missing';
+  // Alcove never leaves a witness empty: it was emptied.
+  if (reading.entries.length === 0) return 'witness-missing';
   if (newestCheckpoint !== undefined && (witnessed?.seq ?? 0) < newestCheckpoint.seq) return 'witness-behind';
   return 'ok';
 }

@@ -338,6 +338,11 @@ export async function verifyAuditLog(
       warnings.push(
         `there is no witness at ${reading.file}, though the database holds signed checkpoints: the log could not be compared with one kept outside it (was the witness deleted, or is it elsewhere?)`,
       );
+    } else if (reading.exists && reading.entries.length === 0 && reading.problems.length === 0) {
+      // Alcove writes a witness whole lines at a time and never empties it.
+      warnings.push(
+        `the witness ${reading.file} is empty: it was emptied, so the log could not be compared with one kept outside it`,
+      );
     } else if (newestSigned !== undefined && (reading.newest?.seq ?? 0) < newestSigned) {
       warnings.push(
         `the witness ${reading.file} ends ${reading.newest === undefined ? 'before any checkpoint' : `at event ${reading.newest.seq}`}, older than the database's newest checkpoint (event ${newestSigned}): it was cut short, or checkpoints were witnessed elsewhere`,

@@ -133,6 +133,33 @@ describe.each(testEngines)('the audit witness on $name', (engine) => {
     expect((await verify()).warnings).toEqual([]);
   });
 
+  it('detects a copy of an older "restored" line appended to the witness, and an older database put back', async () => {
+    await witnessRestore(v.db, v.keyring, witness);
+    await append(10);
+    await writeCheckpoint(v.db, v.keyring, undefined, witness);
+    const restored = witnessLines().find((l) => l.includes('"restored"'));
+    expect(restored).toBeDefined();
+    // No key needed: copy the old line to the end, then put back the log as it was at event 40.
+    fs.appendFileSync(witness, `${restored}\n`);
+    await cutTo(40);
+    const result = await verify();
+    expect(result.ok).toBe(false);
+    expect(result.problems).toContain(
+      `line 5 of the witness repeats an earlier line: a line was copied into it (${witness})`,
+    );
+    expect(result.problems.some((p) => p.includes('before the checkpoint witnessed at event 50'))).toBe(true);
+  });
+
+  it('warns of a witness emptied to zero bytes, even with every checkpoint deleted', async () => {
+    fs.writeFileSync(witness, '');
+    await v.db.deleteFrom('audit_checkpoint').execute();
+    const result = await verify();
+    expect(result.ok).toBe(true);
+    expect(result.warnings).toEqual([
+      `the witness ${witness} is empty: it was emptied, so the log could not be compared with one kept outside it`,
+    ]);
+  });
+
   it('a legitimate restore of an older backup passes once the witness is told; the same database put back silently does not', async () => {
     const backup = path.join(tempDir('alcove-witness-backup-'), 'b.alcove');
     await cutTo(30);

@@ -206,16 +206,28 @@ export function readWitness(file: string, key: Buffer): WitnessReading {
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT')
       return { file, exists: false, entries: [], current: [], newest: undefined, problems: [] };
+    // A failed read (EISDIR: a folder in its place) names no file: name the witness.
+    (error as NodeJS.ErrnoException).path ??= file;
     throw error;
   }
   const problems: string[] = [];
   const entries: WitnessEntry[] = [];
   const seen = new Set<string>([WITNESS_GENESIS]);
+  // The newest "restored" line that was written as the newest line of the witness.
+  let restoredAt = -1;
+  let previousHash = WITNESS_GENESIS;
+  let latest = '';
   const lines = text.split('\n');
   if (lines.at(-1) === '') lines.pop();
   lines.forEach((line, index) => {
     const number = index + 1;
     if (line === '') return;
+    const hash = lineHash(line);
+    if (seen.has(hash)) {
+      // Alcove never writes the same line twice: a copy of an older line was added.
+      problems.push(`line ${number} of the witness repeats an earlier line: a line was copied into it`);
+      return;
+    }
     let entry: WitnessEntry;
     try {
       entry = JSON.parse(line) as WitnessEntry;
@@ -234,11 +246,22 @@ export function readWitness(file: string, key: Buffer): WitnessReading {
         `line ${number} of the witness follows a line that is no longer there: a line was removed`,
       );
     }
-    seen.add(lineHash(line));
+    if (entry.kind === 'restored') {
+      // A restore is appended as the newest line, with no server writing beside it: it
+      // follows the line just above it and is no older than any line before it. One that
+      // does not (moved, or copied from elsewhere) does not count as a restore.
+      if (entry.prev === previousHash && entry.at >= latest) restoredAt = entries.length;
+      else
+        problems.push(
+          `line ${number} of the witness is a restore that was not written as the newest line: it was moved or copied`,
+        );
+    }
+    seen.add(hash);
+    previousHash = hash;
+    if (entry.at > latest) latest = entry.at;
     entries.push(entry);
   });
-  const lastRestore = entries.findLastIndex((e) => e.kind === 'restored');
-  const current = lastRestore < 0 ? entries : entries.slice(lastRestore);
+  const current = restoredAt < 0 ? entries : entries.slice(restoredAt);
   let newest: WitnessEntry | undefined;
   for (const entry of current) if (newest === undefined || entry.seq >= newest.seq) newest = entry;
   return { file, exists: true, entries, current, newest, problems };

@@ -23,6 +23,15 @@ export async function auditVerifyCommand(io: CliIo, options: AuditOptions): Prom
     const bar = io.progress?.('Verifying the audit log');
     const result = await verifyAuditLog(store.db, keyring, (done, total) => bar?.update(done, total), {
       witness,
+    }).catch((error: NodeJS.ErrnoException) => {
+      bar?.stop();
+      // A witness that cannot be read (a folder put in its place, no permission) is no witness.
+      if (error?.path === witness && typeof error.code === 'string')
+        throw new CliError(
+          `Cannot read the audit witness at ${witness} (${error.code}): the log could not be compared with it. Was it replaced? Give the witness file with --witness or ALCOVE_WITNESS.`,
+          3,
+        );
+      throw error;
     });
     bar?.stop();
     const newest = result.witness?.newest;

@@ -128,7 +128,14 @@ export async function serveCommand(io: CliIo, options: ServeOptions): Promise<vo
     }
     io.out(`Stopping (${signal})...`);
     await app.close();
-    await writeCheckpoint(store.db, keyring, undefined, witness);
+    try {
+      await writeCheckpoint(store.db, keyring, undefined, witness);
+    } catch (error) {
+      // Stopping still stops: the last checkpoint is in the database, only the witness missed it.
+      io.err(
+        `Could not append the last checkpoint to the audit witness at ${witness} (${(error as NodeJS.ErrnoException).code ?? 'error'}): check that file, then run \`alcove audit verify\`.`,
+      );
+    }
   } finally {
     stops.dispose();
     clearInterval(timer);
