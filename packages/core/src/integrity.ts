@@ -38,6 +38,8 @@ export const integrityRecordLabels: Record<string, string> = {
   outbox: 'A message in the outbox',
   'release-request': 'Who asked for a release of records',
   'data-key': 'The key that seals part of a record (all it seals is unreadable)',
+  user: 'A staff account’s name or e-mail address',
+  contract: 'The text of a contract',
 };
 
 export function integrityRecordLabel(recordType: string): string {

@@ -559,7 +559,10 @@ export class RequestContext extends ContextBase {
     const open: IntegrityFinding[] = [];
     for (const finding of stored) {
       const clientId = finding.clientIds.find((id) => allowed.has(id));
-      if (clientId === undefined && !administrator) continue;
+      // One in no client's record (a contract's, an account's) is the practice's: every
+      // practitioner of it sees it, as the administrators do.
+      const practiceWide = finding.clientIds.length === 0 && this.actor.roles.includes('practitioner');
+      if (clientId === undefined && !administrator && !practiceWide) continue;
       const now = await recheckSealed(this.vault.db, this.vault.keyring, this.actor.practiceId, finding);
       if (now !== 'tampered') {
         await this.vault.db.transaction().execute((trx) =>

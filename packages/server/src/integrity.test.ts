@@ -2,7 +2,15 @@ import { type Database, destroyParticipantKey } from '@alcove/store';
 import { testEngines } from '@alcove/store/testing';
 import { type Kysely, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addStaff, bearer, startTestApp, type TestApp, type TestStaff } from './testing/app.ts';
+import {
+  addStaff,
+  bearer,
+  startTestApp,
+  TEST_PASSWORD,
+  type TestApp,
+  type TestStaff,
+} from './testing/app.ts';
+import { cookieFrom } from './testing/browser-session.ts';
 
 const ROWAN = { name: 'Rowan Ash (fictional)', email: 'rowan@example.test', dateOfBirth: '1984-03-02' };
 const SKY = { name: 'Sky Birch (fictional)', email: 'sky@example.test', dateOfBirth: '1986-07-09' };
@@ -20,7 +28,8 @@ type Sealed =
   | { table: 'referral'; column: 'letter_sealed' }
   | { table: 'consent'; column: 'recipient_sealed' }
   | { table: 'outbox_message'; column: 'envelope_sealed' }
-  | { table: 'release_request'; column: 'requester_sealed' };
+  | { table: 'release_request'; column: 'requester_sealed' }
+  | { table: 'app_user'; column: 'name_sealed' };
 
 /**
  * One tampered entry does not take the rest down (issue 15): each kind of sealed field,
@@ -452,7 +461,7 @@ describe.each(testEngines)('a tampered entry on $name', (engine) => {
     }
   });
 
-  it('a tampered key refuses what it seals with an integrity-failed problem, audited and found, until restored', async () => {
+  it('a tampered key marks what it seals as tampered, refuses what needs it with an integrity-failed problem, audited and found, until restored', async () => {
     const keyId = (
       await db.selectFrom('client').select('key_id').where('id', '=', sky).executeTakeFirstOrThrow()
     ).key_id;
@@ -469,7 +478,13 @@ describe.each(testEngines)('a tampered entry on $name', (engine) => {
       .where('id', '=', keyId)
       .execute();
     try {
-      const answer = await call('GET', `/clients/${sky}`);
+      // What only reads is served, that client marked (the list, their page) ...
+      const page = await call('GET', `/clients/${sky}`);
+      expect(page.statusCode).toBe(200);
+      expect(page.json()).toEqual({ id: sky, identity: null, unreadable: 'tampered' });
+      carriesNothingOf(page.body, SKY.name, SKY.email);
+      // ... what cannot go on without it is refused as such.
+      const answer = await call('GET', `/cases/${caseId}/contract-draft?templateId=standard`);
       expect(answer.statusCode).toBe(500);
       expect(answer.headers['content-type']).toContain('application/problem+json');
       expect(answer.json()).toMatchObject({ code: 'integrity-failed', errorId: expect.any(String) });
@@ -487,6 +502,127 @@ describe.each(testEngines)('a tampered entry on $name', (engine) => {
     }
     expect((await findings()).map((f) => f.recordType)).not.toContain('data-key');
     expect((await ok('GET', `/clients/${sky}`)).identity.name).toBe(SKY.name);
+  });
+
+  /** The data key a client's identity (and their messages) are sealed under. */
+  const clientKey = async (clientId: string) =>
+    (await db.selectFrom('client').select('key_id').where('id', '=', clientId).executeTakeFirstOrThrow())
+      .key_id;
+
+  it('a key erased without a record of its destruction is tampered, never taken for destroyed', async () => {
+    const keyId = await clientKey(sky);
+    const row = await db
+      .selectFrom('data_key')
+      .select(['wrapped', 'destroyed_at'])
+      .where('id', '=', keyId)
+      .executeTakeFirstOrThrow();
+    expect(row.destroyed_at).toBe(null);
+    await db.updateTable('data_key').set({ wrapped: null }).where('id', '=', keyId).execute();
+    try {
+      const list = await call('GET', '/clients');
+      expect(list.statusCode).toBe(200);
+      const clients = list.json().clients as { id: string; name: string | null; unreadable: string | null }[];
+      expect(clients.find((c) => c.id === sky)).toMatchObject({ name: null, unreadable: 'tampered' });
+      expect(clients.find((c) => c.id === rowan)).toMatchObject({ name: ROWAN.name, unreadable: null });
+      expect((await integrityEvents(keyId))[0]).toMatchObject({
+        action: 'integrity.failed',
+        record_type: 'data-key',
+      });
+      // Still found when the obligations page checks it again.
+      expect(await findings()).toContainEqual(
+        expect.objectContaining({ recordType: 'data-key', recordId: keyId, clientId: sky }),
+      );
+    } finally {
+      await db.updateTable('data_key').set({ wrapped: row.wrapped }).where('id', '=', keyId).execute();
+    }
+    expect((await findings()).map((f) => f.recordType)).not.toContain('data-key');
+  });
+
+  it('a tampered key fails only its own messages and its own client: the rest are sent and listed', async () => {
+    await ok('POST', `/cases/${caseId}/send-contract`, {});
+    const queued = await db
+      .selectFrom('outbox_message')
+      .select(['id', 'client_id'])
+      .where('status', '=', 'queued')
+      .execute();
+    const target = queued.find((m) => m.client_id === rowan)?.id ?? '';
+    const other = queued.find((m) => m.client_id === sky)?.id ?? '';
+    expect(target).not.toBe('');
+    expect(other).not.toBe('');
+    const keyId = await clientKey(rowan);
+    const row = await db
+      .selectFrom('data_key')
+      .select('wrapped')
+      .where('id', '=', keyId)
+      .executeTakeFirstOrThrow();
+    const bytes = Buffer.from(row.wrapped ?? '', 'base64');
+    bytes[bytes.length - 1] = (bytes[bytes.length - 1] ?? 0) ^ 0x01;
+    await db
+      .updateTable('data_key')
+      .set({ wrapped: bytes.toString('base64') })
+      .where('id', '=', keyId)
+      .execute();
+    try {
+      await t.app.alcove.mailer.drain();
+      const statuses = await db
+        .selectFrom('outbox_message')
+        .select(['id', 'status', 'last_error'])
+        .where('id', 'in', [target, other])
+        .execute();
+      expect(statuses.find((m) => m.id === target)).toMatchObject({
+        status: 'failed',
+        last_error: 'This message failed its integrity check.',
+      });
+      expect(statuses.find((m) => m.id === other)?.status).toBe('captured');
+
+      const list = await call('GET', '/clients');
+      expect(list.statusCode).toBe(200);
+      const clients = list.json().clients as { id: string; name: string | null; unreadable: string | null }[];
+      expect(clients.find((c) => c.id === rowan)).toMatchObject({ name: null, unreadable: 'tampered' });
+      expect(clients.find((c) => c.id === sky)).toMatchObject({ name: SKY.name, unreadable: null });
+      carriesNothingOf(list.body, ROWAN.name, ROWAN.email);
+
+      const outbox = await as(admin)('GET', '/outbox');
+      expect(outbox.statusCode).toBe(200);
+      carriesNothingOf(outbox.body, ROWAN.name, ROWAN.email);
+      expect(await findings()).toContainEqual(
+        expect.objectContaining({ recordType: 'data-key', recordId: keyId, clientId: rowan }),
+      );
+    } finally {
+      await db.updateTable('data_key').set({ wrapped: row.wrapped }).where('id', '=', keyId).execute();
+    }
+    expect((await findings()).map((f) => f.recordType)).not.toContain('data-key');
+  });
+
+  it('a tampered account name: the session answers, the name shown as failing its check; every practitioner is told', async () => {
+    const signIn = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/sign-in',
+      payload: { email: colleague.email, password: TEST_PASSWORD },
+    });
+    expect(signIn.statusCode).toBe(200);
+    const cookie = cookieFrom(signIn.headers['set-cookie']);
+    const restore = await tamper({ table: 'app_user', column: 'name_sealed' }, colleague.userId);
+    try {
+      const session = await t.app.inject({ method: 'GET', url: '/api/v1/auth/session', headers: { cookie } });
+      expect(session.statusCode, session.body).toBe(200);
+      expect(session.json().user).toEqual({
+        id: colleague.userId,
+        name: '(name failed its integrity check)',
+      });
+      carriesNothingOf(session.body, 'Colleague (fictional)');
+      expect((await integrityEvents(colleague.userId))[0]).toMatchObject({
+        action: 'integrity.failed',
+        record_type: 'user',
+      });
+      // In no client's record: a practitioner (not only an administrator) is told.
+      expect(await findings(me)).toContainEqual(
+        expect.objectContaining({ recordType: 'user', recordId: colleague.userId, clientId: null }),
+      );
+    } finally {
+      await restore();
+    }
+    expect((await findings()).map((f) => f.recordType)).not.toContain('user');
   });
 
   it('a destroyed key still reads as destroyed, never as tampered', async () => {

@@ -1,7 +1,7 @@
 import type { Kysely, Transaction } from 'kysely';
 import { type AuditEventInput, appendAuditEvents } from './audit.ts';
-import { TamperedError } from './crypto/aead.ts';
-import type { Keyring } from './keyring.ts';
+import type { Binding } from './crypto/aead.ts';
+import { type Keyring, TamperedKey } from './keyring.ts';
 import type { Database } from './schema.ts';
 import { openSealed, type SealedPlace } from './sealed.ts';
 
@@ -40,6 +40,8 @@ interface SealedRow {
   /** The key itself, where it is not a data key (the practice key). */
   readonly key?: Buffer;
   readonly clientIds: readonly string[];
+  /** Its binding, where it is not `{ practiceId, record: '<type>/<id>', field, keyId }`. */
+  readonly binding?: Binding;
 }
 
 async function clientsOfCase(db: Kysely<Database>, caseId: string): Promise<string[]> {
@@ -58,8 +60,26 @@ const sealedRows: Record<
     practiceId: string,
     id: string,
     keyring: Keyring | undefined,
+    field?: string,
   ) => Promise<SealedRow | undefined>
 > = {
+  async user(db, _practiceId, id, keyring, field) {
+    // An account's name or e-mail address, sealed under the installation's account secret.
+    if (field !== 'name' && field !== 'email') return undefined;
+    const row = await db
+      .selectFrom('app_user')
+      .select(['name_sealed', 'email_sealed'])
+      .where('id', '=', id)
+      .executeTakeFirst();
+    if (row === undefined) return undefined;
+    return {
+      sealed: field === 'name' ? row.name_sealed : row.email_sealed,
+      keyId: 'accounts',
+      ...(keyring === undefined ? {} : { key: await keyring.secret(db, 'accounts') }),
+      clientIds: [],
+      binding: { practiceId: 'installation', record: `user/${id}`, field, keyId: 'accounts' },
+    };
+  },
   async client(db, practiceId, id) {
     const row = await db
       .selectFrom('client')
@@ -184,6 +204,22 @@ const sealedRows: Record<
     }
     if (row.client_id === null || row.key_id === null) return undefined;
     return { sealed: row.envelope_sealed, keyId: row.key_id, clientIds: [row.client_id] };
+  },
+  async contract(db, practiceId, id, _keyring, field) {
+    const row = await db
+      .selectFrom('contract')
+      .innerJoin('care_case', 'care_case.id', 'contract.case_id')
+      .select(['contract.text_sealed', 'contract.conditions_sealed', 'care_case.key_id', 'contract.case_id'])
+      .where('care_case.practice_id', '=', practiceId)
+      .where('contract.id', '=', id)
+      .executeTakeFirst();
+    return (
+      row && {
+        sealed: field === 'conditions' ? row.conditions_sealed : row.text_sealed,
+        keyId: row.key_id,
+        clientIds: await clientsOfCase(db, row.case_id),
+      }
+    );
   },
   async 'release-request'(db, practiceId, id) {
     const row = await db
@@ -320,28 +356,30 @@ export async function recheckSealed(
     // A data key's wrap (keyring.ts): unwrapped by the keyring, which refuses a tampered one.
     const live = await db
       .selectFrom('data_key')
-      .select('wrapped')
+      .select(['wrapped', 'destroyed_at'])
       .where('practice_id', '=', practiceId)
       .where('id', '=', place.recordId)
       .executeTakeFirst();
-    if (live?.wrapped == null) return 'gone';
-    try {
-      await keyring.dataKeys(db, practiceId, [place.recordId]);
-      return 'readable';
-    } catch (error) {
-      if (error instanceof TamperedError) return 'tampered';
-      throw error;
-    }
+    if (live === undefined) return 'gone';
+    // Destroyed only with its destruction recorded; a wrap erased without it stays tampered.
+    if (live.wrapped === null) return live.destroyed_at === null ? 'tampered' : 'gone';
+    const key = (await keyring.dataKeysOrTampered(db, practiceId, [place.recordId])).get(place.recordId);
+    return key instanceof TamperedKey ? 'tampered' : 'readable';
   }
   const find = sealedRows[place.recordType];
   if (find === undefined) return 'tampered';
-  const row = await find(db, practiceId, place.recordId, keyring);
+  const row = await find(db, practiceId, place.recordId, keyring, place.field);
   if (row === undefined || row.sealed === null) return 'gone';
-  const key = row.key ?? (await keyring.dataKeys(db, practiceId, [row.keyId])).get(row.keyId);
+  const key = row.key ?? (await keyring.dataKeysOrTampered(db, practiceId, [row.keyId])).get(row.keyId);
   const opened = openSealed(
     key,
     row.sealed,
-    { practiceId, record: `${place.recordType}/${place.recordId}`, field: place.field, keyId: row.keyId },
+    row.binding ?? {
+      practiceId,
+      record: `${place.recordType}/${place.recordId}`,
+      field: place.field,
+      keyId: row.keyId,
+    },
     () => null,
   );
   return opened.ok ? 'readable' : opened.reason === 'tampered' ? 'tampered' : 'gone';

@@ -208,6 +208,14 @@ export interface DataKey {
   readonly key: Buffer;
 }
 
+/** A data key whose wrap failed its integrity check: where it is, never what it held. */
+export class TamperedKey {
+  readonly binding: Binding;
+  constructor(binding: Binding) {
+    this.binding = binding;
+  }
+}
+
 /** How many unwrapped data keys a keyring remembers (a key is 32 bytes; a busy caseload's worth). */
 const DATA_KEY_CACHE = 20_000;
 
@@ -350,13 +358,35 @@ export class Keyring {
     };
   }
 
-  /** Unwraps data keys by id. A destroyed key is absent from the result, never an error here. */
+  /**
+   * Unwraps data keys by id. A destroyed key (its wrap erased, with when) is absent from the
+   * result, never an error here; one that fails its integrity check (its wrap changed, or
+   * erased with no record of its destruction) throws TamperedError.
+   */
   async dataKeys(
     db: Kysely<Database>,
     practiceId: string,
     keyIds: readonly string[],
   ): Promise<Map<string, Buffer>> {
     const found = new Map<string, Buffer>();
+    for (const [id, key] of await this.dataKeysOrTampered(db, practiceId, keyIds)) {
+      if (key instanceof TamperedKey) throw new TamperedError(key.binding);
+      found.set(id, key);
+    }
+    return found;
+  }
+
+  /**
+   * `dataKeys` for a reader of many records: a key that fails its integrity check is a
+   * TamperedKey in the result (what it seals reads as tampered, sealed.ts), not an error
+   * for the whole batch.
+   */
+  async dataKeysOrTampered(
+    db: Kysely<Database>,
+    practiceId: string,
+    keyIds: readonly string[],
+  ): Promise<Map<string, Buffer | TamperedKey>> {
+    const found = new Map<string, Buffer | TamperedKey>();
     if (keyIds.length === 0) return found;
     const rows = await db
       .selectFrom('data_key')
@@ -366,7 +396,13 @@ export class Keyring {
       .execute();
     const practiceKey = await this.practiceKey(db, practiceId);
     for (const row of rows) {
-      if (row.wrapped === null) continue;
+      const binding = dataKeyBinding(practiceId, row.id, row.practice_key_version);
+      if (row.wrapped === null) {
+        // Destroyed only when its destruction was recorded with it (destroyDataKey);
+        // a wrap erased without one is not taken for crypto-shredding.
+        if (row.destroyed_at === null) found.set(row.id, new TamperedKey(binding));
+        continue;
+      }
       if (row.practice_key_version !== practiceKey.version) {
         throw new Error('A data key is wrapped by an older practice key: rotation did not finish');
       }
@@ -377,11 +413,14 @@ export class Keyring {
         found.set(row.id, cached.key);
         continue;
       }
-      const key = open(
-        practiceKey.key,
-        row.wrapped,
-        dataKeyBinding(practiceId, row.id, row.practice_key_version),
-      );
+      let key: Buffer;
+      try {
+        key = open(practiceKey.key, row.wrapped, binding);
+      } catch (error) {
+        if (!(error instanceof TamperedError)) throw error;
+        found.set(row.id, new TamperedKey(binding));
+        continue;
+      }
       if (this.#dataKeys.size >= DATA_KEY_CACHE) {
         const oldest = this.#dataKeys.keys().next().value;
         if (oldest !== undefined) this.#dataKeys.delete(oldest);

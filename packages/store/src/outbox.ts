@@ -80,7 +80,8 @@ async function openEnvelope(
     .where('id', '=', row.client_id)
     .executeTakeFirst();
   if (client === undefined) return SHREDDED;
-  const key = (await keyring.dataKeys(db, row.practice_id, [client.key_id])).get(client.key_id);
+  // A key that failed its check fails this message alone (as tampered), never the batch.
+  const key = (await keyring.dataKeysOrTampered(db, row.practice_id, [client.key_id])).get(client.key_id);
   return openSealedText(
     key,
     row.envelope_sealed,

@@ -230,7 +230,8 @@ export async function openClientIdentities(
       .where('practice_id', '=', practiceId)
       .where('id', 'in', unique.slice(i, i + 5000))
       .execute();
-    const keys = await vault.keyring.dataKeys(
+    // A key that failed its check marks its client's identity tampered, not the whole list.
+    const keys = await vault.keyring.dataKeysOrTampered(
       vault.db,
       practiceId,
       rows.map((r) => r.key_id),

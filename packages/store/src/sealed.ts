@@ -1,5 +1,6 @@
 import type { Unreadable } from '@alcove/core';
 import { type Binding, open, TamperedError } from './crypto/aead.ts';
+import { TamperedKey } from './keyring.ts';
 
 /**
  * A sealed field, opened. Reading a record opens many fields; one that cannot be opened
@@ -38,17 +39,19 @@ export function tampered(binding: Binding): Opened<never> {
 }
 
 /**
- * Opens one sealed field with its data key (undefined: the key was destroyed) and turns
- * the plaintext into a value. Only an authentication failure becomes `tampered`; what
- * `decode` throws on an authenticated plaintext is a fault, and is thrown.
+ * Opens one sealed field with its data key (undefined: the key was destroyed; a
+ * TamperedKey: the key's wrap failed its check, and the field is `tampered` at the key)
+ * and turns the plaintext into a value. Only an authentication failure becomes
+ * `tampered`; what `decode` throws on an authenticated plaintext is a fault, and is thrown.
  */
 export function openSealed<T>(
-  key: Buffer | undefined,
+  key: Buffer | TamperedKey | undefined,
   sealed: string,
   binding: Binding,
   decode: (plaintext: Buffer) => T,
 ): Opened<T> {
   if (key === undefined) return SHREDDED;
+  if (key instanceof TamperedKey) return tampered(key.binding);
   let plaintext: Buffer;
   try {
     plaintext = open(key, sealed, binding);
@@ -61,7 +64,7 @@ export function openSealed<T>(
 
 /** `openSealed` for a text field. */
 export function openSealedText<T>(
-  key: Buffer | undefined,
+  key: Buffer | TamperedKey | undefined,
   sealed: string,
   binding: Binding,
   decode: (text: string) => T,

@@ -15,12 +15,14 @@ import {
   membershipsOf,
   openAccountField,
   recordAuditEvent,
+  recordIntegrityFailures,
   replaceRecoveryCodes,
   type SessionRow,
   sealAccountField,
   sessionKiosk,
   setPasswordHash,
   setPendingTotp,
+  TamperedError,
   touchSession,
   type UserRow,
   useRecoveryCode,
@@ -58,6 +60,9 @@ export type Principal =
 /** After this many failed sign-ins in a row, an account waits LOCKOUT_SECONDS whatever is typed. */
 const THROTTLE_FAILURES = 5;
 const THROTTLE_SECONDS = 15 * 60;
+
+/** How a name that failed its integrity check is shown. */
+export const NAME_FAILED_INTEGRITY = '(name failed its integrity check)';
 
 export class AuthService {
   readonly #vault: Vault;
@@ -228,10 +233,29 @@ export class AuthService {
     return user;
   }
 
-  async displayName(userId: string): Promise<string> {
+  /**
+   * The user's name to show; one that failed its integrity check shows as such (audited
+   * and raised as a finding of the session's practice, when it has one), never an error.
+   */
+  async displayName(userId: string, practiceId?: string | null): Promise<string> {
     const user = await findUser(this.#vault.db, userId);
     if (user === undefined) return 'Unknown';
-    return openAccountField(this.#vault.db, this.#vault.keyring, user.id, 'name', user.name_sealed);
+    try {
+      return await openAccountField(this.#vault.db, this.#vault.keyring, user.id, 'name', user.name_sealed);
+    } catch (error) {
+      if (!(error instanceof TamperedError)) throw error;
+    }
+    if (practiceId != null) {
+      const at = this.#iso();
+      await this.#vault.db.transaction().execute((trx) =>
+        recordIntegrityFailures(trx, {
+          practiceId,
+          places: [{ recordType: 'user', recordId: user.id, field: 'name' }],
+          reader: { actorId: user.id, purpose: 'security', at },
+        }),
+      );
+    }
+    return NAME_FAILED_INTEGRITY;
   }
 
   async #email(user: UserRow): Promise<string> {

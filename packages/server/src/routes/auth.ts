@@ -61,7 +61,7 @@ export const authRoutes: FastifyPluginAsyncZod<{
         stage: session.stage as 'mfa-enrol' | 'mfa-challenge' | 'active',
         csrfToken: session.csrf_token,
         kiosk: sessionKiosk(session) ?? null,
-        user: { id: session.user_id, name: await auth.displayName(session.user_id) },
+        user: { id: session.user_id, name: await auth.displayName(session.user_id, session.practice_id) },
         practice: practice ?? null,
         roles: actor === undefined ? [] : [...actor.roles],
         idleTimeoutSeconds: auth.policy.idleSeconds,
