@@ -40,6 +40,10 @@ export const integrityRecordLabels: Record<string, string> = {
   'data-key': 'The key that seals part of a record (all it seals is unreadable)',
   user: 'A staff account’s name or e-mail address',
   contract: 'The text of a contract',
+  release: 'A release of records as issued',
+  presentation: 'Material presented in supervision',
+  session: 'The reason recorded for a session before every signature',
+  invitation: 'An appropriate adult’s portal invitation',
 };
 
 export function integrityRecordLabel(recordType: string): string {

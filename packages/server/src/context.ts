@@ -76,6 +76,7 @@ import {
   organisationConditionsOf,
   overridesOf,
   type RecordCase,
+  readableContract,
   readClientCases,
   readClientIdentities,
   recheckSealed,
@@ -741,7 +742,11 @@ export class RequestContext extends ContextBase {
     const contract = await currentContract(this.vault.db, this.vault.keyring, this.actor.practiceId, facts);
     const sessions = await listSessions(this.vault.db, this.vault.keyring, this.actor.practiceId, caseId);
     await recordAuditEvent(this.vault.db, this.event('case.read', 'case', caseId));
-    await this.reportTampered(names.values());
+    await this.reportTampered([
+      ...names.values(),
+      ...(contract?.opened ?? []),
+      ...sessions.map((s) => s.overrideReason),
+    ]);
     return { facts, names, contract, sessions };
   }
 
@@ -787,6 +792,8 @@ export class RequestContext extends ContextBase {
   ): Promise<void> {
     const facts = await this.requireCase(caseId, 'case.manage');
     const contract = await currentContract(this.vault.db, this.vault.keyring, this.actor.practiceId, facts);
+    // Never a signature over a text that failed its integrity check.
+    if (contract?.id === contractId) readableContract(contract);
     const refusal = signatureGate({
       signerKind: signer.kind,
       conditions: contract?.id === contractId && contract.conditions !== null,

@@ -1,3 +1,4 @@
+import { INTEGRITY_FAILED_TEXT } from '@alcove/core';
 import { type Database, destroyParticipantKey } from '@alcove/store';
 import { testEngines } from '@alcove/store/testing';
 import { type Kysely, sql } from 'kysely';
@@ -29,7 +30,9 @@ type Sealed =
   | { table: 'consent'; column: 'recipient_sealed' }
   | { table: 'outbox_message'; column: 'envelope_sealed' }
   | { table: 'release_request'; column: 'requester_sealed' }
-  | { table: 'app_user'; column: 'name_sealed' };
+  | { table: 'app_user'; column: 'name_sealed' }
+  | { table: 'contract'; column: 'text_sealed' }
+  | { table: 'therapy_session'; column: 'override_reason_sealed' };
 
 /**
  * One tampered entry does not take the rest down (issue 15): each kind of sealed field,
@@ -461,6 +464,56 @@ describe.each(testEngines)('a tampered entry on $name', (engine) => {
     }
   });
 
+  it('a tampered contract: the case answers with the text shown as failing its check; signing it and its PDF are refused, audited and found', async () => {
+    const text = 'Contract to tamper with (fictional): fortnightly sessions.';
+    const created = await ok('POST', `/cases/${caseId}/contracts`, { text });
+    const contractId = created.id as string;
+    const restore = await tamper({ table: 'contract', column: 'text_sealed' }, contractId);
+    try {
+      const page = await call('GET', `/cases/${caseId}`);
+      expect(page.statusCode, page.body).toBe(200);
+      expect(page.json().contract).toMatchObject({
+        id: contractId,
+        text: INTEGRITY_FAILED_TEXT,
+        unreadable: 'tampered',
+      });
+      expect(page.json().participants).toHaveLength(2);
+      carriesNothingOf(page.body, text);
+
+      const sign = await call('POST', `/cases/${caseId}/contracts/${contractId}/signatures`, {
+        signer: { kind: 'practitioner' },
+        textHash: created.textHash,
+      });
+      expect(sign.statusCode, sign.body).toBe(500);
+      expect(sign.json()).toMatchObject({ code: 'integrity-failed', errorId: expect.any(String) });
+      expect(
+        await db
+          .selectFrom('contract_signature')
+          .select('id')
+          .where('contract_id', '=', contractId)
+          .execute(),
+      ).toEqual([]);
+
+      const pdf = await call('GET', `/cases/${caseId}/contracts/${contractId}/pdf`);
+      expect(pdf.statusCode).toBe(500);
+      expect(pdf.json()).toMatchObject({ code: 'integrity-failed' });
+      carriesNothingOf(pdf.body, text);
+
+      expect((await integrityEvents(contractId))[0]).toMatchObject({
+        action: 'integrity.failed',
+        record_type: 'contract',
+        actor_id: me.userId,
+      });
+      expect(await findings()).toContainEqual(
+        expect.objectContaining({ recordType: 'contract', recordId: contractId }),
+      );
+    } finally {
+      await restore();
+    }
+    expect((await findings()).map((f) => f.recordType)).not.toContain('contract');
+    expect((await ok('GET', `/cases/${caseId}`)).contract).toMatchObject({ text, unreadable: null });
+  });
+
   it('a tampered key marks what it seals as tampered, refuses what needs it with an integrity-failed problem, audited and found, until restored', async () => {
     const keyId = (
       await db.selectFrom('client').select('key_id').where('id', '=', sky).executeTakeFirstOrThrow()
@@ -623,6 +676,129 @@ describe.each(testEngines)('a tampered entry on $name', (engine) => {
       await restore();
     }
     expect((await findings()).map((f) => f.recordType)).not.toContain('user');
+  });
+
+  it('a tampered session reason: the case answers, that reason marked; the finding clears once it is restored', async () => {
+    const reason = 'Agreed by phone, signed copy in the post (fictional).';
+    // Therapy before every signature: a contract is written, not yet signed.
+    await ok('POST', `/cases/${caseId}/contracts`, { text: 'Couple contract (fictional): weekly sessions.' });
+    const session = (
+      await ok('POST', `/cases/${caseId}/sessions`, {
+        kind: 'therapy',
+        format: 'in-person',
+        startsAt: '2026-11-25T10:00:00Z',
+        minutes: 50,
+        attendance: 'attended',
+        override: { clause: 'GT-36a', reason },
+      })
+    ).id as string;
+    const restore = await tamper({ table: 'therapy_session', column: 'override_reason_sealed' }, session);
+    try {
+      const page = await call('GET', `/cases/${caseId}`);
+      expect(page.statusCode, page.body).toBe(200);
+      expect((page.json().sessions as { id: string }[]).find((s) => s.id === session)).toMatchObject({
+        overrideReason: INTEGRITY_FAILED_TEXT,
+        unreadable: 'tampered',
+      });
+      carriesNothingOf(page.body, reason);
+      expect((await integrityEvents(session))[0]).toMatchObject({
+        action: 'integrity.failed',
+        record_type: 'session',
+      });
+      expect(await findings()).toContainEqual(
+        expect.objectContaining({ recordType: 'session', recordId: session }),
+      );
+    } finally {
+      await restore();
+    }
+    // Put back: it reads again, and the finding is resolved.
+    expect((await findings()).map((f) => f.recordType)).not.toContain('session');
+    expect(
+      ((await ok('GET', `/cases/${caseId}`)).sessions as { id: string }[]).find((s) => s.id === session),
+    ).toMatchObject({ overrideReason: reason, unreadable: null });
+  });
+
+  it('a tampered participant or case key: the record and the notes answer, what it sealed marked, the rest served', async () => {
+    const participants = (await ok('GET', `/cases/${caseId}`)).participants as {
+      id: string;
+      clientId: string;
+    }[];
+    const skyParticipant = participants.find((p) => p.clientId === sky)?.id ?? '';
+    const participantKey = (
+      await db
+        .selectFrom('participant')
+        .select('key_id')
+        .where('id', '=', skyParticipant)
+        .executeTakeFirstOrThrow()
+    ).key_id;
+    const caseKey = (
+      await db.selectFrom('care_case').select('key_id').where('id', '=', caseId).executeTakeFirstOrThrow()
+    ).key_id;
+    const breakKey = async (keyId: string) => {
+      const row = await db
+        .selectFrom('data_key')
+        .select('wrapped')
+        .where('id', '=', keyId)
+        .executeTakeFirstOrThrow();
+      const bytes = Buffer.from(row.wrapped ?? '', 'base64');
+      bytes[bytes.length - 1] = (bytes[bytes.length - 1] ?? 0) ^ 0x01;
+      await db
+        .updateTable('data_key')
+        .set({ wrapped: bytes.toString('base64') })
+        .where('id', '=', keyId)
+        .execute();
+      return async () => {
+        await db.updateTable('data_key').set({ wrapped: row.wrapped }).where('id', '=', keyId).execute();
+      };
+    };
+    const readable = async () => {
+      const record = await call('GET', `/clients/${rowan}/record`);
+      expect(record.statusCode, record.body).toBe(200);
+      const notes = await call('GET', `/cases/${caseId}/notes`);
+      expect(notes.statusCode, notes.body).toBe(200);
+      return {
+        record: record
+          .json()
+          .cases[0].entries[0].passages.map((p: { unreadable: string | null }) => p.unreadable),
+        notes: notes.json().notes[0].passages.map((p: { unreadable: string | null }) => p.unreadable),
+        body: record.body + notes.body,
+      };
+    };
+
+    const restoreParticipant = await breakKey(participantKey);
+    try {
+      const after = await readable();
+      expect(after.record).toEqual([null, 'tampered', null]);
+      expect(after.notes).toEqual([null, 'tampered', null]);
+      carriesNothingOf(after.body, PASSAGES[1] ?? '');
+      expect((await integrityEvents(participantKey))[0]).toMatchObject({
+        action: 'integrity.failed',
+        record_type: 'data-key',
+        actor_id: me.userId,
+      });
+      expect(await findings()).toContainEqual(
+        expect.objectContaining({ recordType: 'data-key', recordId: participantKey, clientId: sky }),
+      );
+    } finally {
+      await restoreParticipant();
+    }
+    expect((await findings()).map((f) => f.recordId)).not.toContain(participantKey);
+
+    const restoreCase = await breakKey(caseKey);
+    try {
+      const after = await readable();
+      expect(after.record).toEqual([null, null, 'tampered']);
+      expect(after.notes).toEqual([null, null, 'tampered']);
+      carriesNothingOf(after.body, PASSAGES[2] ?? '');
+      // The case page answers too, its contract shown as failing its check.
+      const page = await call('GET', `/cases/${caseId}`);
+      expect(page.statusCode, page.body).toBe(200);
+      expect(page.json().contract).toMatchObject({ text: INTEGRITY_FAILED_TEXT, unreadable: 'tampered' });
+      expect((await findings()).map((f) => f.recordId)).toContain(caseKey);
+    } finally {
+      await restoreCase();
+    }
+    expect((await findings()).map((f) => f.recordId)).not.toContain(caseKey);
   });
 
   it('a destroyed key still reads as destroyed, never as tampered', async () => {

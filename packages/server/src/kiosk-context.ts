@@ -3,6 +3,7 @@ import {
   appendAuditEvent,
   currentContract,
   lockSessionToKiosk,
+  readableContract,
   readClientIdentities,
   recordAuditEvent,
 } from '@alcove/store';
@@ -28,6 +29,8 @@ export class KioskContext extends ContextBase {
     if (contract === undefined || contract.id !== kiosk.contractId) {
       throw new AlcoveError('conflict', 'This is not the current version of the contract.');
     }
+    // Never handed over to be signed where the text failed its integrity check.
+    readableContract(contract);
     if (contract.signatures.some((s) => s.signerKind === 'client' && s.signerId === kiosk.clientId)) {
       throw new AlcoveError('conflict', 'This client has signed this version already.');
     }
@@ -50,6 +53,7 @@ export class KioskContext extends ContextBase {
         'This version of the contract has been replaced. Please hand this device back to your therapist.',
       );
     }
+    readableContract(contract);
     const identity = (await readClientIdentities(this.vault, this.actor.practiceId, [kiosk.clientId])).get(
       kiosk.clientId,
     );

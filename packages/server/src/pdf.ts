@@ -1,5 +1,5 @@
 import { formatDate } from '@alcove/core';
-import type { CaseFacts, ContractView } from '@alcove/store';
+import { type CaseFacts, type ContractView, readableContract } from '@alcove/store';
 import type { FastifyReply } from 'fastify';
 import PDFDocument from 'pdfkit';
 
@@ -63,7 +63,8 @@ export function contractPdf(input: {
   facts: CaseFacts;
   nameOf: (clientId: string, label: string) => string;
 }): Promise<Buffer> {
-  const { contract } = input;
+  // Never a PDF of a text that failed its integrity check (TamperedError: integrity-failed).
+  const contract = readableContract(input.contract);
   return renderContractPdf({
     practiceName: input.practiceName,
     title: 'Therapy contract',

@@ -26,6 +26,7 @@ import {
   type IssuedRelease,
   peekInvitation,
   type ReleaseRequestView,
+  readableContract,
   readClientIdentities,
   readRelease,
   recordAuditEvent,
@@ -118,6 +119,8 @@ export class PortalContext extends ContextBase {
         contract: await currentContract(this.vault.db, this.vault.keyring, this.actor.practiceId, facts),
       });
     }
+    // A contract that failed its integrity check is shown as such, with everything else.
+    await this.reportTampered(result.flatMap((c) => c.contract?.opened ?? []));
     return result;
   }
 
@@ -136,6 +139,8 @@ export class PortalContext extends ContextBase {
     const me = await this.#me();
     const facts = await this.requireCase(caseId, 'contract.sign-own');
     const contract = await currentContract(this.vault.db, this.vault.keyring, this.actor.practiceId, facts);
+    // Never a signature over a text that failed its integrity check.
+    if (contract?.id === input.contractId) readableContract(contract);
     const refusal = signatureGate({
       signerKind: 'client',
       conditions: contract?.id === input.contractId && contract.conditions !== null,

@@ -1,4 +1,4 @@
-import { STANDARD_TEMPLATE } from '@alcove/core';
+import { INTEGRITY_FAILED_TEXT, STANDARD_TEMPLATE } from '@alcove/core';
 import { listOutbox, setMailSettings } from '@alcove/store';
 import { testEngines } from '@alcove/store/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -205,6 +205,65 @@ describe.each(testEngines)('the client portal and the outbox on $name', (engine)
     expect(pdf.statusCode).toBe(200);
     expect(pdf.headers['content-type']).toBe('application/pdf');
     expect(pdf.rawPayload.subarray(0, 5).toString()).toBe('%PDF-');
+  });
+
+  it('a contract that failed its integrity check: the portal answers with it shown as such; signing it and its PDF are refused', async () => {
+    const contract = (await as(wren, 'GET', '/portal')).json().cases[0].contract;
+    const db = t.vault.db;
+    const original = (
+      await db
+        .selectFrom('contract')
+        .select('text_sealed')
+        .where('id', '=', contract.id)
+        .executeTakeFirstOrThrow()
+    ).text_sealed;
+    const bytes = Buffer.from(original, 'base64');
+    bytes[bytes.length - 1] = (bytes[bytes.length - 1] ?? 0) ^ 0x01;
+    await db
+      .updateTable('contract')
+      .set({ text_sealed: bytes.toString('base64') })
+      .where('id', '=', contract.id)
+      .execute();
+    try {
+      const portal = await as(wren, 'GET', '/portal');
+      expect(portal.statusCode, portal.body).toBe(200);
+      expect(portal.json().me).toMatchObject({ name: WREN.name });
+      expect(portal.json().cases[0].contract).toMatchObject({
+        id: contract.id,
+        text: INTEGRITY_FAILED_TEXT,
+        unreadable: 'tampered',
+      });
+      expect(portal.body).not.toContain(CONTRACT);
+      const sign = await as(wren, 'POST', `/portal/cases/${caseId}/signatures`, {
+        contractId: contract.id,
+        textHash: contract.textHash,
+        acknowledgedConditions: false,
+      });
+      expect(sign.statusCode).toBe(500);
+      expect(sign.json()).toMatchObject({ code: 'integrity-failed' });
+      const pdf = await as(wren, 'GET', `/portal/cases/${caseId}/contract.pdf`);
+      expect(pdf.statusCode).toBe(500);
+      expect(pdf.json()).toMatchObject({ code: 'integrity-failed' });
+      const failed = await db
+        .selectFrom('audit_event')
+        .select(['record_type'])
+        .where('action', '=', 'integrity.failed')
+        .where('record_id', '=', contract.id)
+        .execute();
+      expect(failed.length).toBeGreaterThan(0);
+      expect(failed.every((e) => e.record_type === 'contract')).toBe(true);
+      const compliance = await staff('GET', '/compliance');
+      expect(compliance.json().integrity).toContainEqual(
+        expect.objectContaining({ recordType: 'contract', recordId: contract.id }),
+      );
+    } finally {
+      await db.updateTable('contract').set({ text_sealed: original }).where('id', '=', contract.id).execute();
+    }
+    expect((await staff('GET', '/compliance')).json().integrity).toEqual([]);
+    expect((await as(wren, 'GET', '/portal')).json().cases[0].contract).toMatchObject({
+      text: CONTRACT,
+      unreadable: null,
+    });
   });
 
   it('refuses a client signature without acknowledging the organisation’s conditions (GT-36d), and a superseded version', async () => {

@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
-import { AlcoveError, Confidential, newId } from '@alcove/core';
+import { AlcoveError, Confidential, INTEGRITY_FAILED_TEXT, newId, type Unreadable } from '@alcove/core';
 import type { Kysely, Transaction } from 'kysely';
 import { type Binding, openText, sealText } from './crypto/aead.ts';
-import type { Keyring } from './keyring.ts';
+import { KeyDestroyedError, type Keyring } from './keyring.ts';
 import type { CaseFacts } from './records.ts';
 import type { Database } from './schema.ts';
+import { type Opened, openSealedText, readableOrThrow } from './sealed.ts';
 
 /**
  * The therapy contract (GT-36): versions sealed under the case key; a version is never
@@ -84,7 +85,12 @@ export async function createContractVersion(
 export interface ContractView {
   readonly id: string;
   readonly version: number;
+  /** The text, or (where it failed its integrity check: `unreadable`) the integrity message. */
   readonly text: Confidential<string>;
+  /** 'tampered': the text or conditions failed their integrity check and are not shown. */
+  readonly unreadable: Unreadable | null;
+  /** The text and conditions as opened, for the reader to report what was tampered. */
+  readonly opened: readonly Opened<unknown>[];
   readonly textHash: string;
   readonly createdAt: string;
   /** The organisation's conditions shown with this version (GT-36d), or null. */
@@ -116,7 +122,26 @@ export async function currentContract(
     .executeTakeFirst();
   if (row === undefined) return undefined;
   const keyId = await caseKeyId(db, theCase.caseId);
-  const key = await keyring.dataKey(db, practiceId, keyId);
+  // A tampered text (or key) is shown as such with the rest of the case; a destroyed key
+  // is refused as before.
+  const key = (await keyring.dataKeysOrTampered(db, practiceId, [keyId])).get(keyId);
+  if (key === undefined) throw new KeyDestroyedError(keyId);
+  const text = openSealedText(
+    key,
+    row.text_sealed,
+    contractBinding(practiceId, row.id, keyId),
+    (t) => new Confidential(t),
+  );
+  const conditions =
+    row.conditions_sealed === null
+      ? null
+      : openSealedText(
+          key,
+          row.conditions_sealed,
+          { ...contractBinding(practiceId, row.id, keyId), field: 'conditions' },
+          (t) => new Confidential(t),
+        );
+  const failed = !text.ok || (conditions !== null && !conditions.ok);
   const signatures = await db
     .selectFrom('contract_signature')
     .selectAll()
@@ -131,18 +156,13 @@ export async function currentContract(
   return {
     id: row.id,
     version: row.version,
-    text: new Confidential(openText(key, row.text_sealed, contractBinding(practiceId, row.id, keyId))),
+    text: text.ok ? text.value : new Confidential(INTEGRITY_FAILED_TEXT),
+    unreadable: failed ? 'tampered' : null,
+    opened: conditions === null ? [text] : [text, conditions],
     textHash: row.text_hash,
     createdAt: row.created_at,
     conditions:
-      row.conditions_sealed === null
-        ? null
-        : new Confidential(
-            openText(key, row.conditions_sealed, {
-              ...contractBinding(practiceId, row.id, keyId),
-              field: 'conditions',
-            }),
-          ),
+      conditions === null ? null : conditions.ok ? conditions.value : new Confidential(INTEGRITY_FAILED_TEXT),
     signatures: signatures.map((s) => ({
       signerKind: s.signer_kind as 'client' | 'practitioner',
       signerId: s.signer_id,
@@ -153,6 +173,15 @@ export async function currentContract(
     })),
     signedByAll: parties.every((p) => signed.has(p)),
   };
+}
+
+/**
+ * The contract's text and conditions for a caller that cannot go on without them (a
+ * signature, a PDF): one that failed its integrity check is refused (TamperedError).
+ */
+export function readableContract(contract: ContractView): ContractView {
+  for (const opened of contract.opened) readableOrThrow(opened);
+  return contract;
 }
 
 export interface ContractVersionView {
@@ -316,8 +345,11 @@ export interface TherapySession {
   readonly attendance: string;
   /** The participants who were there (ids); null where it was not recorded. */
   readonly present: readonly string[] | null;
-  /** The recorded reason where therapy went ahead before every signature (GT-36a). */
-  readonly overrideReason: Confidential<string> | null;
+  /**
+   * The recorded reason where therapy went ahead before every signature (GT-36a), opened
+   * (shredded or tampered where it cannot be read); null where there is none.
+   */
+  readonly overrideReason: Opened<Confidential<string>> | null;
 }
 
 export async function recordSession(
@@ -381,8 +413,9 @@ export async function listSessions(
     .orderBy('starts_at')
     .execute();
   const keyId = await caseKeyId(db, caseId);
+  // A reason (or key) that failed its check is marked tampered, the sessions still listed.
   const key = rows.some((r) => r.override_reason_sealed !== null)
-    ? await keyring.dataKey(db, practiceId, keyId)
+    ? (await keyring.dataKeysOrTampered(db, practiceId, [keyId])).get(keyId)
     : undefined;
   return rows.map((r) => ({
     id: r.id,
@@ -393,15 +426,13 @@ export async function listSessions(
     attendance: r.attendance,
     present: r.present === null ? null : (JSON.parse(r.present) as string[]),
     overrideReason:
-      r.override_reason_sealed === null || key === undefined
+      r.override_reason_sealed === null
         ? null
-        : new Confidential(
-            openText(key, r.override_reason_sealed, {
-              practiceId,
-              record: `session/${r.id}`,
-              field: 'override-reason',
-              keyId,
-            }),
+        : openSealedText(
+            key,
+            r.override_reason_sealed,
+            { practiceId, record: `session/${r.id}`, field: 'override-reason', keyId },
+            (text) => new Confidential(text),
           ),
   }));
 }

@@ -221,6 +221,68 @@ const sealedRows: Record<
       }
     );
   },
+  async release(db, practiceId, id, _keyring, field) {
+    // A release as issued: its PDF and its FHIR bundle, sealed under the client's key.
+    const row = await db
+      .selectFrom('release')
+      .innerJoin('client', 'client.id', 'release.client_id')
+      .select(['release.pdf_sealed', 'release.fhir_sealed', 'client.key_id', 'release.client_id'])
+      .where('release.practice_id', '=', practiceId)
+      .where('release.id', '=', id)
+      .executeTakeFirst();
+    return (
+      row && {
+        sealed: field === 'fhir' ? row.fhir_sealed : field === 'pdf' ? row.pdf_sealed : null,
+        keyId: row.key_id,
+        clientIds: [row.client_id],
+      }
+    );
+  },
+  async presentation(db, practiceId, id) {
+    // What was presented in supervision, sealed under the case key.
+    const row = await db
+      .selectFrom('supervision_presentation as sp')
+      .innerJoin('care_case', 'care_case.id', 'sp.case_id')
+      .select(['sp.material_sealed', 'care_case.key_id', 'sp.case_id'])
+      .where('sp.practice_id', '=', practiceId)
+      .where('sp.id', '=', id)
+      .executeTakeFirst();
+    return (
+      row && {
+        sealed: row.material_sealed,
+        keyId: row.key_id,
+        clientIds: await clientsOfCase(db, row.case_id),
+      }
+    );
+  },
+  async session(db, practiceId, id) {
+    // The reason recorded where therapy went ahead before every signature, under the case key.
+    const row = await db
+      .selectFrom('therapy_session')
+      .innerJoin('care_case', 'care_case.id', 'therapy_session.case_id')
+      .select(['therapy_session.override_reason_sealed', 'care_case.key_id', 'therapy_session.case_id'])
+      .where('care_case.practice_id', '=', practiceId)
+      .where('therapy_session.id', '=', id)
+      .executeTakeFirst();
+    return (
+      row && {
+        sealed: row.override_reason_sealed,
+        keyId: row.key_id,
+        clientIds: await clientsOfCase(db, row.case_id),
+      }
+    );
+  },
+  async invitation(db, practiceId, id) {
+    // An appropriate adult's address and name, sealed under the young person's key.
+    const row = await db
+      .selectFrom('portal_invitation')
+      .innerJoin('client', 'client.id', 'portal_invitation.client_id')
+      .select(['portal_invitation.invitee_sealed', 'client.key_id', 'portal_invitation.client_id'])
+      .where('client.practice_id', '=', practiceId)
+      .where('portal_invitation.id', '=', id)
+      .executeTakeFirst();
+    return row && { sealed: row.invitee_sealed, keyId: row.key_id, clientIds: [row.client_id] };
+  },
   async 'release-request'(db, practiceId, id) {
     const row = await db
       .selectFrom('release_request')

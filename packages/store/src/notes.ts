@@ -167,7 +167,11 @@ export async function listNotes(
     .select('key_id')
     .where('id', '=', caseId)
     .executeTakeFirstOrThrow();
-  const keys = await keyring.dataKeys(db, practiceId, [...passages.map((p) => p.key_id), caseKey.key_id]);
+  // A key that failed its check marks only what it sealed as tampered (sealed.ts).
+  const keys = await keyring.dataKeysOrTampered(db, practiceId, [
+    ...passages.map((p) => p.key_id),
+    caseKey.key_id,
+  ]);
   const caseKeyValue = keys.get(caseKey.key_id);
   return entries.map((e) => ({
     id: e.id,

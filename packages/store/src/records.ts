@@ -712,7 +712,8 @@ export async function readClientCases(
           .orderBy('entry_id')
           .orderBy('position')
           .execute();
-  const keys = await vault.keyring.dataKeys(
+  // A key that failed its check marks only what it sealed as tampered (sealed.ts).
+  const keys = await vault.keyring.dataKeysOrTampered(
     db,
     practiceId,
     passages.map((p) => p.key_id),

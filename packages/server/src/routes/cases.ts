@@ -6,6 +6,7 @@ import {
   clientIdentitySchema,
   consentTypeSchema,
   daySchema,
+  INTEGRITY_FAILED_TEXT,
   newConsentSchema,
   newGillickAssessmentSchema,
   overrideSchema,
@@ -44,7 +45,9 @@ const caseDetailSchema = z.strictObject({
     .strictObject({
       id: z.string(),
       version: z.number().int(),
+      /** The text, or the integrity message where it failed its check (`unreadable`). */
       text: z.string(),
+      unreadable: unreadableSchema,
       textHash: z.string(),
       createdAt: z.iso.datetime(),
       signedByAll: z.boolean(),
@@ -70,7 +73,9 @@ const caseDetailSchema = z.strictObject({
       minutes: z.number().int(),
       attendance: z.string(),
       present: z.array(z.string()).nullable(),
+      /** The integrity message where the reason failed its check (`unreadable`). */
       overrideReason: z.string().nullable(),
+      unreadable: unreadableSchema,
     }),
   ),
 });
@@ -118,6 +123,7 @@ export const caseRoutes: FastifyPluginAsyncZod = async (app) => {
                 id: contract.id,
                 version: contract.version,
                 text: contract.text.reveal(),
+                unreadable: contract.unreadable,
                 textHash: contract.textHash,
                 createdAt: contract.createdAt,
                 signedByAll: contract.signedByAll,
@@ -138,7 +144,15 @@ export const caseRoutes: FastifyPluginAsyncZod = async (app) => {
           minutes: s.minutes,
           attendance: s.attendance,
           present: s.present === null ? null : [...s.present],
-          overrideReason: s.overrideReason?.reveal() ?? null,
+          overrideReason:
+            s.overrideReason === null
+              ? null
+              : s.overrideReason.ok
+                ? s.overrideReason.value.reveal()
+                : s.overrideReason.reason === 'tampered'
+                  ? INTEGRITY_FAILED_TEXT
+                  : null,
+          unreadable: s.overrideReason === null ? null : unreadableOf(s.overrideReason),
         })),
       };
     },

@@ -39,7 +39,9 @@ const portalSchema = z.strictObject({
         .strictObject({
           id: z.string(),
           version: z.number().int(),
+          /** The text, or the integrity message where it failed its check (`unreadable`). */
           text: z.string(),
+          unreadable: unreadableSchema,
           textHash: z.string(),
           createdAt: z.iso.datetime(),
           conditions: z.string().nullable(),
@@ -142,6 +144,7 @@ export const portalRoutes: FastifyPluginAsyncZod<{
                     id: c.contract.id,
                     version: c.contract.version,
                     text: c.contract.text.reveal(),
+                    unreadable: c.contract.unreadable,
                     textHash: c.contract.textHash,
                     createdAt: c.contract.createdAt,
                     conditions: c.contract.conditions?.reveal() ?? null,

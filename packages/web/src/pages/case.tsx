@@ -27,6 +27,7 @@ import { useParams } from 'react-router';
 import { z } from 'zod';
 import { ApiProblem, api, describeProblem } from '../api.ts';
 import { announceSessionChange, useSession } from '../session.tsx';
+import { IntegrityFailed } from '../shell/integrity.tsx';
 import { RefusalAlert } from '../shell/refusal.tsx';
 import { Failure, Loading } from '../shell/status.tsx';
 import { useApi } from '../use-api.ts';
@@ -55,6 +56,8 @@ const caseSchema = z.object({
       id: z.string(),
       version: z.number(),
       text: z.string(),
+      /** 'tampered': the text failed its integrity check; it is not shown, nor signed. */
+      unreadable: unreadableSchema.optional(),
       textHash: z.string(),
       createdAt: z.string(),
       signedByAll: z.boolean(),
@@ -360,10 +363,14 @@ function Contract({
               {contract.signedByAll ? 'Signed by everyone' : 'Waiting for signatures'}
             </Badge>
           </Group>
-          <Text size="sm" style={{ whiteSpace: 'pre-wrap' }} bg="gray.0" p="sm">
-            {contract.text}
-          </Text>
-          {contract.conditions !== null && (
+          {contract.unreadable === 'tampered' ? (
+            <IntegrityFailed />
+          ) : (
+            <Text size="sm" style={{ whiteSpace: 'pre-wrap' }} bg="gray.0" p="sm">
+              {contract.text}
+            </Text>
+          )}
+          {contract.conditions !== null && contract.unreadable !== 'tampered' && (
             <Alert color="blue" title="The organisation’s conditions (GT-36d)">
               <Text size="sm" style={{ whiteSpace: 'pre-wrap' }}>
                 {contract.conditions}
@@ -379,7 +386,11 @@ function Contract({
                 <Table.Tr key={party.key}>
                   <Table.Td>{party.label}</Table.Td>
                   <Table.Td>
-                    {party.done === undefined ? (
+                    {party.done === undefined && contract.unreadable === 'tampered' ? (
+                      <Text size="sm" c="dimmed">
+                        Not signed: the text cannot be shown
+                      </Text>
+                    ) : party.done === undefined ? (
                       <Group gap="sm">
                         {party.signer.kind === 'client' && contract.conditions !== null && (
                           <Checkbox

@@ -1,4 +1,4 @@
-import { consentTypes, formatDate, formatDateTime, formatDay, labelOf } from '@alcove/core';
+import { consentTypes, formatDate, formatDateTime, formatDay, labelOf, unreadableSchema } from '@alcove/core';
 import {
   Alert,
   Anchor,
@@ -56,6 +56,8 @@ const portalSchema = z.object({
           id: z.string(),
           version: z.number(),
           text: z.string(),
+          /** 'tampered': the text failed its integrity check; it is not shown, nor signed. */
+          unreadable: unreadableSchema.optional(),
           textHash: z.string(),
           createdAt: z.string(),
           conditions: z.string().nullable(),
@@ -171,10 +173,14 @@ function ContractCard({
                   : 'You have signed'}
             </Badge>
           </Group>
-          <Text size="sm" style={{ whiteSpace: 'pre-wrap' }} bg="gray.0" p="sm" data-testid="contract-text">
-            {contract.text}
-          </Text>
-          {contract.conditions !== null && (
+          {contract.unreadable === 'tampered' ? (
+            <IntegrityFailed />
+          ) : (
+            <Text size="sm" style={{ whiteSpace: 'pre-wrap' }} bg="gray.0" p="sm" data-testid="contract-text">
+              {contract.text}
+            </Text>
+          )}
+          {contract.conditions !== null && contract.unreadable !== 'tampered' && (
             <Alert color="blue" title="The organisation’s conditions">
               <Text size="sm" style={{ whiteSpace: 'pre-wrap' }}>
                 {contract.conditions}
@@ -205,7 +211,9 @@ function ContractCard({
                 <Button
                   onClick={() => void sign()}
                   loading={busy}
-                  disabled={contract.conditions !== null && !acknowledged}
+                  disabled={
+                    contract.unreadable === 'tampered' || (contract.conditions !== null && !acknowledged)
+                  }
                 >
                   I agree to this contract and sign it
                 </Button>
