@@ -164,9 +164,9 @@ interface Pattern {
   /**
    * Where, in `joined`, the identifier itself breaks between two digits ("TE1 2ST" at 3):
    * text may run digits together, but may break between digits only there, so "Flat 3, 8"
-   * is never "Flat 38". A phone number is grouped any way ('any').
+   * is never "Flat 38". A phone number is grouped any way ('anywhere').
    */
-  readonly breaks: readonly number[] | 'any';
+  readonly breaks: readonly number[] | 'anywhere';
 }
 
 /** An identifier made of these parts (tokens, or words of a name). */
@@ -183,7 +183,7 @@ function partsPattern(parts: readonly string[]): Pattern {
   return { joined: parts.join(''), exact: null, breaks };
 }
 const textPattern = (text: string): Pattern => partsPattern(words(text));
-const digitsPattern = (joined: string): Pattern => ({ joined, exact: null, breaks: 'any' });
+const digitsPattern = (joined: string): Pattern => ({ joined, exact: null, breaks: 'anywhere' });
 
 function nameWords(value: string): string[] {
   return value
@@ -470,7 +470,7 @@ export function makeRedactor(input: {
   /** The person the text is released to: whatever they share with someone else stays. */
   readonly requester?: { readonly identity: Partial<ClientIdentity> } | undefined;
 }): Redactor {
-  const joined = new Map<string, { owner: Owner; breaks: Set<number> | 'any' }>();
+  const joined = new Map<string, { owner: Owner; breaks: Set<number> | 'anywhere' }>();
   const prefixes = new Set<string>();
   const exact = new Map<string, Exact[]>();
   const kept = new Set<string>();
@@ -486,15 +486,15 @@ export function makeRedactor(input: {
     const known = joined.get(pattern.joined);
     if (known !== undefined) {
       // The same letters and digits broken elsewhere ("TE1 2ST", "TE12 ST"): either is theirs.
-      if (known.breaks !== 'any') {
-        if (pattern.breaks === 'any') known.breaks = 'any';
+      if (known.breaks !== 'anywhere') {
+        if (pattern.breaks === 'anywhere') known.breaks = 'anywhere';
         else for (const b of pattern.breaks) known.breaks.add(b);
       }
       return;
     }
     joined.set(pattern.joined, {
       owner,
-      breaks: pattern.breaks === 'any' ? 'any' : new Set(pattern.breaks),
+      breaks: pattern.breaks === 'anywhere' ? 'anywhere' : new Set(pattern.breaks),
     });
     for (let i = 1; i <= pattern.joined.length; i += 1) prefixes.add(pattern.joined.slice(0, i));
   };
@@ -527,7 +527,7 @@ export function makeRedactor(input: {
       const found = joined.get(acc);
       if (found === undefined) continue;
       const { breaks } = found;
-      if (breaks === 'any' || digitBreaks.every((b) => breaks.has(b)))
+      if (breaks === 'anywhere' || digitBreaks.every((b) => breaks.has(b)))
         best = { end: j + 1, owner: found.owner };
     }
     const first = tokens[i];
