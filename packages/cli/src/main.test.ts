@@ -130,7 +130,8 @@ describe('alcove', () => {
     expect(io.stderr.join('\n')).toContain('Give the practice a name');
     const weak = captureIo({ ALCOVE_INIT_PASSWORD: 'password1234' });
     expect(await main(initArgs(dataDir, 'Test Practice (fictional)'), weak)).toBe(2);
-    expect(weak.stderr.join('\n')).toContain('common passwords');
+    expect(weak.stderr.join('\n')).toContain('exposed in data breaches');
+    expect(weak.stderr.join('\n')).not.toContain('password1234');
     expect(fs.existsSync(path.join(dataDir, SQLITE_FILE))).toBe(false);
     expect(fs.existsSync(`${dataDir}.key`)).toBe(false);
   });

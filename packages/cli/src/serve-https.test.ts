@@ -31,7 +31,7 @@ describe('alcove serve on a network', () => {
     expect(io.stderr.join('\n')).toContain('over HTTPS only');
   });
 
-  it('serves HTTPS with its own certificate, and marks the session cookie Secure', async () => {
+  it('serves HTTPS with its own certificate, and marks the session cookie Secure and __Host-', async () => {
     const dir = tempDir('alcove-tls-');
     const cert = path.join(dir, 'cert.pem');
     const key = path.join(dir, 'key.pem');
@@ -75,6 +75,9 @@ describe('alcove serve on a network', () => {
     });
     expect(signIn.status).toBe(200);
     expect(signIn.setCookie.join(';')).toMatch(/Secure/);
+    // Over TLS: the __Host- name, and a session cookie (no Max-Age or Expires: never on disk).
+    expect(signIn.setCookie[0]).toMatch(/^__Host-alcove_session=als_[^;]*; Path=\/;/);
+    expect(signIn.setCookie.join(';')).not.toMatch(/Domain=|Max-Age=|Expires=/i);
     io.stop();
     expect(await running).toBe(0);
   });

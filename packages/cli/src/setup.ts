@@ -38,7 +38,11 @@ export async function setUpInstallation(
   store: Store,
   input: { practiceName: string; demo: boolean; unlock: readonly UnlockSource[]; firstUser: FirstUser },
 ): Promise<Installation> {
-  const problem = passwordProblem(input.firstUser.password);
+  const problem = passwordProblem(input.firstUser.password, [
+    input.firstUser.email,
+    input.firstUser.name,
+    input.practiceName,
+  ]);
   if (problem !== undefined) throw new CliError(`The password for ${input.firstUser.email}: ${problem}`, 2);
   await migrateToLatest(store.db);
   if ((await hasKeyring(store.db)) || (await listPractices(store.db)).length > 0) {

@@ -22,6 +22,7 @@ import {
   type DisclosureView,
   disclosuresOf,
   EmailTakenError,
+  findPractice,
   giveConsent,
   type IssuedRelease,
   peekInvitation,
@@ -41,6 +42,7 @@ import {
   withdrawConsent,
 } from '@alcove/store';
 import type { z } from 'zod';
+import { hashPassword, passwordProblem } from './auth/passwords.ts';
 import { ContextBase } from './context-base.ts';
 
 export interface PortalCase {
@@ -339,11 +341,12 @@ export class PortalContext extends ContextBase {
 /**
  * Takes up a portal invitation: the client chooses a password, and their account is made
  * with the address the invitation went to. They then sign in as anyone does, and set up
- * their authenticator app.
+ * their authenticator app. The password is checked (passwordProblem) with the person's own
+ * address and name and the practice's name as words a guesser tries first.
  */
 export async function joinPortal(
   vault: Vault,
-  input: { token: string; passwordHash: string; now: string },
+  input: { token: string; password: string; now: string },
 ): Promise<{ userId: string }> {
   const invitation = await peekInvitation(vault.db, vault.keyring, input.token, input.now);
   const identity = (await readClientIdentities(vault, invitation.practiceId, [invitation.clientId]))
@@ -358,6 +361,18 @@ export async function joinPortal(
   if (person === undefined) {
     throw new AlcoveError('conflict', 'Your practitioner has no e-mail address for you: ask them to add it.');
   }
+  const practice = await findPractice(vault.db, invitation.practiceId);
+  const problem = passwordProblem(input.password, [
+    person.email,
+    person.name,
+    ...(practice === undefined ? [] : [practice.name]),
+  ]);
+  if (problem !== undefined) {
+    throw new AlcoveError('validation-failed', problem, [
+      { location: 'body', pointer: '/password', detail: problem },
+    ]);
+  }
+  const passwordHash = await hashPassword(input.password);
   return vault.db.transaction().execute(async (trx) => {
     const { practiceId, clientId } = await takeInvitation(trx, input.token, input.now);
     let userId: string;
@@ -365,7 +380,7 @@ export async function joinPortal(
       ({ id: userId } = await createUser(trx, vault.keyring, {
         email: person.email,
         name: person.name,
-        passwordHash: input.passwordHash,
+        passwordHash,
         now: input.now,
       }));
     } catch (error) {

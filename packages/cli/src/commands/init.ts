@@ -51,7 +51,7 @@ export async function initCommand(io: CliIo, options: InitOptions): Promise<void
   const dataDir = config.engine === 'sqlite' ? config.dataDir : undefined;
   const password =
     io.env.ALCOVE_INIT_PASSWORD ?? (await io.prompt(`Password for ${options.email}: `, { secret: true }));
-  const weak = passwordProblem(password);
+  const weak = passwordProblem(password, [options.email, options.name, options.practiceName]);
   if (weak !== undefined) throw new CliError(`The password for ${options.email}: ${weak}`, 2);
 
   let keyFile: string | undefined;

@@ -114,7 +114,7 @@ export const kioskRoutes: FastifyPluginAsyncZod<{ auth: AuthService; signInRateL
           'Too many wrong attempts: the session has ended. The practitioner signs in again.',
         );
       }
-      setSessionCookie(request, reply, result.cookie, auth.policy.absoluteSeconds);
+      setSessionCookie(request, reply, result.cookie);
       return { csrfToken: result.csrfToken };
     },
   );

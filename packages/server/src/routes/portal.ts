@@ -8,7 +8,6 @@ import {
 import { unreadableOf, type Vault } from '@alcove/store';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { hashPassword, passwordProblem } from '../auth/passwords.ts';
 import { contextOf } from '../auth/plugin.ts';
 import { contractPdf, sendPdf } from '../pdf.ts';
 import { joinPortal, PortalContext } from '../portal-context.ts';
@@ -91,15 +90,9 @@ export const portalRoutes: FastifyPluginAsyncZod<{
       },
     },
     async (request, reply) => {
-      const problem = passwordProblem(request.body.password);
-      if (problem !== undefined) {
-        throw new AlcoveError('validation-failed', problem, [
-          { location: 'body', pointer: '/password', detail: problem },
-        ]);
-      }
       await joinPortal(vault, {
         token: request.body.token,
-        passwordHash: await hashPassword(request.body.password),
+        password: request.body.password,
         now: now().toISOString(),
       });
       return reply.code(201).send(null);

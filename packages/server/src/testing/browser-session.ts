@@ -12,7 +12,8 @@ export interface BrowserSession {
 
 export function cookieFrom(setCookie: string | string[] | undefined): string {
   const header = Array.isArray(setCookie) ? setCookie[0] : setCookie;
-  const match = header?.match(/^(alcove_session=[^;]*)/);
+  // `__Host-alcove_session` over HTTPS (or behind the proxy), `alcove_session` over plain HTTP.
+  const match = header?.match(/^((?:__Host-)?alcove_session=[^;]*)/);
   if (match?.[1] === undefined) throw new Error('no session cookie was set');
   return match[1];
 }
