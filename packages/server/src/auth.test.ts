@@ -242,7 +242,19 @@ describe('signing in', () => {
 
   it('lets a script in with an API token, which can be revoked', async () => {
     expect((await get('/clients', bearer(staff))).statusCode).toBe(200);
-    const created = await post('/account/tokens', { name: 'backup script' }, bearer(staff));
+    // A token is made in a browser just signed in with both factors, never by another token.
+    expect((await post('/account/tokens', { name: 'backup script' }, bearer(staff))).statusCode).toBe(401);
+    const scripter = await addStaff(t.vault, {
+      email: 'script@example.test',
+      name: 'Script (fictional)',
+      roles: ['practitioner'],
+    });
+    const browser = await signInAndEnrol(t.app, scripter.email, now);
+    const created = await post(
+      '/account/tokens',
+      { name: 'backup script' },
+      { cookie: browser.cookie, 'x-csrf-token': browser.csrfToken },
+    );
     expect(created.statusCode).toBe(201);
     const token = created.json().token as string;
     expect((await get('/account/tokens', { authorization: `Bearer ${token}` })).json().tokens).toHaveLength(
@@ -251,14 +263,14 @@ describe('signing in', () => {
     const revoke = await t.app.inject({
       method: 'DELETE',
       url: `/api/v1/account/tokens/${created.json().id}`,
-      headers: bearer(staff),
+      headers: { authorization: `Bearer ${token}` },
     });
     expect(revoke.statusCode).toBe(204);
     expect((await get('/clients', { authorization: `Bearer ${token}` })).statusCode).toBe(401);
     const again = await t.app.inject({
       method: 'DELETE',
       url: `/api/v1/account/tokens/${created.json().id}`,
-      headers: bearer(staff),
+      headers: { cookie: browser.cookie, 'x-csrf-token': browser.csrfToken },
     });
     expect(again.statusCode).toBe(404);
   });

@@ -4,14 +4,16 @@ import {
   changePasswordSchema,
   createdApiTokenSchema,
   newApiTokenSchema,
+  reauthenticatedSchema,
+  reauthenticateSchema,
   recoveryCodesSchema,
 } from '@alcove/core';
-import { appendAuditEvent, createApiToken, listApiTokens, revokeApiToken, type Vault } from '@alcove/store';
+import { appendAuditEvent, revokeApiToken, type Vault } from '@alcove/store';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { contextOf, principalOf } from '../auth/plugin.ts';
-import { newBearerSecret, sha256Hex } from '../auth/secrets.ts';
-import { type AuthService, TOKEN_PREFIX } from '../auth/service.ts';
+import { createToken, listTokens } from '../auth/api-tokens.ts';
+import { contextOf, principalOf, setSessionCookie } from '../auth/plugin.ts';
+import type { AuthService } from '../auth/service.ts';
 
 /** The signed-in person's own account: password, recovery codes, API tokens. */
 export const accountRoutes: FastifyPluginAsyncZod<{ auth: AuthService; vault: Vault }> = async (
@@ -35,16 +37,39 @@ export const accountRoutes: FastifyPluginAsyncZod<{ auth: AuthService; vault: Va
   );
 
   app.post(
+    '/account/reauthenticate',
+    {
+      schema: {
+        summary:
+          'Confirm it is you (password and authenticator code): the session moves to a new id and for 5 minutes may make API tokens and new recovery codes',
+        tags: ['account'],
+        body: reauthenticateSchema,
+        response: { 200: reauthenticatedSchema },
+      },
+    },
+    async (request, reply) => {
+      const result = await auth.reauthenticate(
+        principalOf(request),
+        request.body.password,
+        request.body.code,
+      );
+      setSessionCookie(request, reply, result.cookie);
+      return { csrfToken: result.csrfToken, reauthenticatedUntil: result.reauthenticatedUntil };
+    },
+  );
+
+  app.post(
     '/account/recovery-codes',
     {
       schema: {
-        summary: 'Replace your recovery codes (the old ones stop working)',
+        summary:
+          'Replace your recovery codes (the old ones stop working); needs a re-authenticated browser session',
         tags: ['account'],
         body: z.strictObject({}),
         response: { 200: recoveryCodesSchema },
       },
     },
-    async (request) => ({ recoveryCodes: await auth.newRecoveryCodes(contextOf(request).actor.userId) }),
+    async (request) => ({ recoveryCodes: await auth.newRecoveryCodes(principalOf(request)) }),
   );
 
   app.get(
@@ -56,24 +81,15 @@ export const accountRoutes: FastifyPluginAsyncZod<{ auth: AuthService; vault: Va
         response: { 200: z.strictObject({ tokens: z.array(apiTokenSummarySchema) }) },
       },
     },
-    async (request) => {
-      const rows = await listApiTokens(vault.db, contextOf(request).actor.userId);
-      return {
-        tokens: rows.map((r) => ({
-          id: r.id,
-          name: r.name,
-          createdAt: r.created_at,
-          lastUsedAt: r.last_used_at,
-        })),
-      };
-    },
+    async (request) => ({ tokens: await listTokens(vault, auth, contextOf(request).actor) }),
   );
 
   app.post(
     '/account/tokens',
     {
       schema: {
-        summary: 'Create an API token for a script (shown once)',
+        summary:
+          'Create an API token for a script (shown once): a practitioner or administrator, in a browser session re-authenticated in the last 5 minutes',
         tags: ['account'],
         body: newApiTokenSchema,
         response: { 201: createdApiTokenSchema },
@@ -81,29 +97,8 @@ export const accountRoutes: FastifyPluginAsyncZod<{ auth: AuthService; vault: Va
     },
     async (request, reply) => {
       const { actor } = contextOf(request);
-      const token = newBearerSecret(TOKEN_PREFIX);
-      const now = auth.clock().toISOString();
-      const created = await vault.db.transaction().execute(async (trx) => {
-        const row = await createApiToken(trx, {
-          userId: actor.userId,
-          practiceId: actor.practiceId,
-          name: request.body.name,
-          tokenHash: sha256Hex(token),
-          now,
-        });
-
-        await appendAuditEvent(trx, {
-          actorId: actor.userId,
-          practiceId: actor.practiceId,
-          action: 'account.token-created',
-          outcome: 'ok',
-          recordType: 'api-token',
-          recordId: row.id,
-          purpose: 'security',
-        });
-        return row;
-      });
-      return reply.code(201).send({ id: created.id, name: request.body.name, token });
+      const created = await createToken(vault, auth, principalOf(request), actor, request.body);
+      return reply.code(201).send(created);
     },
   );
 

@@ -1,7 +1,13 @@
 import {
+  API_TOKEN_DEFAULT_DAYS,
+  API_TOKEN_MAX_DAYS,
+  type ApiTokenScope,
+  addDays,
   apiTokenSummarySchema,
   createdApiTokenSchema,
+  dayOf,
   formatDateTime,
+  formatDay,
   recoveryCodesSchema,
 } from '@alcove/core';
 import {
@@ -12,6 +18,7 @@ import {
   Group,
   List,
   PasswordInput,
+  Select,
   Stack,
   Table,
   Text,
@@ -23,8 +30,10 @@ import { type FormEvent, useState } from 'react';
 import { z } from 'zod';
 import { api, describeProblem } from '../api.ts';
 import { useSession } from '../session.tsx';
+import { useReauthentication } from '../shell/reauthenticate.tsx';
 import { Failure, Loading } from '../shell/status.tsx';
 import { useApi } from '../use-api.ts';
+import { SessionsLink } from './sessions.tsx';
 
 export function AccountPage() {
   const { session } = useSession();
@@ -32,6 +41,7 @@ export function AccountPage() {
     <Stack gap="lg" maw={880}>
       <Title order={2}>Your account</Title>
       {session != null && <Text>Signed in as {session.user.name}.</Text>}
+      <SessionsLink />
       <ChangePassword />
       <RecoveryCodesCard left={session?.recoveryCodesLeft ?? 0} />
       <ApiTokens />
@@ -106,14 +116,17 @@ function RecoveryCodesCard({ left }: { left: number }) {
   const { refresh } = useSession();
   const [codes, setCodes] = useState<string[] | undefined>(undefined);
   const [error, setError] = useState<string | undefined>(undefined);
+  const reauthentication = useReauthentication();
   return (
     <Card withBorder padding="lg" component="section" aria-labelledby="recovery">
+      {reauthentication.dialog}
       <Stack>
         <Title order={3} size="h4" id="recovery">
           Recovery codes
         </Title>
         <Text size="sm">
-          {left} unused recovery code{left === 1 ? '' : 's'} left. Making new ones stops the old ones working.
+          {left} unused recovery code{left === 1 ? '' : 's'} left. Making new ones stops the old ones working;
+          you confirm it is you first.
         </Text>
         {error !== undefined && <Alert color="red">{error}</Alert>}
         {codes !== undefined && (
@@ -131,11 +144,13 @@ function RecoveryCodesCard({ left }: { left: number }) {
           <Button
             variant="default"
             onClick={async () => {
+              setError(undefined);
               try {
-                setCodes(
-                  (await api('POST', '/account/recovery-codes', recoveryCodesSchema, { body: {} }))
-                    .recoveryCodes,
+                const made = await reauthentication.run(() =>
+                  api('POST', '/account/recovery-codes', recoveryCodesSchema, { body: {} }),
                 );
+                if (made === undefined) return;
+                setCodes(made.recoveryCodes);
                 await refresh();
               } catch (e) {
                 setError(describeProblem(e));
@@ -152,17 +167,39 @@ function RecoveryCodesCard({ left }: { left: number }) {
 
 const tokensSchema = z.object({ tokens: z.array(apiTokenSummarySchema) });
 
+const scopeLabels: Record<ApiTokenScope, string> = {
+  read: 'Read only',
+  'read-write': 'Read and change',
+};
+const lengths = [
+  '7',
+  '30',
+  String(API_TOKEN_DEFAULT_DAYS),
+  '180',
+  String(API_TOKEN_MAX_DAYS),
+  'day',
+] as const;
+
 function ApiTokens() {
   const tokens = useApi('/account/tokens', tokensSchema);
+  const reauthentication = useReauthentication();
   const [name, setName] = useState('');
-  const [created, setCreated] = useState<string | undefined>(undefined);
+  const [scope, setScope] = useState<ApiTokenScope>('read');
+  const [length, setLength] = useState<string>(String(API_TOKEN_DEFAULT_DAYS));
+  const [lastDay, setLastDay] = useState('');
+  const [created, setCreated] = useState<{ token: string; lastDay: string } | undefined>(undefined);
   const [error, setError] = useState<string | undefined>(undefined);
+  const today = dayOf(new Date());
   async function create(event: FormEvent) {
     event.preventDefault();
     setError(undefined);
+    const lasts = length === 'day' ? { lastDay } : { days: Number(length) };
     try {
-      const result = await api('POST', '/account/tokens', createdApiTokenSchema, { body: { name } });
-      setCreated(result.token);
+      const result = await reauthentication.run(() =>
+        api('POST', '/account/tokens', createdApiTokenSchema, { body: { name, scope, ...lasts } }),
+      );
+      if (result === undefined) return;
+      setCreated({ token: result.token, lastDay: result.lastDay });
       setName('');
       tokens.reload();
     } catch (e) {
@@ -171,20 +208,26 @@ function ApiTokens() {
   }
   return (
     <Card withBorder padding="lg" component="section" aria-labelledby="tokens">
+      {reauthentication.dialog}
       <Stack>
         <Title order={3} size="h4" id="tokens">
           API tokens
         </Title>
         <Text size="sm" c="dimmed">
-          For scripts that use the Alcove API as you. Anyone holding a token can do what you can: revoke one
-          you no longer use.
+          For scripts that use the Alcove API as you, in this practice. Anyone holding a read-and-change token
+          can do what you can: give a script only what it needs, and revoke a token you no longer use. A token
+          lasts at most {API_TOKEN_MAX_DAYS} days, and ends when your password changes. You confirm it is you
+          before making one.
         </Text>
         {error !== undefined && <Alert color="red">{error}</Alert>}
         {created !== undefined && (
           <Alert color="yellow" title="Copy this token now: it is not shown again">
             <Code block data-testid="new-token">
-              {created}
+              {created.token}
             </Code>
+            <Text size="sm" mt="xs">
+              It works until the end of {formatDay(created.lastDay)}.
+            </Text>
           </Alert>
         )}
         {tokens.state === 'loading' && <Loading what="your tokens" />}
@@ -194,8 +237,10 @@ function ApiTokens() {
             <Table.Thead>
               <Table.Tr>
                 <Table.Th>Name</Table.Th>
+                <Table.Th>Access</Table.Th>
                 <Table.Th>Created</Table.Th>
                 <Table.Th>Last used</Table.Th>
+                <Table.Th>Last day</Table.Th>
                 <Table.Th>
                   <VisuallyHidden>Actions</VisuallyHidden>
                 </Table.Th>
@@ -205,10 +250,12 @@ function ApiTokens() {
               {tokens.data.tokens.map((token) => (
                 <Table.Tr key={token.id}>
                   <Table.Td>{token.name}</Table.Td>
+                  <Table.Td>{scopeLabels[token.scope]}</Table.Td>
                   <Table.Td>{formatDateTime(token.createdAt)}</Table.Td>
                   <Table.Td>
                     {token.lastUsedAt === null ? 'Never' : formatDateTime(token.lastUsedAt)}
                   </Table.Td>
+                  <Table.Td>{formatDay(token.lastDay)}</Table.Td>
                   <Table.Td>
                     <Button
                       size="xs"
@@ -237,6 +284,36 @@ function ApiTokens() {
               value={name}
               onChange={(e) => setName(e.currentTarget.value)}
             />
+            <Select
+              label="Access"
+              data={(['read', 'read-write'] as const).map((value) => ({ value, label: scopeLabels[value] }))}
+              value={scope}
+              onChange={(value) => setScope(value === 'read-write' ? 'read-write' : 'read')}
+              allowDeselect={false}
+            />
+            <Select
+              label="Lasts"
+              data={lengths.map((value) => ({
+                value,
+                label:
+                  value === 'day'
+                    ? 'Until a day I choose'
+                    : `${value} days (to ${formatDay(addDays(today, Number(value)))})`,
+              }))}
+              value={length}
+              onChange={(value) => setLength(value ?? String(API_TOKEN_DEFAULT_DAYS))}
+              allowDeselect={false}
+            />
+            {length === 'day' && (
+              <TextInput
+                type="date"
+                label="Last day"
+                min={today}
+                max={addDays(today, API_TOKEN_MAX_DAYS)}
+                value={lastDay}
+                onChange={(e) => setLastDay(e.currentTarget.value)}
+              />
+            )}
             <Button type="submit" variant="default">
               Create token
             </Button>
