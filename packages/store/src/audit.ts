@@ -1,9 +1,10 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import type { CompiledQuery, Kysely, QueryResult, Selectable, Transaction } from 'kysely';
+import { type AuditSource, currentAuditSource } from './audit-source.ts';
 import { crashPoint } from './crash-points.ts';
 import { deferAuditEvents } from './group-commit.ts';
 import type { Keyring } from './keyring.ts';
-import type { AuditEventTable, AuditHeadTable, Database } from './schema.ts';
+import type { AuditEventContextTable, AuditEventTable, AuditHeadTable, Database } from './schema.ts';
 import {
   appendWitnessEntry,
   lastWitnessEntry,
@@ -62,9 +63,14 @@ export function eventHash(prevHash: string, event: EventFields): string {
   return createHash('sha256').update(prevHash).update('\n').update(canonical(event)).digest('hex');
 }
 
-/** An event with the time it happened, as a batch keeps it until it commits. */
+/**
+ * An event with the time it happened and where its request came from, as a batch keeps it
+ * until it commits: both are taken when the event is appended, not when the batch writes.
+ */
 export interface StampedAuditEvent extends AuditEventInput {
   readonly at: string;
+  /** Kept beside the event in audit_event_context, outside the hash chain. */
+  readonly source?: AuditSource | undefined;
 }
 
 /**
@@ -104,7 +110,8 @@ export async function appendAuditEvents(
   inputs: readonly AuditEventInput[],
 ): Promise<void> {
   if (inputs.length === 0) return;
-  const events = inputs.map((input) => ({ ...input, at: input.at ?? new Date().toISOString() }));
+  const source = currentAuditSource();
+  const events = inputs.map((input) => ({ ...input, at: input.at ?? new Date().toISOString(), source }));
   const connection = await trx.getExecutor().provideConnection(async (c) => c);
   if (deferAuditEvents(connection, events)) return;
   await writeAuditEvents(trx, (query) => trx.executeQuery(query), events);
@@ -126,6 +133,7 @@ export async function writeAuditEvents(
   let seq = head.seq;
   let prevHash = head.hash;
   const rows: AuditEvent[] = [];
+  const contexts: Selectable<AuditEventContextTable>[] = [];
   for (const input of events) {
     const fields: EventFields = {
       seq: seq + 1,
@@ -140,6 +148,14 @@ export async function writeAuditEvents(
     };
     const hash = eventHash(prevHash, fields);
     rows.push({ ...fields, prev_hash: prevHash, hash });
+    if (input.source !== undefined && (input.source.address !== null || input.source.userAgent !== null)) {
+      contexts.push({
+        event_seq: fields.seq,
+        at: fields.at,
+        source_address: input.source.address,
+        user_agent: input.source.userAgent,
+      });
+    }
     seq = fields.seq;
     prevHash = hash;
   }
@@ -149,6 +165,15 @@ export async function writeAuditEvents(
       db
         .insertInto('audit_event')
         .values(rows.slice(i, i + 2000))
+        .compile(),
+    );
+  }
+  // Beside the chain, not in it: the hash covers none of this, so it can be deleted.
+  for (let i = 0; i < contexts.length; i += 2000) {
+    await run(
+      db
+        .insertInto('audit_event_context')
+        .values(contexts.slice(i, i + 2000))
         .compile(),
     );
   }
@@ -451,4 +476,34 @@ export async function auditEventsForRecords(
     .orderBy('seq', 'desc')
     .limit(limit)
     .execute();
+}
+
+export type AuditEventContext = Selectable<AuditEventContextTable>;
+
+/** The source address and user agent kept beside one event, if they are still kept. */
+export async function auditEventContext(
+  db: Kysely<Database>,
+  seq: number,
+): Promise<AuditEventContext | undefined> {
+  return db.selectFrom('audit_event_context').selectAll().where('event_seq', '=', seq).executeTakeFirst();
+}
+
+/**
+ * Deletes the source addresses and user agents of events older than `before` (the end of
+ * the practice's log retention), of one practice's events or of all. The events and their
+ * chain stay whole: `verifyAuditLog` still passes. Returns how many were deleted.
+ */
+export async function deleteAuditContextBefore(
+  db: Kysely<Database>,
+  before: string,
+  practiceId?: string,
+): Promise<number> {
+  let query = db.deleteFrom('audit_event_context').where('at', '<', before);
+  if (practiceId !== undefined) {
+    query = query.where('event_seq', 'in', (eb) =>
+      eb.selectFrom('audit_event').select('seq').where('practice_id', '=', practiceId),
+    );
+  }
+  const result = await query.executeTakeFirst();
+  return Number(result.numDeletedRows);
 }

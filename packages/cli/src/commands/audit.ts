@@ -1,4 +1,5 @@
-import { type StoreConfig, verifyAuditLog, writeCheckpoint } from '@alcove/store';
+import { isDay, startOfDay } from '@alcove/core';
+import { deleteAuditContextBefore, type StoreConfig, verifyAuditLog, writeCheckpoint } from '@alcove/store';
 import { CliError, type CliIo, storeConfigFor } from '../context.ts';
 import { type UnlockOptions, withUnlockedStore } from '../unlock.ts';
 import { type WitnessOptions, witnessFileFor } from '../witness.ts';
@@ -71,6 +72,24 @@ export async function auditCheckpointCommand(io: CliIo, options: AuditOptions): 
       seq === undefined
         ? `Nothing new to sign; the witness is ${witness}.`
         : `Signed a checkpoint at event ${seq} and witnessed it in ${witness}.`,
+    );
+  });
+}
+
+/**
+ * `alcove audit forget-context --before <day>`: when the practice's log retention ends,
+ * deletes the source addresses and user agents kept beside events from before that day
+ * (London time). The events and their hash chain stay whole: `audit verify` still passes.
+ */
+export async function auditForgetContextCommand(
+  io: CliIo,
+  options: UnlockOptions & { data?: string; before: string },
+): Promise<void> {
+  if (!isDay(options.before)) throw new CliError('Give --before as a day, like 2025-12-01.', 2);
+  await withUnlockedStore(io, options, { lock: false }, async (store) => {
+    const deleted = await deleteAuditContextBefore(store.db, startOfDay(options.before));
+    io.out(
+      `Deleted the address and browser of ${deleted} audit event${deleted === 1 ? '' : 's'} from before ${options.before}; the events themselves are kept.`,
     );
   });
 }
