@@ -101,15 +101,28 @@ describe.each(testEngines)('records through the API on $name', (engine) => {
   });
 
   it('finds a client by name through the keyed index, whatever the case or accents', async () => {
-    const found = await call(
-      'GET',
-      `/clients?name=${encodeURIComponent('QUILLON  vantreese marchbank')}`,
-      me,
-    );
+    const found = await call('POST', '/clients/search', me, { name: 'QUILLON  vantreese marchbank' });
     expect(found.statusCode).toBe(200);
     expect(found.json().clients.map((c: { id: string }) => c.id)).toEqual([clientA]);
-    expect((await call('GET', '/clients?name=Nobody%20Here', me)).json().clients).toEqual([]);
+    expect((await call('POST', '/clients/search', me, { name: 'Nobody Here' })).json().clients).toEqual([]);
     expect((await call('GET', '/clients?colour=blue', me)).statusCode).toBe(400);
+  });
+
+  it('takes a name to search by in the body only, never in the URL', async () => {
+    // The old address is refused outright, not quietly answered with every client.
+    const inUrl = await call('GET', `/clients?name=${encodeURIComponent(CANARY_NAME)}`, me);
+    expect(inUrl.statusCode).toBe(400);
+    expect(inUrl.json().code).toBe('validation-failed');
+    for (const payload of [
+      {},
+      { name: '' },
+      { name: CANARY_NAME, email: 'quillon@example.test' },
+      { name: 42 },
+    ]) {
+      const refused = await call('POST', '/clients/search', me, payload);
+      expect(refused.statusCode, JSON.stringify(payload)).toBe(400);
+      expect(refused.body).not.toContain('Quillon');
+    }
   });
 
   it('shows an administrator the identity but never the record', async () => {

@@ -3,6 +3,7 @@ import { type RecordCase, unreadableOf } from '@alcove/store';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { contextOf } from '../auth/plugin.ts';
+import type { RequestContext } from '../context.ts';
 import { newClientWithDecisionsSchema } from './cases.ts';
 
 const clientParams = z.strictObject({ clientId: z.uuid() });
@@ -14,6 +15,7 @@ const clientSummarySchema = z.strictObject({
   unreadable: unreadableSchema,
   createdAt: z.iso.datetime(),
 });
+const clientListSchema = z.strictObject({ clients: z.array(clientSummarySchema) });
 const participantSchema = z.strictObject({ id: z.string(), clientId: z.string(), label: z.string() });
 const caseSchema = z.strictObject({
   id: z.string(),
@@ -90,6 +92,20 @@ function presentRecord(cases: readonly RecordCase[]): z.infer<typeof recordSchem
   };
 }
 
+/** Clients as the list shows them: an id, a name (or why it cannot be read), when taken on. */
+function presentClientList(
+  clients: Awaited<ReturnType<RequestContext['listClients']>>,
+): z.infer<typeof clientListSchema> {
+  return {
+    clients: clients.map((c) => ({
+      id: c.id,
+      name: c.identity.ok ? c.identity.value.reveal().name : null,
+      unreadable: unreadableOf(c.identity),
+      createdAt: c.createdAt,
+    })),
+  };
+}
+
 export const recordRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '/clients',
@@ -97,29 +113,31 @@ export const recordRoutes: FastifyPluginAsyncZod = async (app) => {
       schema: {
         summary: 'Clients you may see (yours; all for an administrator)',
         tags: ['clients'],
-        querystring: z.strictObject({
-          name: z
-            .string()
-            .trim()
-            .min(1)
-            .max(200)
-            .optional()
-            .describe('Find by full name (compared through a keyed index)'),
-        }),
-        response: { 200: z.strictObject({ clients: z.array(clientSummarySchema) }) },
+        // No query at all: a search by name is POST /clients/search, and `?name=` is refused
+        // rather than quietly ignored.
+        querystring: z.strictObject({}),
+        response: { 200: clientListSchema },
       },
     },
-    async (request) => {
-      const clients = await contextOf(request).listClients(request.query.name);
-      return {
-        clients: clients.map((c) => ({
-          id: c.id,
-          name: c.identity.ok ? c.identity.value.reveal().name : null,
-          unreadable: unreadableOf(c.identity),
-          createdAt: c.createdAt,
-        })),
-      };
+    async (request) => presentClientList(await contextOf(request).listClients()),
+  );
+
+  // A name never goes in a URL: a URL is kept in access logs, proxies and the browser's history.
+  app.post(
+    '/clients/search',
+    {
+      // It only reads: a read-only API token may search.
+      config: { reads: true },
+      schema: {
+        summary: 'Find clients you may see by full name (compared through a keyed index)',
+        tags: ['clients'],
+        body: z.strictObject({
+          name: z.string().trim().min(1).max(200).describe('The full name, in any case or accents'),
+        }),
+        response: { 200: clientListSchema },
+      },
     },
+    async (request) => presentClientList(await contextOf(request).listClients(request.body.name)),
   );
 
   app.post(

@@ -15,14 +15,14 @@ import {
   TextInput,
   Title,
 } from '@mantine/core';
-import { type FormEvent, useState } from 'react';
+import { type FormEvent, useEffect, useState } from 'react';
 import { Link, useNavigate } from 'react-router';
 import { z } from 'zod';
 import { ApiProblem, api } from '../api.ts';
 import { useSession } from '../session.tsx';
 import { IntegrityFailed } from '../shell/integrity.tsx';
 import { Failure, Loading } from '../shell/status.tsx';
-import { useApi } from '../use-api.ts';
+import type { Loadable } from '../use-api.ts';
 
 const clientsSchema = z.object({
   clients: z.array(
@@ -35,14 +35,36 @@ const clientsSchema = z.object({
   ),
 });
 
+/**
+ * Every client you may see, or those with a name: the name goes in a POST body, never in
+ * a URL (a URL is kept in access logs, proxies and the browser's history).
+ */
+function useClients(query: string): Loadable<z.output<typeof clientsSchema>> {
+  const [result, setResult] = useState<Loadable<z.output<typeof clientsSchema>>>({ state: 'loading' });
+  useEffect(() => {
+    const controller = new AbortController();
+    setResult({ state: 'loading' });
+    const request =
+      query === ''
+        ? api('GET', '/clients', clientsSchema, { signal: controller.signal })
+        : api('POST', '/clients/search', clientsSchema, { body: { name: query }, signal: controller.signal });
+    request.then(
+      (data) => setResult({ state: 'ready', data }),
+      (error: unknown) => {
+        if (controller.signal.aborted) return;
+        setResult({ state: 'failed', error: error instanceof Error ? error : new Error('Request failed') });
+      },
+    );
+    return () => controller.abort();
+  }, [query]);
+  return result;
+}
+
 export function ClientsPage() {
   const { session } = useSession();
   const [search, setSearch] = useState('');
   const [query, setQuery] = useState('');
-  const clients = useApi(
-    query === '' ? '/clients' : `/clients?name=${encodeURIComponent(query)}`,
-    clientsSchema,
-  );
+  const clients = useClients(query);
   const isPractitioner = session?.roles.includes('practitioner') ?? false;
   return (
     <Stack gap="lg" maw={960}>
