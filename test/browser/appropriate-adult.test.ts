@@ -59,10 +59,13 @@ describe('an appropriate adult in Chromium (GT-27)', () => {
     await section.getByLabel('Their name').fill('Parent Yarrow (fictional)');
     await section.getByLabel('Their e-mail address').fill('parent@example.test');
     await section.getByRole('button', { name: 'Invite them to the portal' }).click();
+    // The practice's e-mail is kept here (captured), so nothing is sent: the link is shown once (issue 16).
     await section
       .getByRole('status')
-      .getByText(/^Invited by e-mail/)
+      .getByText(/^Invited\. Their consent will show under Consents/)
       .waitFor();
+    const shown = await section.getByTestId('shown-once-link').getByLabel('Invitation link').inputValue();
+    expect(shown).toMatch(/\/portal\/join#[A-Za-z0-9_-]{20,}$/);
     await expectNoAxeViolations(page);
     await page.screenshot({ path: path.join(screenshots, 'client-appropriate-adult.png'), fullPage: true });
     const open = page.locator('section[aria-labelledby="open-case"]');

@@ -490,7 +490,13 @@ describe.each(testEngines)('the client portal and the outbox on $name', (engine)
       email: 'parent@example.test',
     });
     expect(invited.statusCode).toBe(201);
-    expect(invited.json()).toEqual({ outcome: 'invited', withheldReason: null });
+    // Sent through SMTP: the link goes by e-mail only, never in the answer (issue 16).
+    expect(invited.json()).toEqual({
+      outcome: 'invited',
+      withheldReason: null,
+      delivery: 'sent',
+      link: null,
+    });
     await t.app.alcove.mailer.drain();
     const toParent = smtp.received.find((m) => m.to.includes('parent@example.test'));
     expect(toParent?.text).toContain('Dear Parent Yarrow (fictional)');

@@ -59,6 +59,28 @@ export interface SendOutcome {
   readonly label: string;
   readonly outcome: 'invited' | 'notified' | 'withheld';
   readonly withheldReason: WithheldReason | null;
+  /**
+   * How a portal invitation reached the client: 'sent' by e-mail, or 'shown-once' where the
+   * practice's e-mail is captured (kept in the outbox, never sent): the join link is in
+   * `link`, in this answer only, to hand over in person (issue 16). Null when no invitation went.
+   */
+  readonly delivery: 'sent' | 'shown-once' | null;
+  readonly link: string | null;
+}
+
+/**
+ * How a portal invitation with this join link reaches its person (issue 16): by e-mail
+ * through SMTP ('sent', the link not shown), or, where the practice's e-mail is captured and
+ * so never sent, shown once in the answer to the practitioner who invited, to hand over in
+ * person. The message is still kept in the outbox (sealed under the client's key) as every
+ * captured message is; the answer is the one place the link is shown.
+ */
+function portalDelivery(
+  mail: MailSettings,
+  link: string | null,
+): { delivery: 'sent' | 'shown-once' | null; link: string | null } {
+  if (link === null) return { delivery: null, link: null };
+  return mail.mode === 'capture' ? { delivery: 'shown-once', link } : { delivery: 'sent', link: null };
 }
 
 /**
@@ -379,6 +401,7 @@ export class PracticeContext extends ContextBase {
       for (const { participant: p, recipientName, decision, hasAccount } of plans) {
         let purpose: MessagePurpose = 'contract-to-sign';
         let message = contractToSignMessage({ recipientName, practiceName, link: `${siteUrl}/portal` });
+        let joinLink: string | null = null;
         if (!hasAccount) {
           purpose = 'portal-invitation';
           // No invitation is made for a message that will not be sent.
@@ -390,10 +413,11 @@ export class PracticeContext extends ContextBase {
                 now,
               })
             : { token: '', expiresAt: now };
+          joinLink = `${siteUrl}/portal/join#${invitation.token}`;
           message = portalInvitationMessage({
             recipientName,
             practiceName,
-            link: `${siteUrl}/portal/join#${invitation.token}`,
+            link: joinLink,
             expiresOn: formatDate(invitation.expiresAt),
           });
         }
@@ -413,6 +437,7 @@ export class PracticeContext extends ContextBase {
           label: p.label,
           outcome: !decision.ok ? 'withheld' : hasAccount ? 'notified' : 'invited',
           withheldReason: decision.ok ? null : decision.reason,
+          ...portalDelivery(mail, decision.ok && !hasAccount ? joinLink : null),
         });
       }
       await appendAuditEvent(trx, this.event('contract.send', 'case', caseId));
@@ -428,7 +453,12 @@ export class PracticeContext extends ContextBase {
   async inviteAppropriateAdult(
     clientId: string,
     invitee: { name: string; email: string },
-  ): Promise<{ outcome: 'invited' | 'withheld'; withheldReason: WithheldReason | null }> {
+  ): Promise<{
+    outcome: 'invited' | 'withheld';
+    withheldReason: WithheldReason | null;
+    delivery: 'sent' | 'shown-once' | null;
+    link: string | null;
+  }> {
     await this.require('client.invite', await this.clientResource(clientId), 'client', clientId);
     const identity = (await readClientIdentities(this.vault, this.actor.practiceId, [clientId]))
       .get(clientId)
@@ -464,10 +494,11 @@ export class PracticeContext extends ContextBase {
               appropriateAdult: { keyring: this.vault.keyring, invitee },
             })
           : { token: '', expiresAt: now };
+      const joinLink = `${mail.siteUrl.replace(/\/+$/, '')}/portal/join#${invitation.token}`;
       const message = portalInvitationMessage({
         recipientName: invitee.name,
         practiceName,
-        link: `${mail.siteUrl.replace(/\/+$/, '')}/portal/join#${invitation.token}`,
+        link: joinLink,
         expiresOn: formatDate(invitation.expiresAt),
       });
       await enqueueMessage(trx, this.vault.keyring, {
@@ -489,7 +520,11 @@ export class PracticeContext extends ContextBase {
           clientId,
         ),
       );
-      return { outcome: withheld === undefined ? 'invited' : 'withheld', withheldReason: withheld ?? null };
+      return {
+        outcome: withheld === undefined ? 'invited' : 'withheld',
+        withheldReason: withheld ?? null,
+        ...portalDelivery(mail, withheld === undefined ? joinLink : null),
+      };
     });
   }
 

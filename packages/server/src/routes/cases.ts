@@ -6,6 +6,7 @@ import {
   clientIdentitySchema,
   consentTypeSchema,
   daySchema,
+  deliverySchema,
   INTEGRITY_FAILED_TEXT,
   newConsentSchema,
   newGillickAssessmentSchema,
@@ -220,6 +221,9 @@ export const caseRoutes: FastifyPluginAsyncZod = async (app) => {
                 outcome: z.enum(['invited', 'notified', 'withheld']),
                 withheldReason: z.string().nullable(),
                 withheldDetail: z.string().nullable(),
+                /** 'shown-once': the practice's e-mail is captured, and `link` is the client's portal join link, shown here only. */
+                delivery: deliverySchema.nullable(),
+                link: z.string().nullable(),
               }),
             ),
           }),

@@ -1,6 +1,7 @@
 import {
   clientIdentitySchema,
   contractTemplateSchema,
+  deliverySchema,
   mailSettingsSchema,
   messagePurposeLabels,
   recipientKinds,
@@ -281,6 +282,9 @@ export const settingsRoutes: FastifyPluginAsyncZod = async (app) => {
           201: z.strictObject({
             outcome: z.enum(['invited', 'withheld']),
             withheldReason: z.string().nullable(),
+            /** 'shown-once': the practice's e-mail is captured, and `link` is the portal join link, shown here only. */
+            delivery: deliverySchema.nullable(),
+            link: z.string().nullable(),
           }),
         },
       },
@@ -291,6 +295,8 @@ export const settingsRoutes: FastifyPluginAsyncZod = async (app) => {
       return reply.code(201).send({
         outcome: result.outcome,
         withheldReason: result.withheldReason === null ? null : withheldReasons[result.withheldReason],
+        delivery: result.delivery,
+        link: result.link,
       });
     },
   );

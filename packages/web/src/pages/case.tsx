@@ -29,6 +29,7 @@ import { ApiProblem, api, describeProblem } from '../api.ts';
 import { announceSessionChange, useSession } from '../session.tsx';
 import { IntegrityFailed } from '../shell/integrity.tsx';
 import { RefusalAlert } from '../shell/refusal.tsx';
+import { ShownOnceLink } from '../shell/shown-once-link.tsx';
 import { Failure, Loading } from '../shell/status.tsx';
 import { useApi } from '../use-api.ts';
 import { CaseDisclosures } from './disclosures.tsx';
@@ -227,6 +228,9 @@ const sentSchema = z.object({
       label: z.string(),
       outcome: z.enum(['invited', 'notified', 'withheld']),
       withheldDetail: z.string().nullable(),
+      /** 'shown-once': the practice's e-mail is kept here, so the portal link is in this answer, this once. */
+      delivery: z.enum(['sent', 'shown-once']).nullable().optional(),
+      link: z.string().nullable().optional(),
     }),
   ),
 });
@@ -447,11 +451,25 @@ function Contract({
                 ? 'Every client has signed this version already.'
                 : sent.map((s) => (
                     <Text size="sm" key={s.clientId}>
-                      {s.label}: {outcomeWords[s.outcome]}
+                      {s.label}:{' '}
+                      {s.delivery === 'shown-once'
+                        ? 'invited to the client portal — e-mail is kept here, so give them the link below'
+                        : outcomeWords[s.outcome]}
                       {s.withheldDetail === null ? '.' : ` — ${s.withheldDetail}`}
                     </Text>
                   ))}
             </Alert>
+          )}
+          {sent?.map(
+            (s) =>
+              s.delivery === 'shown-once' &&
+              typeof s.link === 'string' && (
+                <ShownOnceLink
+                  key={`link-${s.clientId}`}
+                  link={s.link}
+                  who={s.label === 'Client' ? 'the client' : s.label}
+                />
+              ),
           )}
         </Stack>
       )}

@@ -32,6 +32,7 @@ import { z } from 'zod';
 import { ApiProblem, api, describeProblem } from '../api.ts';
 import { useSession } from '../session.tsx';
 import { IntegrityFailed, Sealed } from '../shell/integrity.tsx';
+import { ShownOnceLink } from '../shell/shown-once-link.tsx';
 import { Failure, Loading } from '../shell/status.tsx';
 import { useApi } from '../use-api.ts';
 import { Consents } from './consents.tsx';
@@ -566,6 +567,9 @@ function ContactSafety({
 const invitedSchema = z.object({
   outcome: z.enum(['invited', 'withheld']),
   withheldReason: z.string().nullable(),
+  /** 'shown-once': the practice's e-mail is kept here, so the portal link is in this answer, this once. */
+  delivery: z.enum(['sent', 'shown-once']).nullable().optional(),
+  link: z.string().nullable().optional(),
 });
 
 /** GT-27: the appropriate adult of a young person or vulnerable adult, invited by their own address. */
@@ -573,17 +577,23 @@ function AppropriateAdult({ clientId }: { clientId: string }) {
   const [name, setName] = useState('');
   const [email, setEmail] = useState('');
   const [notice, setNotice] = useState<{ ok: boolean; text: string } | undefined>(undefined);
+  const [link, setLink] = useState<string | undefined>(undefined);
   const invite = async () => {
     setNotice(undefined);
+    setLink(undefined);
     try {
       const result = await api('POST', `/clients/${clientId}/appropriate-adult-invitations`, invitedSchema, {
         body: { name: name.trim(), email: email.trim() },
       });
+      const shownOnce = result.delivery === 'shown-once' && typeof result.link === 'string';
       setNotice(
-        result.outcome === 'invited'
-          ? { ok: true, text: 'Invited by e-mail. Their consent will show under Consents once given.' }
-          : { ok: false, text: `Not sent: ${result.withheldReason ?? ''}` },
+        result.outcome !== 'invited'
+          ? { ok: false, text: `Not sent: ${result.withheldReason ?? ''}` }
+          : shownOnce
+            ? { ok: true, text: 'Invited. Their consent will show under Consents once given.' }
+            : { ok: true, text: 'Invited by e-mail. Their consent will show under Consents once given.' },
       );
+      if (shownOnce && typeof result.link === 'string') setLink(result.link);
       setName('');
       setEmail('');
     } catch (e) {
@@ -613,6 +623,11 @@ function AppropriateAdult({ clientId }: { clientId: string }) {
         <Alert color={notice.ok ? 'alcove' : 'orange'} role={notice.ok ? 'status' : 'alert'} mt="sm">
           {notice.text}
         </Alert>
+      )}
+      {link !== undefined && (
+        <Stack mt="sm">
+          <ShownOnceLink link={link} who="them" onDone={() => setLink(undefined)} />
+        </Stack>
       )}
       <Button
         mt="sm"

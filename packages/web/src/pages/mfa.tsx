@@ -1,4 +1,4 @@
-import { mfaEnrolmentSchema, recoveryCodesSchema, signInResultSchema } from '@alcove/core';
+import { mfaEnrolmentSchema, recoveryCodesSchema, type SessionInfo, signInResultSchema } from '@alcove/core';
 import {
   Alert,
   Anchor,
@@ -24,7 +24,8 @@ import { useApi } from '../use-api.ts';
 
 const enrolResultSchema = recoveryCodesSchema.extend({ csrfToken: z.string() });
 
-function Frame({ title, children }: { title: string; children: React.ReactNode }) {
+/** A page of its own, outside the shell: signing in, joining, choosing a practice. */
+export function Frame({ title, children }: { title: string; children: React.ReactNode }) {
   return (
     <Center mih="100vh" p="md" bg="gray.0">
       <Card withBorder padding="xl" w={480} maw="100%" component="main">
@@ -39,14 +40,32 @@ function Frame({ title, children }: { title: string; children: React.ReactNode }
   );
 }
 
+/**
+ * Whether the account is a client's (or an appropriate adult's) portal account, so that the
+ * pages speak to a client. Before the second factor the session's roles are its roles in the
+ * session's practice: they say whose account it is, and open nothing.
+ */
+export function isPortalAccount(session: SessionInfo): boolean {
+  const { roles } = session;
+  return roles.length > 0 && roles.every((r) => r === 'client' || r === 'appropriate-adult');
+}
+
 export function MfaPage() {
   const { session } = useSession();
-  const [recoveryCodes, setRecoveryCodes] = useState<string[] | undefined>(undefined);
-  if (recoveryCodes !== undefined) return <RecoveryCodes codes={recoveryCodes} />;
+  const [recoveryCodes, setRecoveryCodes] = useState<{ codes: string[]; forClient: boolean } | undefined>(
+    undefined,
+  );
+  if (recoveryCodes !== undefined)
+    return <RecoveryCodes codes={recoveryCodes.codes} forClient={recoveryCodes.forClient} />;
   if (session === undefined) return <Loading what="your session" />;
   if (session === null) return <Navigate to="/sign-in" replace />;
   if (session.stage === 'active') return <Navigate to="/" replace />;
-  return session.stage === 'mfa-enrol' ? <Enrol onDone={setRecoveryCodes} /> : <Challenge />;
+  const forClient = isPortalAccount(session);
+  return session.stage === 'mfa-enrol' ? (
+    <Enrol forClient={forClient} onDone={(codes) => setRecoveryCodes({ codes, forClient })} />
+  ) : (
+    <Challenge forClient={forClient} />
+  );
 }
 
 function CodeForm({
@@ -97,15 +116,36 @@ function CodeForm({
   );
 }
 
-function Enrol({ onDone }: { onDone: (codes: string[]) => void }) {
+function Enrol({ forClient, onDone }: { forClient: boolean; onDone: (codes: string[]) => void }) {
   const enrolment = useApi('/auth/mfa/enrolment', mfaEnrolmentSchema);
   const { refresh } = useSession();
   return (
-    <Frame title="Set up your authenticator">
-      <Text>
-        Every staff account uses a second step to sign in. Scan this code with an authenticator app (for
-        example one built into your phone or password manager), then type the six-digit code it shows.
-      </Text>
+    <Frame title={forClient ? 'Keep your portal yours alone' : 'Set up your authenticator'}>
+      {forClient ? (
+        <>
+          <Text>
+            Your portal holds what is between you and your therapist: your contract, your consents and what
+            you share with them. So that only you can open it, signing in takes two steps: your password, and
+            a six-digit code from an authenticator app on your phone.
+          </Text>
+          <Text>
+            An authenticator app is a free app that shows a new six-digit code every 30 seconds. Your phone
+            may have one built in (with its saved passwords), or you can install one such as Google
+            Authenticator or Microsoft Authenticator. Then:
+          </Text>
+          <List type="ordered" spacing={4}>
+            <List.Item>
+              In the app, choose to add an account, and point your phone’s camera at the square code below.
+            </List.Item>
+            <List.Item>Type the six-digit code the app then shows for Alcove.</List.Item>
+          </List>
+        </>
+      ) : (
+        <Text>
+          Every staff account uses a second step to sign in. Scan this code with an authenticator app (for
+          example one built into your phone or password manager), then type the six-digit code it shows.
+        </Text>
+      )}
       {enrolment.state === 'loading' && <Loading what="your authenticator code" />}
       {enrolment.state === 'failed' && <Failure error={enrolment.error} />}
       {enrolment.state === 'ready' && (
@@ -137,7 +177,7 @@ function Enrol({ onDone }: { onDone: (codes: string[]) => void }) {
   );
 }
 
-function Challenge() {
+function Challenge({ forClient }: { forClient: boolean }) {
   const { refresh } = useSession();
   const navigate = useNavigate();
   const [useRecovery, setUseRecovery] = useState(false);
@@ -152,7 +192,8 @@ function Challenge() {
       {useRecovery ? (
         <>
           <Text>
-            Type one of the recovery codes you saved when you set up your authenticator. Each works once.
+            Type one of the recovery codes you saved when you set up{' '}
+            {forClient ? 'your portal' : 'your authenticator'}. Each works once.
           </Text>
           <CodeForm
             label="Recovery code"
@@ -173,14 +214,30 @@ function Challenge() {
   );
 }
 
-export function RecoveryCodes({ codes, onContinue }: { codes: readonly string[]; onContinue?: () => void }) {
+export function RecoveryCodes({
+  codes,
+  onContinue,
+  forClient = false,
+}: {
+  codes: readonly string[];
+  onContinue?: () => void;
+  forClient?: boolean;
+}) {
   const navigate = useNavigate();
   return (
     <Frame title="Save your recovery codes">
-      <Text>
-        If you lose your phone, each of these codes lets you sign in once. Keep them somewhere safe, away from
-        your phone. They are shown only now.
-      </Text>
+      {forClient ? (
+        <Text>
+          If you lose your phone, each of these codes opens your portal once instead of the app’s code. Write
+          them down or print them, and keep them somewhere private that only you can reach — not on your
+          phone. They are shown only now.
+        </Text>
+      ) : (
+        <Text>
+          If you lose your phone, each of these codes lets you sign in once. Keep them somewhere safe, away
+          from your phone. They are shown only now.
+        </Text>
+      )}
       <List spacing={4} data-testid="recovery-codes" type="ordered">
         {codes.map((code) => (
           <List.Item key={code}>

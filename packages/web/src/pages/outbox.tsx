@@ -13,7 +13,7 @@ const outboxSchema = z.object({
   messages: z.array(
     z.object({
       id: z.string(),
-      recipientKind: z.enum(['client', 'staff', 'practice']),
+      recipientKind: z.enum(['client', 'staff', 'practice', 'invitee']),
       staffName: z.string().nullable(),
       clientId: z.string().nullable(),
       clientName: z.string().nullable(),
@@ -99,6 +99,8 @@ export function OutboxPage() {
                       'The practice'
                     ) : m.recipientKind === 'staff' ? (
                       (m.staffName ?? 'A member of staff')
+                    ) : m.recipientKind === 'invitee' ? (
+                      'Someone invited to the staff'
                     ) : m.clientId === null ? (
                       '—'
                     ) : (

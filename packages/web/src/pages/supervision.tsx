@@ -56,8 +56,8 @@ export function SupervisionPage() {
                 {p.pseudonym}
               </Title>
               <Text size="sm" c="dimmed" mb="sm">
-                {p.caseKind === 'couple' ? 'Couple' : p.caseKind} work, presented by {p.presentedBy} on{' '}
-                {formatDay(p.presentedOn)}
+                {p.caseKind.charAt(0).toUpperCase()}
+                {p.caseKind.slice(1)} work, presented by {p.presentedBy} on {formatDay(p.presentedOn)}
               </Text>
               {p.material === null ? (
                 <Text c="dimmed">This material can no longer be read.</Text>
