@@ -7,14 +7,21 @@ import {
   UnlockError,
 } from '@alcove/store';
 import { Command, CommanderError, Option } from 'commander';
-import { type AuditOptions, auditCheckpointCommand, auditVerifyCommand } from './commands/audit.ts';
+import {
+  type AuditOptions,
+  auditCheckpointCommand,
+  auditForgetContextCommand,
+  auditVerifyCommand,
+} from './commands/audit.ts';
 import { backupCommand, restoreCommand } from './commands/backup.ts';
 import { clausesCommand } from './commands/clauses.ts';
 import { demoCodeCommand, demoCommand } from './commands/demo.ts';
 import { type InitOptions, initCommand } from './commands/init.ts';
 import { rotateKeysCommand } from './commands/keys.ts';
 import { migrateCommand } from './commands/migrate.ts';
+import { registerPeopleCommands } from './commands/people.ts';
 import { recoverCommand } from './commands/recover.ts';
+import { resetSecondFactorCommand } from './commands/second-factor.ts';
 import { type ServeOptions, serveCommand } from './commands/serve.ts';
 import { CliError, type CliIo } from './context.ts';
 import type { UnlockOptions } from './unlock.ts';
@@ -145,6 +152,35 @@ function program(io: CliIo): Command {
     .addOption(secretKeyFileOption())
     .addOption(witnessOption())
     .action((options: AuditOptions) => auditCheckpointCommand(io, options));
+  audit
+    .command('forget-context')
+    .description(
+      'when log retention ends: delete the address and browser kept beside events from before a day; the events and their chain stay whole',
+    )
+    .requiredOption('--before <day>', 'the first day whose context is kept (yyyy-mm-dd, London time)')
+    .addOption(dataOption())
+    .addOption(keyFileOption())
+    .addOption(secretKeyFileOption())
+    .action((options: UnlockOptions & { data?: string; before: string }) =>
+      auditForgetContextCommand(io, options),
+    );
+
+  registerPeopleCommands(root, io, {
+    data: dataOption,
+    keyFile: keyFileOption,
+    secretKeyFile: secretKeyFileOption,
+  })
+    .command('reset-second-factor')
+    .description(
+      "remove one account's authenticator and recovery codes (lost phone), ending its sessions and API tokens; it enrols again at its next sign-in",
+    )
+    .requiredOption('--email <address>', "the account's e-mail address")
+    .addOption(dataOption())
+    .addOption(keyFileOption())
+    .addOption(secretKeyFileOption())
+    .action((options: UnlockOptions & { data?: string; email: string }) =>
+      resetSecondFactorCommand(io, options),
+    );
 
   root
     .command('clauses')

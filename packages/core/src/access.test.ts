@@ -218,6 +218,27 @@ const table: ReadonlyArray<readonly [string, Actor, Action, Resource, boolean]> 
     false,
   ],
   [
+    'an administrator manages the practice’s people (ends their sessions)',
+    actor(['administrator']),
+    'people.manage',
+    { type: 'practice', practiceId },
+    true,
+  ],
+  [
+    'a practitioner does not manage the practice’s people',
+    actor(['practitioner']),
+    'people.manage',
+    { type: 'practice', practiceId },
+    false,
+  ],
+  [
+    'an administrator does not manage another practice’s people',
+    actor(['administrator']),
+    'people.manage',
+    { type: 'practice', practiceId: 'elsewhere' },
+    false,
+  ],
+  [
     'a client uses the portal for their own record',
     actor(['client'], { clientId: 'c1' }),
     'portal.use',

@@ -73,6 +73,7 @@ export const actions = [
   'profile.manage',
   'settings.read',
   'settings.write',
+  'people.manage',
 ] as const;
 export type Action = (typeof actions)[number];
 
@@ -111,6 +112,8 @@ export function can(actor: Actor, action: Action, resource: Resource): boolean {
       if (action === 'case.open') return has(actor, 'practitioner');
       if (action === 'settings.read') return has(actor, 'practitioner') || has(actor, 'administrator');
       if (action === 'settings.write') return has(actor, 'administrator');
+      // The practice's people (staff accounts, their sessions and tokens): administrators.
+      if (action === 'people.manage') return has(actor, 'administrator');
       // Messages carry no clinical content: the practitioner sees those to their own
       // clients, an administrator all (the context filters by client).
       if (action === 'outbox.read' || action === 'outbox.retry')

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { API_TOKEN_MAX_DAYS, apiTokenScopes } from './api-tokens.ts';
 import { daySchema } from './days.ts';
 
 /**
@@ -51,7 +52,7 @@ export const totpCodeSchema = z.strictObject({ code: z.string().regex(/^\d{6}$/,
 
 export const mfaChallengeSchema = z.union([
   z.strictObject({ code: z.string().regex(/^\d{6}$/, 'Six digits') }),
-  z.strictObject({ recoveryCode: z.string().min(10).max(20) }),
+  z.strictObject({ recoveryCode: z.string().min(10).max(40) }),
 ]);
 
 export const mfaEnrolmentSchema = z.strictObject({
@@ -116,6 +117,13 @@ export const sessionInfoSchema = z.strictObject({
   idleTimeoutSeconds: z.number().int(),
   expiresAt: z.iso.datetime(),
   recoveryCodesLeft: z.number().int(),
+  /**
+   * The session has no practice yet: the account is active in several, and chooses one
+   * (POST /auth/practice) before anything that needs a practice (issue 16).
+   */
+  choosePractice: z.boolean(),
+  /** The practices the account is active in, with its roles in each: for choosing and switching. */
+  practices: z.array(z.strictObject({ id: z.string(), name: z.string(), roles: z.array(z.string()) })),
 });
 export type SessionInfo = z.infer<typeof sessionInfoSchema>;
 
@@ -124,14 +132,43 @@ export const changePasswordSchema = z.strictObject({
   newPassword: z.string().min(1).max(1024),
 });
 
+/** Proving who you are again: the password and a current authenticator code, both. */
+export const reauthenticateSchema = z.strictObject({
+  password: z.string().min(1).max(1024),
+  code: z.string().regex(/^\d{6}$/, 'Six digits'),
+});
+/** Re-authenticated: the session has a new id (cookie) and CSRF token, and may do the guarded steps until then. */
+export const reauthenticatedSchema = z.strictObject({
+  csrfToken: z.string(),
+  reauthenticatedUntil: z.iso.datetime(),
+});
+
+export const apiTokenScopeSchema = z.enum(apiTokenScopes);
+
 export const apiTokenSummarySchema = z.strictObject({
   id: z.string(),
   name: z.string(),
+  scope: apiTokenScopeSchema,
   createdAt: z.iso.datetime(),
   lastUsedAt: z.iso.datetime().nullable(),
+  /** The instant it stops working, and the last (London) day it works. */
+  expiresAt: z.iso.datetime(),
+  lastDay: daySchema,
 });
-export const newApiTokenSchema = z.strictObject({ name: z.string().trim().min(1).max(80) });
-export const createdApiTokenSchema = z.strictObject({ id: z.string(), name: z.string(), token: z.string() });
+/** A token for a script: how long it lasts is a number of days or a last day, not both (default 90 days). */
+export const newApiTokenSchema = z
+  .strictObject({
+    name: z.string().trim().min(1).max(80),
+    scope: apiTokenScopeSchema.default('read-write'),
+    days: z.number().int().min(1).max(API_TOKEN_MAX_DAYS).optional(),
+    lastDay: daySchema.optional(),
+  })
+  .refine((body) => body.days === undefined || body.lastDay === undefined, {
+    message: 'Give a number of days or a last day, not both',
+    path: ['lastDay'],
+  });
+/** A new token: its summary, and the secret, shown this once. */
+export const createdApiTokenSchema = apiTokenSummarySchema.extend({ token: z.string() });
 
 // ---------------------------------------------------------------- consents
 

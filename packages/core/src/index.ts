@@ -1,5 +1,7 @@
 export * from './access.ts';
+export * from './account-sessions.ts';
 export * from './api.ts';
+export * from './api-tokens.ts';
 export * from './clock.ts';
 export * from './code/audit-witness.ts';
 export * from './code/catalogue.ts';
@@ -21,6 +23,7 @@ export * from './integrity.ts';
 export * from './labels.ts';
 export * from './messages.ts';
 export * from './notes.ts';
+export * from './people.ts';
 export * from './problem.ts';
 export * from './profile.ts';
 export * from './records.ts';

@@ -9,6 +9,8 @@ export const messagePurposes = [
   'contract-to-sign',
   'appropriate-adult-invitation',
   'audit-digest',
+  'second-factor-locked',
+  'staff-invitation',
 ] as const;
 export type MessagePurpose = (typeof messagePurposes)[number];
 
@@ -17,15 +19,18 @@ export const messagePurposeLabels: Record<MessagePurpose, string> = {
   'contract-to-sign': 'A contract is waiting to be signed',
   'appropriate-adult-invitation': 'Invitation to the appropriate adult',
   'audit-digest': 'The audit log’s daily fingerprint',
+  'second-factor-locked': 'The second factor was locked after wrong codes',
+  'staff-invitation': 'Invitation to join the practice',
 };
 
 /**
  * Whom a message is for: a client (sealed under the client's key, after the contact rules),
  * a staff member (their account's address), or the practice itself (its first
  * administrator's address). Staff and practice messages are sealed under the practice's
- * key and are not subject to the contact rules, which protect clients.
+ * key and are not subject to the contact rules, which protect clients. An invitee is someone
+ * invited to join the practice's staff, who has no account here yet (issue 16).
  */
-export const recipientKinds = ['client', 'staff', 'practice'] as const;
+export const recipientKinds = ['client', 'staff', 'practice', 'invitee'] as const;
 export type RecipientKind = (typeof recipientKinds)[number];
 
 export interface MessageText {
@@ -95,5 +100,55 @@ export function auditDigestMessage(input: {
       'Alcove runs on. Should the log ever be cut short or put back to an older copy, the event and ' +
       'fingerprint above will no longer match it (alcove audit verify compares the log with what was witnessed).' +
       `\n\nThis message was sent by Alcove for ${input.practiceName}, because the daily audit digest is turned on in the practice’s settings.`,
+  };
+}
+
+/**
+ * To an account holder whose second factor was locked after wrong codes (issue 16). Only
+ * someone who had the password got that far, so it says what to do about that. It carries
+ * no code, no link, and nothing of whoever typed the codes.
+ */
+export function secondFactorLockedMessage(input: {
+  recipientName: string;
+  practiceName: string;
+  failures: number;
+  /** Until when, already written out in UK time ("1 Dec 2026, 14:05"). */
+  until: string;
+}): MessageText {
+  return {
+    subject: 'Your Alcove sign-in was locked after wrong codes',
+    text:
+      `Dear ${input.recipientName},\n\n` +
+      `Someone gave the right password for your Alcove account and then ${input.failures} wrong codes ` +
+      'for its second factor (your authenticator app or recovery codes). To protect your account, ' +
+      `Alcove refuses every code, even a right one, until ${input.until} (UK time); each further lock lasts longer.\n\n` +
+      'If it was you, wait until then and use the newest code from your authenticator app.\n\n' +
+      'If it was not you, someone knows your password. Once you can sign in, change your password ' +
+      '(Account, then Password) and tell your practice’s administrator. Alcove will never ask you for ' +
+      'a code by e-mail or telephone.' +
+      `\n\nThis message was sent by Alcove for ${input.practiceName}, to the address of your account.`,
+  };
+}
+
+/**
+ * An invitation to join a practice's staff (issue 16). It names the practice and the roles,
+ * never a client; the link carries the one-time token in its fragment.
+ */
+export function staffInvitationMessage(input: {
+  recipientName: string;
+  practiceName: string;
+  inviterName: string;
+  roles: readonly string[];
+  link: string;
+  expiresOn: string;
+}): MessageText {
+  return {
+    subject: `You are invited to join ${input.practiceName} on Alcove`,
+    text:
+      `Dear ${input.recipientName},\n\n` +
+      `${input.inviterName} invites you to join ${input.practiceName} on Alcove, as ${input.roles.join(' and ')}.\n\n` +
+      `Open this link to set your password and your second factor (it works once, until ${input.expiresOn}):\n${input.link}\n\n` +
+      'If you have an Alcove account already (with another practice), you sign in to it with your own password there.' +
+      signOff(input.practiceName),
   };
 }

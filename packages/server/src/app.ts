@@ -21,11 +21,13 @@ import {
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { registerAuditSource, registerRateLimitAudit } from './audit-source.ts';
 import { type AuditWatch, createAuditWatch } from './audit-watch.ts';
 import { authPlugin } from './auth/plugin.ts';
 import { AuthService, DEFAULT_SESSION_POLICY, type SessionPolicy } from './auth/service.ts';
 import { createMailer, type Mailer } from './mail.ts';
 import { holdAnswersUntilDurable, loggableError, registerProblemHandling, sendProblem } from './problems.ts';
+import { requestLogOptions } from './request-log.ts';
 import { accountRoutes } from './routes/account.ts';
 import { authRoutes } from './routes/auth.ts';
 import { benchRoutes } from './routes/bench.ts';
@@ -35,6 +37,7 @@ import { healthRoutes } from './routes/health.ts';
 import { kioskRoutes } from './routes/kiosk.ts';
 import { noteRoutes } from './routes/notes.ts';
 import { openapiRoutes } from './routes/openapi.ts';
+import { peopleRoutes } from './routes/people.ts';
 import { portalRoutes } from './routes/portal.ts';
 import { practiceRoutes } from './routes/practices.ts';
 import { profileRoutes } from './routes/profile.ts';
@@ -42,8 +45,16 @@ import { recordRoutes } from './routes/records.ts';
 import { referralRoutes } from './routes/referrals.ts';
 import { releaseRoutes } from './routes/releases.ts';
 import { researchRoutes } from './routes/research.ts';
+import { sessionRoutes } from './routes/sessions.ts';
 import { settingsRoutes } from './routes/settings.ts';
 import { supervisionRoutes } from './routes/supervision.ts';
+import {
+  fastifyTimeouts,
+  type RequestLimitOptions,
+  refuseSlowBodies,
+  requestLimits,
+  setNodeServerTimeouts,
+} from './slow-requests.ts';
 import { findNonStrictObjects } from './strict-schemas.ts';
 import { ALCOVE_VERSION } from './version.ts';
 
@@ -96,8 +107,11 @@ export interface AppOptions {
   readonly behindProxy?: boolean;
   /** The built web app to serve; undefined serves the API only. */
   readonly webRoot?: string | undefined;
+  /** The request log: it never holds a query string, a header's value or a body (request-log.ts). */
   readonly logger?: FastifyServerOptions['logger'];
   readonly bodyLimit?: number;
+  /** Header, request, keep-alive and idle timeouts, and the slow-body rule (slow-requests.ts). */
+  readonly requestLimits?: RequestLimitOptions;
   /** Send the outbox every so many milliseconds; undefined leaves sending to `app.alcove.mailer.drain()`. */
   readonly mailIntervalMs?: number;
   /** The benchmarks' bare durable-insert route (demo practices only; see routes/bench.ts). */
@@ -112,10 +126,12 @@ export interface AppOptions {
 export type AlcoveApp = FastifyInstance;
 
 export async function buildApp(options: AppOptions): Promise<AlcoveApp> {
+  const limits = requestLimits(options.requestLimits);
   const app = Fastify({
     ...(options.https === undefined ? {} : { https: { cert: options.https.cert, key: options.https.key } }),
+    ...fastifyTimeouts(limits),
     trustProxy: options.behindProxy === true ? '127.0.0.1/8,::1' : false,
-    logger: options.logger ?? false,
+    logger: requestLogOptions(options.logger),
     bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT,
     // Ajv is not used for request schemas (zod is), but should a JSON schema ever reach it,
     // it must not coerce types, strip fields or fill defaults either.
@@ -123,6 +139,7 @@ export async function buildApp(options: AppOptions): Promise<AlcoveApp> {
     return503OnClosing: true,
     routerOptions: { ignoreTrailingSlash: false },
   }).withTypeProvider<ZodTypeProvider>();
+  setNodeServerTimeouts(app.server, limits);
 
   const vault: Vault = { db: options.store.db, keyring: options.keyring };
   let schemaVersion: string | undefined;
@@ -157,6 +174,7 @@ export async function buildApp(options: AppOptions): Promise<AlcoveApp> {
   // JSON only: a text/plain body is refused (415) rather than handed to a route as a string.
   app.removeContentTypeParser('text/plain');
   registerProblemHandling(app);
+  refuseSlowBodies(app, limits);
   holdAnswersUntilDurable(app, () => options.store.settled());
 
   app.addHook('onRoute', (route) => {
@@ -218,7 +236,12 @@ export async function buildApp(options: AppOptions): Promise<AlcoveApp> {
     },
   });
 
-  await app.register(rateLimit, { global: false });
+  // Before authentication: every audit event of a request is kept with its address and user agent.
+  registerAuditSource(app);
+  await app.register(rateLimit, {
+    global: false,
+    onExceeded: registerRateLimitAudit(app, vault, auth.clock),
+  });
   await app.register(authPlugin, { auth, vault });
 
   await app.register(
@@ -242,6 +265,7 @@ export async function buildApp(options: AppOptions): Promise<AlcoveApp> {
         unusedRecoveryCodes: (userId) => unusedRecoveryCodes(vault.db, userId),
       });
       await api.register(accountRoutes, { auth, vault });
+      await api.register(sessionRoutes, { auth });
       await api.register(kioskRoutes, { auth, signInRateLimit: options.signInRateLimit ?? 10 });
       await api.register(recordRoutes);
       await api.register(profileRoutes);
@@ -253,6 +277,7 @@ export async function buildApp(options: AppOptions): Promise<AlcoveApp> {
         now: auth.clock,
       });
       await api.register(settingsRoutes);
+      await api.register(peopleRoutes, { vault, auth, joinRateLimit: options.signInRateLimit ?? 10 });
       await api.register(noteRoutes);
       await api.register(supervisionRoutes);
       await api.register(disclosureRoutes);

@@ -54,6 +54,11 @@ interface World {
   supervisorId: string;
   /** Requests for records: one to preview, one to issue. */
   requests: Record<Target, { preview: string; issue: string }>;
+  /**
+   * Staff accounts no request is made as, for routes that act on a person (ending their
+   * sessions): two in this practice ('own', 'colleague'), one in the other practice.
+   */
+  person: Record<Target, string>;
 }
 
 interface RouteRule {
@@ -149,10 +154,18 @@ const rules: Record<string, RouteRule> = {
       payload: { currentPassword: 'wrong', newPassword: 'whatever long enough' },
     }),
   },
+  // Proving who you are again is a browser session's; an API token never can (issue 16).
+  'POST /api/v1/account/reauthenticate': {
+    kind: 'browser',
+    request: () => ({
+      url: '/api/v1/account/reauthenticate',
+      payload: { password: 'not it', code: '123456' },
+    }),
+  },
+  // New recovery codes and new tokens need a browser session re-authenticated just now:
+  // a token gets 401 (reauthentication.test.ts covers the sessions and the roles).
   'POST /api/v1/account/recovery-codes': {
-    kind: 'records',
-    untargeted: true,
-    allowed: everyone,
+    kind: 'browser',
     request: () => ({ url: '/api/v1/account/recovery-codes', payload: {} }),
   },
   'GET /api/v1/account/tokens': {
@@ -162,9 +175,7 @@ const rules: Record<string, RouteRule> = {
     request: () => ({ url: '/api/v1/account/tokens' }),
   },
   'POST /api/v1/account/tokens': {
-    kind: 'records',
-    untargeted: true,
-    allowed: everyone,
+    kind: 'browser',
     request: () => ({ url: '/api/v1/account/tokens', payload: { name: 'matrix' } }),
   },
   'DELETE /api/v1/account/tokens/:tokenId': {
@@ -172,6 +183,102 @@ const rules: Record<string, RouteRule> = {
     // Nobody revokes another person's token: a random id is "not found" for everyone.
     allowed: () => false,
     request: () => ({ url: '/api/v1/account/tokens/6f1c2a4e-0000-4000-8000-000000000000' }),
+  },
+  'GET /api/v1/account/sessions': {
+    kind: 'records',
+    untargeted: true,
+    allowed: everyone,
+    request: () => ({ url: '/api/v1/account/sessions' }),
+  },
+  'DELETE /api/v1/account/sessions/:sessionId': {
+    kind: 'records',
+    untargeted: true,
+    // Nobody ends another person's session: a random id is "not found" for everyone.
+    allowed: () => false,
+    request: () => ({ url: `/api/v1/account/sessions/${'0a'.repeat(16)}` }),
+  },
+  'POST /api/v1/account/sessions/end-others': {
+    kind: 'records',
+    untargeted: true,
+    allowed: everyone,
+    request: () => ({ url: '/api/v1/account/sessions/end-others', payload: { tokens: false } }),
+  },
+  // An administrator ends a staff member's sessions and tokens in their own practice only.
+  'POST /api/v1/people/:userId/sessions/end': {
+    kind: 'records',
+    allowed: (who, target) => who === 'administrator' && target !== 'other-practice',
+    request: (w, t) => ({ url: `/api/v1/people/${w.person[t]}/sessions/end`, payload: {} }),
+  },
+  // The practice's people (issue 16): administrators of this practice only; people.test.ts
+  // covers each change's effects. Suspending and removing take a random id, so that the
+  // matrix's own accounts stay as they are: "not found" for everyone.
+  'GET /api/v1/people': {
+    kind: 'records',
+    untargeted: true,
+    allowed: (who) => who === 'administrator',
+    request: () => ({ url: '/api/v1/people' }),
+  },
+  'POST /api/v1/people/invitations': {
+    kind: 'records',
+    untargeted: true,
+    allowed: (who) => who === 'administrator',
+    request: () => ({
+      url: '/api/v1/people/invitations',
+      payload: {
+        email: 'matrix-invitee@example.test',
+        name: 'Matrix Invitee (fictional)',
+        roles: ['supervisor'],
+      },
+    }),
+  },
+  'DELETE /api/v1/people/invitations/:invitationId': {
+    kind: 'records',
+    untargeted: true,
+    allowed: () => false,
+    request: () => ({ url: '/api/v1/people/invitations/6f1c2a4e-0000-4000-8000-000000000000' }),
+  },
+  'POST /api/v1/people/join/preview': {
+    kind: 'public',
+    request: () => ({ url: '/api/v1/people/join/preview', payload: { token: 'm'.repeat(43) } }),
+  },
+  'POST /api/v1/people/join': {
+    kind: 'public',
+    request: () => ({ url: '/api/v1/people/join', payload: { token: 'm'.repeat(43), password: 'not it' } }),
+  },
+  'PUT /api/v1/people/:userId/roles': {
+    kind: 'records',
+    // The roles the person has already: allowed, and nothing changes but their sessions.
+    allowed: (who, target) => who === 'administrator' && target !== 'other-practice',
+    request: (w, t) => ({ url: `/api/v1/people/${w.person[t]}/roles`, payload: { roles: ['practitioner'] } }),
+  },
+  'POST /api/v1/people/:userId/reinstate': {
+    kind: 'records',
+    allowed: (who, target) => who === 'administrator' && target !== 'other-practice',
+    request: (w, t) => ({ url: `/api/v1/people/${w.person[t]}/reinstate`, payload: {} }),
+  },
+  'POST /api/v1/people/:userId/suspend': {
+    kind: 'records',
+    untargeted: true,
+    allowed: () => false,
+    request: () => ({ url: '/api/v1/people/6f1c2a4e-0000-4000-8000-000000000000/suspend', payload: {} }),
+  },
+  'DELETE /api/v1/people/:userId': {
+    kind: 'records',
+    untargeted: true,
+    allowed: () => false,
+    request: () => ({ url: '/api/v1/people/6f1c2a4e-0000-4000-8000-000000000000' }),
+  },
+  // Choosing a practice is a browser session's (a token belongs to one practice).
+  'GET /api/v1/auth/practices': {
+    kind: 'browser',
+    request: () => ({ url: '/api/v1/auth/practices' }),
+  },
+  'POST /api/v1/auth/practice': {
+    kind: 'browser',
+    request: () => ({
+      url: '/api/v1/auth/practice',
+      payload: { practiceId: '6f1c2a4e-0000-4000-8000-000000000000' },
+    }),
   },
   'GET /api/v1/clauses': { kind: 'public', request: () => ({ url: '/api/v1/clauses' }) },
   'GET /api/v1/profile': {
@@ -779,6 +886,13 @@ const rules: Record<string, RouteRule> = {
     allowed: (who) => who === 'practitioner' || who === 'administrator',
     request: () => ({ url: '/api/v1/clients' }),
   },
+  // The search by name: in the body, never the URL (issue 16, finding 10).
+  'POST /api/v1/clients/search': {
+    kind: 'records',
+    untargeted: true,
+    allowed: (who) => who === 'practitioner' || who === 'administrator',
+    request: () => ({ url: '/api/v1/clients/search', payload: { name: 'Matrix Person (fictional)' } }),
+  },
   'POST /api/v1/clients': {
     kind: 'records',
     untargeted: true,
@@ -945,6 +1059,8 @@ describe('the authorisation matrix', () => {
       await addMembership(trx, { userId: id, practiceId: practice.id, role: 'practitioner' });
       return { practiceId: practice.id, userId: id };
     });
+    const person = async (email: string, practiceId: string) =>
+      (await addStaff(v, { email, name: 'Person (fictional)', roles: ['practitioner'], practiceId })).userId;
     await v.db.transaction().execute((trx) =>
       setMailSettings(trx, v.keyring, {
         practiceId: v.practice.id,
@@ -988,6 +1104,11 @@ describe('the authorisation matrix', () => {
       notes: { own: own.notes, colleague: theirs.notes, 'other-practice': elsewhere.notes },
       supervisorId: staff.get('supervisor')?.userId ?? '',
       requests: { own: own.requests, colleague: theirs.requests, 'other-practice': elsewhere.requests },
+      person: {
+        own: await person('person-own@example.test', v.practice.id),
+        colleague: await person('person-colleague@example.test', v.practice.id),
+        'other-practice': await person('person-other@example.test', other.practiceId),
+      },
     };
     expect(
       (await clientFacts(v.db, v.practice.id, [own.clientId])).get(own.clientId)?.treatingPractitionerIds,

@@ -8,6 +8,7 @@ import {
   type ProblemDocument,
   problemCodes,
   problemType,
+  RetryLaterError,
 } from '@alcove/core';
 import { StorageFailedError, TamperedError } from '@alcove/store';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -26,6 +27,12 @@ export function registerProblemHandling(app: FastifyInstance): void {
         duty: error.duty,
         overridable: error.overridable,
         ...(error.matches === undefined ? {} : { matches: error.matches }),
+      });
+    }
+    if (error instanceof RetryLaterError) {
+      reply.header('retry-after', String(error.retryAfterSeconds));
+      return sendProblem(reply, request, error.code, error.message, undefined, undefined, {
+        retryAt: error.retryAt,
       });
     }
     if (error instanceof AlcoveError) {
@@ -137,7 +144,7 @@ type ProblemParts = [
   detail: string,
   errors?: readonly FieldIssue[],
   errorId?: string,
-  refusal?: Pick<ProblemDocument, 'clause' | 'clauseText' | 'duty' | 'overridable' | 'matches'>,
+  refusal?: Pick<ProblemDocument, 'clause' | 'clauseText' | 'duty' | 'overridable' | 'matches' | 'retryAt'>,
 ];
 
 /** The RFC 9457 document for a problem, as every error answer carries it. */

@@ -122,11 +122,17 @@ export const TABLE_RELEASE: Record<keyof Database | MigratorTable, ReleaseTreatm
   recovery_code: notReleased('Sign-in recovery codes: credentials (hashes).'),
   user_session: notReleased('Sign-in sessions: credentials (hashes) and when they were used.'),
   api_token: notReleased('API tokens: credentials (hashes).'),
+  auth_failure: notReleased(
+    'Counts of failed sign-ins and second-factor codes per account (or blind index of an unknown address), and their locks: security only.',
+  ),
   person: notReleased(
     'Reserved in the key model for people who are not clients; nothing writes it. A feature that writes it declares here what a release holds of it.',
   ),
   audit_event: notReleased(
     'The security log of who did what, kept for the integrity of the record. It names staff and other clients’ records; who the client’s information was shared with is released from the disclosures and the earlier releases.',
+  ),
+  audit_event_context: notReleased(
+    'Where each security event came from (address and browser), kept for the security log until its retention ends; like the log itself it concerns staff accounts and other records.',
   ),
   audit_head: notReleased('The audit log’s hash chain head: integrity only.'),
   audit_checkpoint: notReleased('Signed checkpoints of the audit log: integrity only.'),
@@ -147,6 +153,9 @@ export const TABLE_RELEASE: Record<keyof Database | MigratorTable, ReleaseTreatm
     'The practice’s contract templates; what the client was asked to sign is released from the contract itself.',
   ),
   portal_invitation: notReleased('Invitations to the client portal: sign-in secrets (hashes) only.'),
+  staff_invitation: notReleased(
+    'Invitations to join the practice’s staff: sign-in secrets (hashes) and the invitee’s address, sealed; about staff, never a client.',
+  ),
   outbox_message: notReleased(
     'Copies of e-mails sent to the client: the client has them already, and they hold sign-in links. They say nothing clinical.',
   ),

@@ -117,6 +117,8 @@ export interface Membership {
   readonly practiceId: string;
   readonly role: Role;
   readonly clientId: string | null;
+  /** Suspended from this practice by an administrator (issue 16): the role gives nothing. */
+  readonly suspended: boolean;
 }
 
 export async function membershipsOf(db: Kysely<Database>, userId: string): Promise<Membership[]> {
@@ -125,7 +127,12 @@ export async function membershipsOf(db: Kysely<Database>, userId: string): Promi
   rows.sort((a, b) =>
     a.created_at < b.created_at ? -1 : a.created_at > b.created_at ? 1 : a.id < b.id ? -1 : 1,
   );
-  return rows.map((r) => ({ practiceId: r.practice_id, role: r.role as Role, clientId: r.client_id }));
+  return rows.map((r) => ({
+    practiceId: r.practice_id,
+    role: r.role as Role,
+    clientId: r.client_id,
+    suspended: r.suspended_at !== null,
+  }));
 }
 
 /** Display names for a list of users (staff names in an access history). */

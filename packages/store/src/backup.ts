@@ -38,6 +38,7 @@ export const BACKUP_TABLES = [
   'membership',
   'recovery_code',
   // Not user_session: sessions are not restored; everyone signs in again after a restore.
+  // Not auth_failure either: the counts of failed sign-ins and codes start again.
   'api_token',
   'client',
   'personal_connection',
@@ -54,6 +55,7 @@ export const BACKUP_TABLES = [
   'gillick_assessment',
   'contract_template',
   'portal_invitation',
+  'staff_invitation',
   'outbox_message',
   'supervision_presentation',
   'disclosure',
@@ -63,6 +65,7 @@ export const BACKUP_TABLES = [
   'release_request',
   'release',
   'audit_event',
+  'audit_event_context',
   'audit_head',
   'audit_checkpoint',
   'profile_version',

@@ -1,6 +1,8 @@
 export * from './accounts.ts';
 export * from './audit.ts';
+export * from './audit-source.ts';
 export * from './audit-witness-check.ts';
+export * from './auth-failures.ts';
 export * from './backup.ts';
 export * from './config.ts';
 export * from './consents.ts';
@@ -17,6 +19,7 @@ export { LOCK_FILE, lockDataFolder, PID_FILE } from './lock.ts';
 export * from './migrate.ts';
 export * from './notes.ts';
 export * from './outbox.ts';
+export * from './people.ts';
 export * from './portal.ts';
 export * from './practices.ts';
 export * from './profiles.ts';

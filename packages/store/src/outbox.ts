@@ -169,7 +169,11 @@ export async function enqueueMessage(
 }
 
 /** Whom a message that is not to a client is for: one staff member, or the practice itself. */
-export type PracticeRecipient = { kind: 'staff'; userId: string } | { kind: 'practice' };
+export type PracticeRecipient =
+  | { kind: 'staff'; userId: string }
+  | { kind: 'practice' }
+  /** Someone invited to the practice's staff, with no account here yet: the envelope's address (issue 16). */
+  | { kind: 'invitee' };
 
 /** A staff member's (or the practice's) name and address, opened from their account. */
 export interface StaffAddress {
@@ -201,6 +205,7 @@ export async function practiceRecipientAddress(
   practiceId: string,
   recipient: PracticeRecipient,
 ): Promise<StaffAddress | undefined> {
+  if (recipient.kind === 'invitee') return undefined;
   let query = db
     .selectFrom('membership')
     .innerJoin('app_user', 'app_user.id', 'membership.user_id')

@@ -73,11 +73,32 @@ export interface MembershipTable {
   role: string;
   client_id: string | null;
   created_at: string;
+  /** Set while the person is suspended from this practice (issue 16): every role here refuses them. */
+  suspended_at: Generated<string | null>;
+}
+
+/** An invitation to join a practice's staff (issue 16): the token is kept only as its SHA-256. */
+export interface StaffInvitationTable {
+  id: string;
+  practice_id: string;
+  /** Staff roles, comma-separated. */
+  roles: string;
+  /** The invitee's address and name (JSON), sealed under the accounts key. */
+  invitee_sealed: string;
+  token_hash: string;
+  /** Null: made with the `alcove people invite` command on the server. */
+  created_by: string | null;
+  created_at: string;
+  expires_at: string;
+  accepted_at: string | null;
+  accepted_by: string | null;
+  withdrawn_at: string | null;
 }
 
 export interface RecoveryCodeTable {
   id: string;
   user_id: string;
+  /** An argon2id string; rows made before issue 16 hold the code's unsalted SHA-256 (hex). */
   code_hash: string;
   used_at: string | null;
 }
@@ -97,6 +118,25 @@ export interface UserSessionTable {
   kiosk_client_id: string | null;
   kiosk_contract_id: string | null;
   kiosk_started_at: string | null;
+  /** Where the session signed in from (the request's address and User-Agent, truncated). */
+  source_address: string | null;
+  user_agent: string | null;
+  /** When it last proved password and authenticator code together (issue 16; not carried to a new practice). */
+  reauthenticated_at: string | null;
+}
+
+/**
+ * Failed sign-ins and second-factor codes of one subject (`user:<id>`, or `email:<blind
+ * index>` for an address with no account) and factor ('password' or 'second-factor').
+ */
+export interface AuthFailureTable {
+  subject: string;
+  factor: string;
+  failures: Generated<number>;
+  window_started_at: string | null;
+  lock_count: Generated<number>;
+  locked_until: string | null;
+  last_failed_at: string | null;
 }
 
 export interface ApiTokenTable {
@@ -108,6 +148,10 @@ export interface ApiTokenTable {
   created_at: string;
   last_used_at: string | null;
   revoked_at: string | null;
+  /** 'read' | 'read-write' */
+  scope: string;
+  /** When it stops working (null only if a row escaped the migration: treated as ended). */
+  expires_at: string | null;
 }
 
 export interface ClientTable {
@@ -194,6 +238,18 @@ export interface AuditEventTable {
   purpose: string | null;
   prev_hash: string;
   hash: string;
+}
+
+/**
+ * An audit event's source address and user agent, beside the event and outside its hash
+ * chain: deleted when the practice's log retention ends without breaking the chain.
+ */
+export interface AuditEventContextTable {
+  event_seq: number;
+  /** The event's time, copied so retention can delete by age. */
+  at: string;
+  source_address: string | null;
+  user_agent: string | null;
 }
 
 export interface AuditHeadTable {
@@ -486,6 +542,8 @@ export interface Database {
   recovery_code: RecoveryCodeTable;
   user_session: UserSessionTable;
   api_token: ApiTokenTable;
+  staff_invitation: StaffInvitationTable;
+  auth_failure: AuthFailureTable;
   client: ClientTable;
   person: PersonTable;
   care_case: CareCaseTable;
@@ -493,6 +551,7 @@ export interface Database {
   entry: EntryTable;
   passage: PassageTable;
   audit_event: AuditEventTable;
+  audit_event_context: AuditEventContextTable;
   audit_head: AuditHeadTable;
   audit_checkpoint: AuditCheckpointTable;
   profile_version: ProfileVersionTable;

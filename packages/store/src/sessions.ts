@@ -1,10 +1,11 @@
 import { newId } from '@alcove/core';
 import type { Kysely, Selectable, Transaction } from 'kysely';
-import type { ApiTokenTable, Database, UserSessionTable } from './schema.ts';
+import type { ApiTokenTable, Database, RecoveryCodeTable, UserSessionTable } from './schema.ts';
 
 /**
  * Server-side sessions, API tokens and recovery codes. Every secret a browser or script
- * holds is stored only as its SHA-256 (the caller hashes); none can be read back.
+ * holds is stored only as a hash the caller makes (SHA-256 of a 256-bit session id or token;
+ * argon2id of a recovery code); none can be read back.
  */
 export type SessionStage = 'mfa-enrol' | 'mfa-challenge' | 'active';
 export type SessionRow = Selectable<UserSessionTable>;
@@ -19,6 +20,9 @@ export async function createSession(
     csrfToken: string;
     stage: SessionStage;
     now: string;
+    /** Where it signed in from (auditSource in audit-source.ts trims them). */
+    sourceAddress?: string | null;
+    userAgent?: string | null;
   },
 ): Promise<void> {
   await trx
@@ -36,6 +40,8 @@ export async function createSession(
       kiosk_client_id: null,
       kiosk_contract_id: null,
       kiosk_started_at: null,
+      source_address: input.sourceAddress ?? null,
+      user_agent: input.userAgent ?? null,
     })
     .execute();
 }
@@ -95,10 +101,23 @@ export async function lockSessionToKiosk(
   return Number(result.numUpdatedRows) === 1;
 }
 
-/** Moves a session on a stage under a new id (the old id stops working: no fixation). */
+/**
+ * Moves a session on a stage under a new id (the old id stops working: no fixation). A
+ * re-authentication is not carried over: the new row has one only when `reauthenticatedAt`
+ * says so (signing in with both factors, ending a kiosk), never after a practice switch.
+ */
 export async function advanceSession(
   trx: Transaction<Database>,
-  input: { oldIdHash: string; newIdHash: string; csrfToken: string; stage: SessionStage; now: string },
+  input: {
+    oldIdHash: string;
+    newIdHash: string;
+    csrfToken: string;
+    stage: SessionStage;
+    now: string;
+    reauthenticatedAt?: string | null;
+    /** Moves the session to this practice (choosing or switching, issue 16); undefined keeps its own. */
+    practiceId?: string | null;
+  },
 ): Promise<void> {
   const old = await trx
     .selectFrom('user_session')
@@ -113,15 +132,18 @@ export async function advanceSession(
   await createSession(trx, {
     idHash: input.newIdHash,
     userId: old.user_id,
-    practiceId: old.practice_id,
+    practiceId: input.practiceId === undefined ? old.practice_id : input.practiceId,
     csrfToken: input.csrfToken,
     stage: input.stage,
     now: input.now,
+    // The same sign-in, moved on: it keeps where it came from.
+    sourceAddress: old.source_address,
+    userAgent: old.user_agent,
   });
   // The absolute lifetime runs from the first sign-in, not from the advance.
   await trx
     .updateTable('user_session')
-    .set({ created_at: old.created_at })
+    .set({ created_at: old.created_at, reauthenticated_at: input.reauthenticatedAt ?? null })
     .where('id_hash', '=', input.newIdHash)
     .execute();
 }
@@ -148,6 +170,76 @@ export async function endOtherSessions(
     .where('id_hash', '!=', keepIdHash)
     .where('ended_at', 'is', null)
     .execute();
+}
+
+/**
+ * Ends every open session and revokes every API token of one account (an administrator
+ * ending an account's access, a suspension, a role change). Returns how many of each ended.
+ */
+export async function endEverySessionAndToken(
+  trx: Transaction<Database>,
+  userId: string,
+  now: string,
+): Promise<{ sessions: number; tokens: number }> {
+  const sessions = await trx
+    .updateTable('user_session')
+    .set({ ended_at: now })
+    .where('user_id', '=', userId)
+    .where('ended_at', 'is', null)
+    .executeTakeFirst();
+  const tokens = await trx
+    .updateTable('api_token')
+    .set({ revoked_at: now })
+    .where('user_id', '=', userId)
+    .where('revoked_at', 'is', null)
+    .executeTakeFirst();
+  return { sessions: Number(sessions.numUpdatedRows), tokens: Number(tokens.numUpdatedRows) };
+}
+
+/** An account's sessions that have not ended, oldest first (those past a timeout included: the caller judges). */
+export async function listOpenSessions(db: Kysely<Database>, userId: string): Promise<SessionRow[]> {
+  return db
+    .selectFrom('user_session')
+    .selectAll()
+    .where('user_id', '=', userId)
+    .where('ended_at', 'is', null)
+    .orderBy('created_at')
+    .orderBy('id_hash')
+    .execute();
+}
+
+/** Ends one open session of this account; false if it is not theirs or has ended. */
+export async function endSessionOfUser(
+  trx: Transaction<Database>,
+  userId: string,
+  idHash: string,
+  now: string,
+): Promise<boolean> {
+  const result = await trx
+    .updateTable('user_session')
+    .set({ ended_at: now })
+    .where('id_hash', '=', idHash)
+    .where('user_id', '=', userId)
+    .where('ended_at', 'is', null)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
+/** Ends every open session of this account but one; returns how many ended. */
+export async function endSessionsExcept(
+  trx: Transaction<Database>,
+  userId: string,
+  keepIdHash: string | null,
+  now: string,
+): Promise<number> {
+  let query = trx
+    .updateTable('user_session')
+    .set({ ended_at: now })
+    .where('user_id', '=', userId)
+    .where('ended_at', 'is', null);
+  if (keepIdHash !== null) query = query.where('id_hash', '!=', keepIdHash);
+  const result = await query.executeTakeFirst();
+  return Number(result.numUpdatedRows);
 }
 
 // ---------------------------------------------------------------- TOTP
@@ -193,6 +285,32 @@ export async function useTotpStep(
   return Number(result.numUpdatedRows) === 1;
 }
 
+/**
+ * Resets an account's second factor (its holder lost the phone and the recovery codes): the
+ * authenticator secret and every recovery code are gone, every session ends and every API
+ * token is revoked. The next sign-in enrols a new authenticator.
+ */
+export async function resetSecondFactor(
+  trx: Transaction<Database>,
+  userId: string,
+  now: string,
+): Promise<{ sessions: number; tokens: number }> {
+  await trx
+    .updateTable('app_user')
+    .set({ totp_secret_sealed: null, totp_enabled_at: null, totp_last_step: null })
+    .where('id', '=', userId)
+    .execute();
+  await trx.deleteFrom('recovery_code').where('user_id', '=', userId).execute();
+  const sessions = await trx
+    .updateTable('user_session')
+    .set({ ended_at: now })
+    .where('user_id', '=', userId)
+    .where('ended_at', 'is', null)
+    .executeTakeFirst();
+  const tokens = await revokeEveryApiToken(trx, userId, now);
+  return { sessions: Number(sessions.numUpdatedRows), tokens };
+}
+
 export async function setPasswordHash(
   trx: Transaction<Database>,
   userId: string,
@@ -203,6 +321,9 @@ export async function setPasswordHash(
 
 // ---------------------------------------------------------------- recovery codes
 
+export type RecoveryCodeRow = Selectable<RecoveryCodeTable>;
+
+/** Replaces every recovery code of an account; the caller hashes (argon2id, salted per code). */
 export async function replaceRecoveryCodes(
   trx: Transaction<Database>,
   userId: string,
@@ -217,18 +338,35 @@ export async function replaceRecoveryCodes(
   }
 }
 
-/** Uses a recovery code once; false if it is unknown or was used before. */
+/** An account's recovery codes not yet used: the caller checks a code against each hash. */
+export async function unusedRecoveryCodeRows(
+  db: Kysely<Database>,
+  userId: string,
+): Promise<RecoveryCodeRow[]> {
+  return db
+    .selectFrom('recovery_code')
+    .selectAll()
+    .where('user_id', '=', userId)
+    .where('used_at', 'is', null)
+    .orderBy('id')
+    .execute();
+}
+
+/**
+ * Uses one recovery code (found by `unusedRecoveryCodeRows`); false if it was used
+ * meanwhile. Two requests with the same code: one update wins, the other finds it used.
+ */
 export async function useRecoveryCode(
   trx: Transaction<Database>,
   userId: string,
-  codeHash: string,
+  codeId: string,
   now: string,
 ): Promise<boolean> {
   const result = await trx
     .updateTable('recovery_code')
     .set({ used_at: now })
+    .where('id', '=', codeId)
     .where('user_id', '=', userId)
-    .where('code_hash', '=', codeHash)
     .where('used_at', 'is', null)
     .executeTakeFirst();
   return Number(result.numUpdatedRows) === 1;
@@ -248,7 +386,15 @@ export async function unusedRecoveryCodes(db: Kysely<Database>, userId: string):
 
 export async function createApiToken(
   trx: Transaction<Database>,
-  input: { userId: string; practiceId: string; name: string; tokenHash: string; now: string },
+  input: {
+    userId: string;
+    practiceId: string;
+    name: string;
+    tokenHash: string;
+    now: string;
+    scope: 'read' | 'read-write';
+    expiresAt: string;
+  },
 ): Promise<{ id: string }> {
   const id = newId();
   await trx
@@ -262,6 +408,8 @@ export async function createApiToken(
       created_at: input.now,
       last_used_at: null,
       revoked_at: null,
+      scope: input.scope,
+      expires_at: input.expiresAt,
     })
     .execute();
   return { id };
@@ -279,14 +427,35 @@ export async function findApiToken(
     .executeTakeFirst();
 }
 
-export async function listApiTokens(db: Kysely<Database>, userId: string): Promise<ApiTokenRow[]> {
+/** An account's tokens not revoked and not yet past their expiry. */
+export async function listApiTokens(
+  db: Kysely<Database>,
+  userId: string,
+  now: string,
+): Promise<ApiTokenRow[]> {
   return db
     .selectFrom('api_token')
     .selectAll()
     .where('user_id', '=', userId)
     .where('revoked_at', 'is', null)
+    .where('expires_at', '>', now)
     .orderBy('created_at')
     .execute();
+}
+
+/** Revokes every token of an account (its password changed, its second factor was reset). */
+export async function revokeEveryApiToken(
+  trx: Transaction<Database>,
+  userId: string,
+  now: string,
+): Promise<number> {
+  const result = await trx
+    .updateTable('api_token')
+    .set({ revoked_at: now })
+    .where('user_id', '=', userId)
+    .where('revoked_at', 'is', null)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
 }
 
 export async function revokeApiToken(
@@ -307,4 +476,23 @@ export async function revokeApiToken(
 
 export async function markApiTokenUsed(db: Kysely<Database>, tokenId: string, now: string): Promise<void> {
   await db.updateTable('api_token').set({ last_used_at: now }).where('id', '=', tokenId).execute();
+}
+
+/**
+ * Moves a token's "last used" to `now` unless it is at or after `staleBefore` already; true
+ * if it moved. Of two requests at once, one moves it (and audits the use), not both.
+ */
+export async function markApiTokenUsedSince(
+  trx: Transaction<Database>,
+  tokenId: string,
+  now: string,
+  staleBefore: string,
+): Promise<boolean> {
+  const result = await trx
+    .updateTable('api_token')
+    .set({ last_used_at: now })
+    .where('id', '=', tokenId)
+    .where((eb) => eb.or([eb('last_used_at', 'is', null), eb('last_used_at', '<', staleBefore)]))
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
 }

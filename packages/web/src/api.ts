@@ -80,7 +80,9 @@ export async function api<T extends z.ZodType>(
     if (response.status === 401 && ['unauthenticated', 'session-expired'].includes(problem.problem.code)) {
       for (const listener of unauthenticatedListeners) listener(problem);
     }
-    if (problem.problem.code === 'kiosk-locked') {
+    // A kiosk, or a session of several practices with none chosen yet (issue 16): the app
+    // asks the server what the session is now, and goes where that says.
+    if (problem.problem.code === 'kiosk-locked' || problem.problem.code === 'practice-required') {
       for (const listener of kioskListeners) listener();
     }
     throw problem;

@@ -4,7 +4,8 @@ import cookie from '@fastify/cookie';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { RequestContext } from '../context.ts';
-import { type AuthService, type Principal, SESSION_COOKIE } from './service.ts';
+import { requestComesFromAnotherSite } from './cross-site.ts';
+import { type AuthService, type Principal, SECURE_SESSION_COOKIE, SESSION_COOKIE } from './service.ts';
 
 /**
  * Who may call a route:
@@ -23,6 +24,11 @@ declare module 'fastify' {
      * other API route refuses such a session.
      */
     kiosk?: boolean;
+    /**
+     * A POST that only reads (a search sent in the body, so no name is in a URL): a read-only
+     * API token may call it. Every other POST, PUT, PATCH and DELETE refuses such a token.
+     */
+    reads?: boolean;
   }
   interface FastifyRequest {
     principal: Principal | undefined;
@@ -62,23 +68,32 @@ export function sessionOf(request: FastifyRequest): Extract<Principal, { kind: '
   return principal;
 }
 
-export function setSessionCookie(
-  request: FastifyRequest,
-  reply: FastifyReply,
-  value: string,
-  maxAgeSeconds: number,
-): void {
-  reply.setCookie(SESSION_COOKIE, value, {
+/**
+ * The session cookie's name for this request: `__Host-alcove_session` wherever TLS is on
+ * (request.protocol is 'https' when served over TLS, or behind the trusted proxy when it
+ * says so), `alcove_session` over plain HTTP, where a browser would refuse the prefix.
+ */
+export function sessionCookieName(request: FastifyRequest): string {
+  return request.protocol === 'https' ? SECURE_SESSION_COOKIE : SESSION_COOKIE;
+}
+
+/**
+ * Sets the session cookie: HttpOnly, SameSite=Strict, Path=/, no Domain, Secure over TLS;
+ * and a session cookie, with no Max-Age or Expires, so the browser keeps it in memory only
+ * and never writes it to disk. The server ends the session itself, after the idle and the
+ * absolute timeout (SessionPolicy), whatever the browser keeps.
+ */
+export function setSessionCookie(request: FastifyRequest, reply: FastifyReply, value: string): void {
+  reply.setCookie(sessionCookieName(request), value, {
     path: '/',
     httpOnly: true,
     sameSite: 'strict',
     secure: request.protocol === 'https',
-    maxAge: maxAgeSeconds,
   });
 }
 
 export function clearSessionCookie(request: FastifyRequest, reply: FastifyReply): void {
-  reply.clearCookie(SESSION_COOKIE, {
+  reply.clearCookie(sessionCookieName(request), {
     path: '/',
     httpOnly: true,
     sameSite: 'strict',
@@ -107,14 +122,29 @@ export const authPlugin = fp(
         (request.routeOptions.url.startsWith('/api/') ? 'signed-in' : 'public');
 
       const authorization = request.headers.authorization;
+      // A change a browser says came from another site is refused whatever it carries, a
+      // valid CSRF token included, and on public routes too (a forged sign-in is login
+      // CSRF). A bearer token is a script's, not a browser's: not affected (cross-site.ts).
+      if (authorization === undefined && UNSAFE.has(request.method) && requestComesFromAnotherSite(request)) {
+        throw new AlcoveError(
+          'cross-site-request',
+          'This came from another site, so it was refused. Open Alcove at its own address and try again.',
+        );
+      }
       let principal: Principal | undefined;
       if (authorization !== undefined) {
         const match = /^Bearer (\S+)$/.exec(authorization);
-        principal = match?.[1] === undefined ? undefined : await options.auth.principalFromToken(match[1]);
-        if (principal === undefined)
+        const found = match?.[1] === undefined ? undefined : await options.auth.principalFromToken(match[1]);
+        if (found === 'expired')
+          throw new AlcoveError(
+            'token-expired',
+            'This API token has expired: make a new one on your account page.',
+          );
+        if (found === undefined)
           throw new AlcoveError('unauthenticated', 'That API token is not valid, or has been revoked.');
+        principal = found;
       } else {
-        const value = request.cookies[SESSION_COOKIE];
+        const value = request.cookies[sessionCookieName(request)];
         if (value !== undefined) {
           const found = await options.auth.principalFromCookie(value);
           if (found === 'expired') {
@@ -145,6 +175,13 @@ export const authPlugin = fp(
       ) {
         throw new AlcoveError('csrf-failed', 'Reload the page and try again.');
       }
+      if (
+        principal.kind === 'token' &&
+        principal.scope === 'read' &&
+        UNSAFE.has(request.method) &&
+        request.routeOptions.config.reads !== true
+      )
+        throw new AlcoveError('token-read-only', 'This API token may only read: use a read-write token.');
       if (access === 'signing-in') {
         if (principal.kind !== 'session')
           throw new AlcoveError('unauthenticated', 'This step is for signing in with a browser.');
@@ -156,6 +193,12 @@ export const authPlugin = fp(
           'Enter the code from your authenticator app to finish signing in.',
         );
       }
+      // Signed in to several practices and none chosen yet (issue 16): say so, and where to go.
+      if (principal.kind === 'session' && principal.session.practice_id === null)
+        throw new AlcoveError(
+          'practice-required',
+          'Choose which practice to work in first (POST /api/v1/auth/practice).',
+        );
       const actor = await options.auth.actorFor(principal);
       if (actor === undefined)
         throw new AlcoveError('unauthenticated', 'This account has no access to a practice.');

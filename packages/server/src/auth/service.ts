@@ -1,22 +1,48 @@
-import { type Actor, AlcoveError, type Role, type SessionStage } from '@alcove/core';
 import {
+  type Actor,
+  AlcoveError,
+  type ApiTokenScope,
+  emailDecision,
+  formatDateTime,
+  REAUTHENTICATION_SECONDS,
+  RetryLaterError,
+  type Role,
+  reauthenticatedRecently,
+  type SessionStage,
+  secondFactorLockedMessage,
+} from '@alcove/core';
+import {
+  type AuditSource,
+  type AuthFactor,
+  activePracticesOf,
   advanceSession,
   appendAuditEvent,
+  authFailureState,
+  clearAuthFailures,
+  countAuthFailure,
   createSession,
   type Database,
+  emailIndex,
   enableTotp,
   endOtherSessions,
   endSession,
+  enqueueMessage,
+  enqueuePracticeMessage,
   findApiToken,
+  findPractice,
   findSession,
   findUser,
   findUserByEmail,
-  markApiTokenUsed,
+  lockAuthFactor,
+  markApiTokenUsedSince,
   membershipsOf,
   openAccountField,
+  practiceRecipientAddress,
+  readClientIdentities,
   recordAuditEvent,
   recordIntegrityFailures,
   replaceRecoveryCodes,
+  revokeEveryApiToken,
   type SessionRow,
   sealAccountField,
   sessionKiosk,
@@ -25,16 +51,34 @@ import {
   TamperedError,
   touchSession,
   type UserRow,
+  unknownAddressSubject,
+  unusedRecoveryCodeRows,
   useRecoveryCode,
+  userSubject,
   useTotpStep,
   type Vault,
 } from '@alcove/store';
 import type { Transaction } from 'kysely';
+import {
+  type LockoutPolicy,
+  lockSeconds,
+  PASSWORD_LOCKOUT,
+  SECOND_FACTOR_LOCKOUT,
+  waitInWords,
+} from './lockout.ts';
 import { hashPassword, passwordProblem, verifyPassword } from './passwords.ts';
-import { newBearerSecret, newRecoveryCodes, normaliseRecoveryCode, safeEqual, sha256Hex } from './secrets.ts';
+import { hashRecoveryCodes, matchRecoveryCode, newRecoveryCodes } from './recovery-codes.ts';
+import { newBearerSecret, safeEqual, sha256Hex } from './secrets.ts';
 import { acceptTotp, newTotpSecret, otpauthUri, qrCodeSvg } from './totp.ts';
 
+/** The session cookie over plain HTTP (loopback, or a test). */
 export const SESSION_COOKIE = 'alcove_session';
+/**
+ * Its name wherever TLS is on (HTTPS, or behind the trusted proxy): the `__Host-` prefix
+ * makes the browser refuse it unless it is Secure, for Path=/ and with no Domain, so no
+ * subdomain or plain-HTTP page can set or overwrite it.
+ */
+export const SECURE_SESSION_COOKIE = '__Host-alcove_session';
 export const SESSION_PREFIX = 'als_';
 export const TOKEN_PREFIX = 'alt_';
 
@@ -48,6 +92,9 @@ export interface SessionPolicy {
 export const DEFAULT_SESSION_POLICY: SessionPolicy = { idleSeconds: 30 * 60, absoluteSeconds: 12 * 60 * 60 };
 
 /** Who is calling: a browser session (at some stage of signing in) or an API token. */
+/** A token's "last used" time, and its audited use, move at most this often. */
+const TOKEN_USE_SECONDS = 15;
+
 export type Principal =
   | { readonly kind: 'session'; readonly session: SessionRow; readonly idHash: string }
   | {
@@ -55,11 +102,9 @@ export type Principal =
       readonly userId: string;
       readonly practiceId: string;
       readonly tokenId: string;
+      /** A 'read' token is refused every request that would change something. */
+      readonly scope: ApiTokenScope;
     };
-
-/** After this many failed sign-ins in a row, an account waits LOCKOUT_SECONDS whatever is typed. */
-const THROTTLE_FAILURES = 5;
-const THROTTLE_SECONDS = 15 * 60;
 
 /** How a name that failed its integrity check is shown. */
 export const NAME_FAILED_INTEGRITY = '(name failed its integrity check)';
@@ -67,7 +112,6 @@ export const NAME_FAILED_INTEGRITY = '(name failed its integrity check)';
 export class AuthService {
   readonly #vault: Vault;
   readonly policy: SessionPolicy;
-  readonly #failures = new Map<string, { count: number; since: number }>();
   readonly #now: () => Date;
 
   constructor(vault: Vault, policy: SessionPolicy, now: () => Date = () => new Date()) {
@@ -87,16 +131,39 @@ export class AuthService {
 
   // ------------------------------------------------------------ resolving a request
 
-  async principalFromToken(token: string): Promise<Principal | undefined> {
+  /** The token's principal; 'expired' for a token past its expiry (revoked or unknown: undefined). */
+  async principalFromToken(token: string): Promise<Principal | 'expired' | undefined> {
     if (!token.startsWith(TOKEN_PREFIX)) return undefined;
     const row = await findApiToken(this.#vault.db, sha256Hex(token));
     if (row === undefined) return undefined;
+    if (row.expires_at === null || Date.parse(row.expires_at) <= this.#now().getTime()) return 'expired';
     // Like a session's last-seen time, "last used" moves at most every 15 seconds: a durable
-    // write on every API call would halve what the server can take.
+    // write on every API call would halve what the server can take. Each move is audited
+    // ('api-token.used', with the request's address beside it), so a token's use is in the
+    // log at most once every 15 seconds, not once a request.
     const now = this.#now().getTime();
-    if (row.last_used_at === null || now - Date.parse(row.last_used_at) > 15_000)
-      await markApiTokenUsed(this.#vault.db, row.id, this.#iso());
-    return { kind: 'token', userId: row.user_id, practiceId: row.practice_id, tokenId: row.id };
+    if (row.last_used_at === null || now - Date.parse(row.last_used_at) > TOKEN_USE_SECONDS * 1000)
+      await this.#vault.db.transaction().execute(async (trx) => {
+        const staleBefore = new Date(now - TOKEN_USE_SECONDS * 1000).toISOString();
+        if (!(await markApiTokenUsedSince(trx, row.id, this.#iso(), staleBefore))) return;
+        await appendAuditEvent(trx, {
+          actorId: row.user_id,
+          practiceId: row.practice_id,
+          action: 'api-token.used',
+          outcome: 'ok',
+          recordType: 'api-token',
+          recordId: row.id,
+          purpose: 'security',
+          at: this.#iso(),
+        });
+      });
+    return {
+      kind: 'token',
+      userId: row.user_id,
+      practiceId: row.practice_id,
+      tokenId: row.id,
+      scope: row.scope === 'read' ? 'read' : 'read-write',
+    };
   }
 
   /** The session for a cookie value, or why there is none. Expired sessions are ended here. */
@@ -137,12 +204,18 @@ export class AuthService {
     if (practiceId === null) return undefined;
     const user = await findUser(this.#vault.db, userId);
     if (user === undefined || user.disabled_at !== null) return undefined;
+    // A membership suspended by an administrator (issue 16) gives nothing in that practice.
     const memberships = (await membershipsOf(this.#vault.db, userId)).filter(
-      (m) => m.practiceId === practiceId,
+      (m) => m.practiceId === practiceId && !m.suspended,
     );
     if (memberships.length === 0) return undefined;
     const clientId = memberships.find((m) => m.clientId !== null)?.clientId ?? undefined;
     return { userId, practiceId, roles: memberships.map((m) => m.role as Role), clientId };
+  }
+
+  /** The practices the account is active in (not suspended), with its roles in each (issue 16). */
+  async practicesOf(userId: string): Promise<{ id: string; name: string; roles: Role[] }[]> {
+    return activePracticesOf(this.#vault.db, userId);
   }
 
   expiresAt(session: SessionRow): string {
@@ -151,20 +224,160 @@ export class AuthService {
 
   // ------------------------------------------------------------ signing in
 
-  #throttled(key: string): boolean {
-    const entry = this.#failures.get(key);
-    if (entry === undefined) return false;
-    if (this.#now().getTime() - entry.since > THROTTLE_SECONDS * 1000) {
-      this.#failures.delete(key);
-      return false;
-    }
-    return entry.count >= THROTTLE_FAILURES;
+  // Failures are counted in the database (store/auth-failures.ts), by account, so that a
+  // restart or a second server sees them; the rules are auth/lockout.ts.
+
+  /** When a lock on a subject's factor ends, if one is running now. */
+  async #lockedUntil(subject: string, factor: AuthFactor): Promise<Date | undefined> {
+    const state = await authFailureState(this.#vault.db, subject, factor);
+    if (state === undefined || state.lockedUntil === null) return undefined;
+    const until = new Date(state.lockedUntil);
+    return until.getTime() > this.#now().getTime() ? until : undefined;
   }
 
-  #fail(key: string): void {
-    const entry = this.#failures.get(key);
-    if (entry === undefined) this.#failures.set(key, { count: 1, since: this.#now().getTime() });
-    else entry.count += 1;
+  /**
+   * Counts one failure; when it is the one that reaches the policy's limit, locks the factor
+   * and runs `onLock` in the same transaction (the audit event, the e-mail). Returns when
+   * the lock ends, for the caller that locked it.
+   */
+  async #countFailure(
+    subject: string,
+    factor: AuthFactor,
+    policy: LockoutPolicy,
+    onLock: (trx: Transaction<Database>, lock: { lockCount: number; lockedUntil: string }) => Promise<void>,
+  ): Promise<Date | undefined> {
+    const now = this.#now().getTime();
+    const { failures } = await countAuthFailure(this.#vault.db, {
+      subject,
+      factor,
+      now: new Date(now).toISOString(),
+      windowStartsAfter: new Date(now - policy.windowSeconds * 1000).toISOString(),
+    });
+    if (failures < policy.limit) return undefined;
+    const lock = await this.#vault.db.transaction().execute(async (trx) => {
+      const locked = await lockAuthFactor(trx, {
+        subject,
+        factor,
+        limit: policy.limit,
+        until: (lockCount) => new Date(now + lockSeconds(policy, lockCount) * 1000).toISOString(),
+      });
+      // Another server locked it a moment ago: it audited and wrote, not this one.
+      if (locked !== undefined) await onLock(trx, locked);
+      return locked;
+    });
+    return lock === undefined ? undefined : new Date(lock.lockedUntil);
+  }
+
+  #secondFactorLocked(until: Date): RetryLaterError {
+    const now = this.#now();
+    return new RetryLaterError(
+      `Too many wrong codes: signing in with a code is locked for now. Wait ${waitInWords((until.getTime() - now.getTime()) / 1000)}, then use the newest code from your authenticator app.`,
+      until,
+      now,
+    );
+  }
+
+  /**
+   * Refuses, while the account's second factor is locked after wrong codes, with a 429
+   * problem (Retry-After, and `retryAt`), whatever code comes next, a right one included.
+   * Call it before checking any second-factor code.
+   */
+  async checkSecondFactorLock(userId: string): Promise<void> {
+    const until = await this.#lockedUntil(userSubject(userId), 'second-factor');
+    if (until !== undefined) throw this.#secondFactorLocked(until);
+  }
+
+  /**
+   * Counts a wrong second-factor code (authenticator or recovery code) against the
+   * account, in the database. When this one locks the second factor, the lock is audited
+   * ('mfa.locked'), the account holder is e-mailed, and the 429 problem is thrown; otherwise
+   * it returns, and the caller refuses the code as it would have.
+   */
+  async countFailedCode(userId: string, practiceId: string | null): Promise<void> {
+    const until = await this.#countFailure(
+      userSubject(userId),
+      'second-factor',
+      SECOND_FACTOR_LOCKOUT,
+      async (trx, lock) => {
+        await appendAuditEvent(trx, {
+          actorId: userId,
+          practiceId,
+          action: 'mfa.locked',
+          outcome: 'denied',
+          purpose: 'security',
+        });
+        await this.#tellHolderLocked(trx, userId, practiceId, lock.lockedUntil);
+      },
+    );
+    if (until !== undefined) throw this.#secondFactorLocked(until);
+  }
+
+  /** A right second factor: the count of wrong codes, and the growing lock, start again. */
+  async clearFailedCodes(userId: string): Promise<void> {
+    await clearAuthFailures(this.#vault.db, userSubject(userId), 'second-factor');
+  }
+
+  /**
+   * E-mails the holder of an account whose second factor just locked, through the outbox,
+   * in the lock's transaction: to a staff member's own address (under the practice's key),
+   * or to a portal account's address under the client's key, withheld when the client's
+   * contact rules forbid e-mail (the practitioner sees that it was withheld).
+   */
+  async #tellHolderLocked(
+    trx: Transaction<Database>,
+    userId: string,
+    sessionPracticeId: string | null,
+    lockedUntil: string,
+  ): Promise<void> {
+    const { keyring } = this.#vault;
+    const memberships = await membershipsOf(trx, userId);
+    const membership =
+      memberships.find((m) => m.practiceId === sessionPracticeId && m.clientId === null) ??
+      memberships.find((m) => m.practiceId === sessionPracticeId) ??
+      memberships.find((m) => m.clientId === null) ??
+      memberships[0];
+    if (membership === undefined) return;
+    const practiceId = membership.practiceId;
+    const practiceName = (await findPractice(trx, practiceId))?.name ?? 'your practice';
+    const until = formatDateTime(lockedUntil);
+    const now = this.#iso();
+    const text = (recipientName: string) =>
+      secondFactorLockedMessage({
+        recipientName,
+        practiceName,
+        failures: SECOND_FACTOR_LOCKOUT.limit,
+        until,
+      });
+    if (membership.clientId === null) {
+      const address = await practiceRecipientAddress(trx, keyring, practiceId, { kind: 'staff', userId });
+      if (address === undefined) return;
+      await enqueuePracticeMessage(trx, keyring, {
+        practiceId,
+        recipient: { kind: 'staff', userId },
+        purpose: 'second-factor-locked',
+        envelope: { to: address.email, ...text(address.name) },
+        createdBy: null,
+        now,
+      });
+      return;
+    }
+    const user = await findUser(trx, userId);
+    if (user === undefined) return;
+    const identity = (await readClientIdentities({ db: trx, keyring }, practiceId, [membership.clientId]))
+      .get(membership.clientId)
+      ?.reveal();
+    const decision =
+      identity === undefined ? undefined : emailDecision({ ...identity, email: await this.#email(user) }, []);
+    const name = await openAccountField(trx, keyring, user.id, 'name', user.name_sealed);
+    await enqueueMessage(trx, keyring, {
+      practiceId,
+      clientId: membership.clientId,
+      purpose: 'second-factor-locked',
+      envelope: { to: decision?.ok === true ? decision.address : '', ...text(name) },
+      withheld: decision === undefined ? 'no-address' : decision.ok ? undefined : decision.reason,
+      createdBy: null,
+      now,
+    });
   }
 
   /**
@@ -174,23 +387,43 @@ export class AuthService {
   async signIn(
     email: string,
     password: string,
+    /** Where the request came from: the session keeps it, for its holder's list of sessions. */
+    source: AuditSource = { address: null, userAgent: null },
   ): Promise<{ cookie: string; stage: SessionStage; csrfToken: string }> {
     const db = this.#vault.db;
     const user = await findUserByEmail(db, this.#vault.keyring, email);
-    const throttleKey = user?.id ?? `unknown:${email.trim().toLowerCase()}`;
-    if (this.#throttled(throttleKey)) {
+    // An address with no account is counted under its blind index, by the same steps and
+    // statements as an account: neither the answer nor its time tells the two apart.
+    const addressIndex = await emailIndex(db, this.#vault.keyring, email);
+    const subject = user === undefined ? unknownAddressSubject(addressIndex) : userSubject(user.id);
+    const lockedUntil = await this.#lockedUntil(subject, 'password');
+    if (lockedUntil !== undefined) {
       await recordAuditEvent(db, {
         actorId: user?.id,
         action: 'session.sign-in',
         outcome: 'denied',
         purpose: 'security',
       });
-      throw new AlcoveError('rate-limited', 'Too many attempts. Wait 15 minutes, then try again.');
+      const now = this.#now();
+      throw new RetryLaterError(
+        `Too many attempts. Wait ${waitInWords((lockedUntil.getTime() - now.getTime()) / 1000)}, then try again.`,
+        lockedUntil,
+        now,
+      );
     }
     const ok = await verifyPassword(user?.password_hash, password);
-    const memberships = user === undefined ? [] : await membershipsOf(db, user.id);
+    // Suspended memberships (issue 16) count for nothing: suspended everywhere, no sign-in.
+    const memberships =
+      user === undefined ? [] : (await membershipsOf(db, user.id)).filter((m) => !m.suspended);
     if (!ok || user === undefined || user.disabled_at !== null || memberships.length === 0) {
-      this.#fail(throttleKey);
+      await this.#countFailure(subject, 'password', PASSWORD_LOCKOUT, (trx) =>
+        appendAuditEvent(trx, {
+          actorId: user?.id,
+          action: 'session.sign-in-locked',
+          outcome: 'denied',
+          purpose: 'security',
+        }),
+      );
       await recordAuditEvent(db, {
         actorId: user?.id,
         action: 'session.sign-in',
@@ -202,11 +435,14 @@ export class AuthService {
         'Check the e-mail address and the password, then try again.',
       );
     }
-    this.#failures.delete(throttleKey);
+    await clearAuthFailures(db, subject, 'password');
     const stage: SessionStage = user.totp_enabled_at === null ? 'mfa-enrol' : 'mfa-challenge';
     const cookie = newBearerSecret(SESSION_PREFIX);
     const csrfToken = newBearerSecret('');
-    const practiceId = memberships[0]?.practiceId ?? null;
+    // Active in several practices (a supervisor, a locum): the session starts with none, and
+    // the person chooses one after the second factor (POST /auth/practice, issue 16).
+    const practiceIds = [...new Set(memberships.map((m) => m.practiceId))];
+    const practiceId = practiceIds.length === 1 ? (practiceIds[0] ?? null) : null;
     await db.transaction().execute(async (trx) => {
       await createSession(trx, {
         idHash: sha256Hex(cookie),
@@ -215,6 +451,8 @@ export class AuthService {
         csrfToken,
         stage,
         now: this.#iso(),
+        sourceAddress: source.address,
+        userAgent: source.userAgent,
       });
       await appendAuditEvent(trx, {
         actorId: user.id,
@@ -310,6 +548,7 @@ export class AuthService {
   async completeEnrolment(principal: Principal, code: string) {
     const session = this.#sessionAt(principal, 'mfa-enrol');
     const user = await this.#user(session);
+    await this.checkSecondFactorLock(user.id);
     const step = await this.#codeStep(user, code);
     if (step === undefined) {
       await recordAuditEvent(this.#vault.db, {
@@ -319,19 +558,17 @@ export class AuthService {
         outcome: 'failed',
         purpose: 'security',
       });
+      await this.countFailedCode(user.id, session.practice_id);
       throw new AlcoveError(
         'invalid-code',
         'That code is not right. Check the time on your phone and try the newest code.',
       );
     }
     const recoveryCodes = newRecoveryCodes();
-    const advanced = await this.#advance(principal, async (trx) => {
+    const codeHashes = await hashRecoveryCodes(recoveryCodes);
+    const advanced = await this.#advance(principal, session.created_at, async (trx) => {
       await enableTotp(trx, user.id, step, this.#iso());
-      await replaceRecoveryCodes(
-        trx,
-        user.id,
-        recoveryCodes.map((c) => sha256Hex(normaliseRecoveryCode(c))),
-      );
+      await replaceRecoveryCodes(trx, user.id, codeHashes);
       await appendAuditEvent(trx, {
         actorId: user.id,
         practiceId: session.practice_id,
@@ -340,6 +577,7 @@ export class AuthService {
         purpose: 'security',
       });
     });
+    await this.clearFailedCodes(user.id);
     return { ...advanced, recoveryCodes };
   }
 
@@ -347,18 +585,22 @@ export class AuthService {
   async completeChallenge(principal: Principal, answer: { code: string } | { recoveryCode: string }) {
     const session = this.#sessionAt(principal, 'mfa-challenge');
     const user = await this.#user(session);
+    await this.checkSecondFactorLock(user.id);
     const step = 'code' in answer ? await this.#codeStep(user, answer.code) : undefined;
+    // argon2id is slow on purpose: the code is matched before the transaction opens.
+    const recoveryCode =
+      'recoveryCode' in answer
+        ? await matchRecoveryCode(await unusedRecoveryCodeRows(this.#vault.db, user.id), answer.recoveryCode)
+        : undefined;
     let accepted = false;
-    const advanced = await this.#advance(principal, async (trx) => {
+    // Both factors given: the session counts as re-authenticated from the older of the two,
+    // the password (when this session began).
+    const advanced = await this.#advance(principal, session.created_at, async (trx) => {
       if ('code' in answer) {
         accepted = step !== undefined && (await useTotpStep(trx, user.id, step));
       } else {
-        accepted = await useRecoveryCode(
-          trx,
-          user.id,
-          sha256Hex(normaliseRecoveryCode(answer.recoveryCode)),
-          this.#iso(),
-        );
+        accepted =
+          recoveryCode !== undefined && (await useRecoveryCode(trx, user.id, recoveryCode.id, this.#iso()));
       }
       if (!accepted) throw new AlcoveError('invalid-code');
       await appendAuditEvent(trx, {
@@ -377,6 +619,7 @@ export class AuthService {
           outcome: 'failed',
           purpose: 'security',
         });
+        await this.countFailedCode(user.id, session.practice_id);
         throw new AlcoveError(
           'invalid-code',
           'That code is not right, or it has been used already. Wait for the next code.',
@@ -384,10 +627,16 @@ export class AuthService {
       }
       throw error;
     });
+    await this.clearFailedCodes(user.id);
     return advanced;
   }
 
-  async #advance(principal: Principal, work: (trx: Transaction<Database>) => Promise<void>) {
+  /** Moves a session on to 'active' under a new id; `reauthenticatedAt`: when both factors were last proved. */
+  async #advance(
+    principal: Principal,
+    reauthenticatedAt: string,
+    work: (trx: Transaction<Database>) => Promise<void>,
+  ) {
     if (principal.kind !== 'session') throw new AlcoveError('conflict');
     const cookie = newBearerSecret(SESSION_PREFIX);
     const csrfToken = newBearerSecret('');
@@ -399,6 +648,7 @@ export class AuthService {
         csrfToken,
         stage: 'active',
         now: this.#iso(),
+        reauthenticatedAt,
       });
     });
     return { cookie, csrfToken, stage: 'active' as const };
@@ -430,9 +680,10 @@ export class AuthService {
 
   /**
    * Ends a signing kiosk: the practitioner's password and a current authenticator code,
-   * both, and the session moves on under a new id with nothing locked. A failure counts
-   * against the account's sign-in throttle, and once that is reached the session ends
-   * outright: the device goes back to the sign-in page.
+   * both, and the session moves on under a new id with nothing locked. A wrong password
+   * counts against the account's sign-in throttle and a wrong code against its second
+   * factor (the answer never says which); once either locks, the session ends outright and
+   * the device goes back to the sign-in page.
    */
   async endKiosk(
     principal: Principal,
@@ -462,28 +713,123 @@ export class AuthService {
       });
       return 'session-ended' as const;
     };
-    if (this.#throttled(user.id)) return lockOut();
+    const subject = userSubject(user.id);
+    const locked = async () =>
+      (await this.#lockedUntil(subject, 'password')) !== undefined ||
+      (await this.#lockedUntil(subject, 'second-factor')) !== undefined;
+    if (await locked()) return lockOut();
     // Both are checked every time, so an answer never says which of the two was wrong.
     const passwordRight = await verifyPassword(user.password_hash, password);
     const step = await this.#codeStep(user, code);
+    let codeRight = step !== undefined;
     try {
       if (!passwordRight || step === undefined) throw new AlcoveError('invalid-credentials');
-      const advanced = await this.#advance(principal, async (trx) => {
-        if (!(await useTotpStep(trx, user.id, step))) throw new AlcoveError('invalid-credentials');
+      const advanced = await this.#advance(principal, this.#iso(), async (trx) => {
+        codeRight = await useTotpStep(trx, user.id, step);
+        if (!codeRight) throw new AlcoveError('invalid-credentials');
         await appendAuditEvent(trx, event('session.kiosk-end', 'ok'));
       });
-      this.#failures.delete(user.id);
+      await clearAuthFailures(this.#vault.db, subject, 'password');
+      await this.clearFailedCodes(user.id);
       return { cookie: advanced.cookie, csrfToken: advanced.csrfToken };
     } catch (error) {
       if (!(error instanceof AlcoveError && error.code === 'invalid-credentials')) throw error;
-      this.#fail(user.id);
       await recordAuditEvent(this.#vault.db, event('session.kiosk-end', 'failed'));
-      if (this.#throttled(user.id)) return lockOut();
+      if (!passwordRight) {
+        await this.#countFailure(subject, 'password', PASSWORD_LOCKOUT, async (trx) => {
+          await appendAuditEvent(trx, event('session.sign-in-locked', 'denied'));
+        });
+      }
+      if (!codeRight) {
+        try {
+          await this.countFailedCode(user.id, session.practice_id);
+        } catch (locking) {
+          // The lock is answered below, by ending the session.
+          if (!(locking instanceof RetryLaterError)) throw locking;
+        }
+      }
+      if (await locked()) return lockOut();
       throw new AlcoveError(
         'invalid-credentials',
         'The password or the code is not right. Check both, and use the newest code.',
       );
     }
+  }
+
+  // ------------------------------------------------------------ re-authentication
+
+  /**
+   * A signed-in browser session proves who it is again: the password and a current
+   * authenticator code, both checked every time, so the answer never says which was wrong.
+   * A wrong answer counts against the account's second-factor lockout; a right one stamps
+   * the session, which may then make API tokens and new recovery codes for
+   * REAUTHENTICATION_SECONDS. An API token can never re-authenticate. Audited either way.
+   */
+  async reauthenticate(
+    principal: Principal,
+    password: string,
+    code: string,
+  ): Promise<{ cookie: string; csrfToken: string; reauthenticatedUntil: string }> {
+    if (principal.kind !== 'session')
+      throw new AlcoveError('unauthenticated', 'Only a browser session can confirm it is you.');
+    const { session } = principal;
+    const user = await this.#user(session);
+    await this.checkSecondFactorLock(user.id);
+    const event = (outcome: 'ok' | 'failed') => ({
+      actorId: user.id,
+      practiceId: session.practice_id,
+      action: 'session.reauthenticate',
+      outcome,
+      purpose: 'security',
+    });
+    const passwordRight = await verifyPassword(user.password_hash, password);
+    const step = await this.#codeStep(user, code);
+    const now = this.#iso();
+    // A new session id on re-authentication, as on sign-in: the old one stops working.
+    const advanced =
+      passwordRight && step !== undefined
+        ? await this.#advance(principal, now, async (trx) => {
+            // The step is used once: a code seen over a shoulder cannot be replayed.
+            if (!(await useTotpStep(trx, user.id, step))) throw new AlcoveError('invalid-credentials');
+            await appendAuditEvent(trx, event('ok'));
+          }).catch((error: unknown) => {
+            if (error instanceof AlcoveError && error.code === 'invalid-credentials') return undefined;
+            throw error;
+          })
+        : undefined;
+    if (advanced === undefined) {
+      await recordAuditEvent(this.#vault.db, event('failed'));
+      await this.countFailedCode(user.id, session.practice_id);
+      throw new AlcoveError(
+        'invalid-credentials',
+        'The password or the code is not right. Check both, and use the newest code.',
+      );
+    }
+    await this.clearFailedCodes(user.id);
+    return {
+      cookie: advanced.cookie,
+      csrfToken: advanced.csrfToken,
+      reauthenticatedUntil: new Date(Date.parse(now) + REAUTHENTICATION_SECONDS * 1000).toISOString(),
+    };
+  }
+
+  /**
+   * The browser session, when it re-authenticated within REAUTHENTICATION_SECONDS; else a
+   * 403 problem ('reauthentication-required') the web app answers with its dialog. An API
+   * token never passes.
+   */
+  requireRecentReauthentication(principal: Principal): SessionRow {
+    if (principal.kind !== 'session')
+      throw new AlcoveError(
+        'unauthenticated',
+        'This is done in a browser, after confirming it is you: an API token cannot do it.',
+      );
+    if (!reauthenticatedRecently(principal.session.reauthenticated_at, this.#now()))
+      throw new AlcoveError(
+        'reauthentication-required',
+        'Confirm it is you: enter your password and a code from your authenticator app.',
+      );
+    return principal.session;
   }
 
   async signOut(principal: Principal): Promise<void> {
@@ -504,13 +850,28 @@ export class AuthService {
     });
   }
 
+  /**
+   * Words a guesser of this account's password tries first (passwordProblem; V6.2.11): its
+   * address and name, and the name of each practice it belongs to.
+   */
+  async #passwordContext(user: UserRow): Promise<string[]> {
+    const db = this.#vault.db;
+    const practiceIds = [...new Set((await membershipsOf(db, user.id)).map((m) => m.practiceId))];
+    const opened = await Promise.all([
+      this.#email(user).catch(() => undefined),
+      openAccountField(db, this.#vault.keyring, user.id, 'name', user.name_sealed).catch(() => undefined),
+      ...practiceIds.map(async (id) => (await findPractice(db, id))?.name),
+    ]);
+    return opened.filter((word): word is string => word !== undefined);
+  }
+
   async changePassword(principal: Principal, current: string, next: string): Promise<void> {
     const userId = principal.kind === 'token' ? principal.userId : principal.session.user_id;
     const user = await findUser(this.#vault.db, userId);
     if (user === undefined || !(await verifyPassword(user.password_hash, current))) {
       throw new AlcoveError('invalid-credentials', 'Your current password is not right.');
     }
-    const problem = passwordProblem(next);
+    const problem = passwordProblem(next, await this.#passwordContext(user));
     if (problem !== undefined) {
       throw new AlcoveError('validation-failed', problem, [
         { location: 'body', pointer: '/newPassword', detail: problem },
@@ -519,8 +880,10 @@ export class AuthService {
     const hash = await hashPassword(next);
     await this.#vault.db.transaction().execute(async (trx) => {
       await setPasswordHash(trx, user.id, hash);
-      // Every other session of this account ends: whoever knew the old password is out.
+      // Every other session of this account ends and every API token is revoked: whoever
+      // knew the old password, or copied a token, is out.
       await endOtherSessions(trx, user.id, principal.kind === 'session' ? principal.idHash : '', this.#iso());
+      await revokeEveryApiToken(trx, user.id, this.#iso());
       await appendAuditEvent(trx, {
         actorId: user.id,
         action: 'account.password-changed',
@@ -530,16 +893,17 @@ export class AuthService {
     });
   }
 
-  async newRecoveryCodes(userId: string): Promise<string[]> {
+  /** New recovery codes (the old ones stop working): a browser session re-authenticated just now only. */
+  async newRecoveryCodes(principal: Principal): Promise<string[]> {
+    const session = this.requireRecentReauthentication(principal);
+    const userId = session.user_id;
     const codes = newRecoveryCodes();
+    const codeHashes = await hashRecoveryCodes(codes);
     await this.#vault.db.transaction().execute(async (trx) => {
-      await replaceRecoveryCodes(
-        trx,
-        userId,
-        codes.map((c) => sha256Hex(normaliseRecoveryCode(c))),
-      );
+      await replaceRecoveryCodes(trx, userId, codeHashes);
       await appendAuditEvent(trx, {
         actorId: userId,
+        practiceId: session.practice_id,
         action: 'account.recovery-codes-replaced',
         outcome: 'ok',
         purpose: 'security',

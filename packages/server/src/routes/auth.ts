@@ -10,6 +10,7 @@ import {
 import { sessionKiosk } from '@alcove/store';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { auditSourceOf } from '../audit-source.ts';
 import { clearSessionCookie, principalOf, setSessionCookie } from '../auth/plugin.ts';
 import type { AuthService } from '../auth/service.ts';
 
@@ -20,7 +21,6 @@ export const authRoutes: FastifyPluginAsyncZod<{
   unusedRecoveryCodes: (userId: string) => Promise<number>;
 }> = async (app, { auth, signInRateLimit, practiceSummary, unusedRecoveryCodes }) => {
   const signInLimit = { max: signInRateLimit, timeWindow: '1 minute' };
-  const cookieAge = auth.policy.absoluteSeconds;
 
   app.post(
     '/auth/sign-in',
@@ -34,8 +34,8 @@ export const authRoutes: FastifyPluginAsyncZod<{
       },
     },
     async (request, reply) => {
-      const result = await auth.signIn(request.body.email, request.body.password);
-      setSessionCookie(request, reply, result.cookie, cookieAge);
+      const result = await auth.signIn(request.body.email, request.body.password, auditSourceOf(request));
+      setSessionCookie(request, reply, result.cookie);
       return { stage: result.stage, csrfToken: result.csrfToken };
     },
   );
@@ -63,10 +63,30 @@ export const authRoutes: FastifyPluginAsyncZod<{
         kiosk: sessionKiosk(session) ?? null,
         user: { id: session.user_id, name: await auth.displayName(session.user_id, session.practice_id) },
         practice: practice ?? null,
-        roles: actor === undefined ? [] : [...actor.roles],
+        // Before the second factor, the roles in the session's practice say only whose account
+        // it is (a client's portal, or staff's), so the set-up page speaks to them (issue 16).
+        // What a session may do is decided by its actor alone, once signed in.
+        roles:
+          actor !== undefined
+            ? [...actor.roles]
+            : session.stage === 'active' ||
+                session.practice_id === null ||
+                sessionKiosk(session) !== undefined
+              ? []
+              : [
+                  ...((await auth.practicesOf(session.user_id)).find((p) => p.id === session.practice_id)
+                    ?.roles ?? []),
+                ],
         idleTimeoutSeconds: auth.policy.idleSeconds,
         expiresAt: auth.expiresAt(session),
         recoveryCodesLeft: await unusedRecoveryCodes(session.user_id),
+        // Active in several practices, the session starts with none: the person chooses (issue 16).
+        choosePractice: session.practice_id === null,
+        // Only once signed in, and never on a signing kiosk.
+        practices:
+          session.stage !== 'active' || sessionKiosk(session) !== undefined
+            ? []
+            : (await auth.practicesOf(session.user_id)).map((p) => ({ ...p, roles: [...p.roles] })),
       };
     },
   );
@@ -97,7 +117,7 @@ export const authRoutes: FastifyPluginAsyncZod<{
     },
     async (request, reply) => {
       const result = await auth.completeEnrolment(principalOf(request), request.body.code);
-      setSessionCookie(request, reply, result.cookie, cookieAge);
+      setSessionCookie(request, reply, result.cookie);
       return { recoveryCodes: result.recoveryCodes, csrfToken: result.csrfToken };
     },
   );
@@ -115,7 +135,7 @@ export const authRoutes: FastifyPluginAsyncZod<{
     },
     async (request, reply) => {
       const result = await auth.completeChallenge(principalOf(request), request.body);
-      setSessionCookie(request, reply, result.cookie, cookieAge);
+      setSessionCookie(request, reply, result.cookie);
       return { stage: result.stage, csrfToken: result.csrfToken };
     },
   );

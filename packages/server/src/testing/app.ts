@@ -54,10 +54,25 @@ export interface TestStaff {
   readonly token: string;
 }
 
-/** A staff account with roles in a practice, a password (TEST_PASSWORD) and an API token. */
+/** Fixture tokens last past any clock a test sets (a real token lasts at most 365 days). */
+export const TEST_TOKEN_EXPIRES_AT = '2100-01-01T00:00:00.000Z';
+
+/**
+ * A staff account with roles in a practice, a password (TEST_PASSWORD) and an API token,
+ * written straight to the store: any role holds one here, read-write unless `tokenScope`
+ * says otherwise, so every route can be tried as every role.
+ */
 export async function addStaff(
   vault: TestVault,
-  input: { email: string; name: string; roles: readonly Role[]; practiceId?: string; clientId?: string },
+  input: {
+    email: string;
+    name: string;
+    roles: readonly Role[];
+    practiceId?: string;
+    clientId?: string;
+    tokenScope?: 'read' | 'read-write';
+    tokenExpiresAt?: string;
+  },
 ): Promise<TestStaff> {
   const practiceId = input.practiceId ?? vault.practice.id;
   const passwordHash = await hashPassword(TEST_PASSWORD);
@@ -82,6 +97,8 @@ export async function addStaff(
       name: 'tests',
       tokenHash: sha256Hex(token),
       now: new Date().toISOString(),
+      scope: input.tokenScope ?? 'read-write',
+      expiresAt: input.tokenExpiresAt ?? TEST_TOKEN_EXPIRES_AT,
     });
     return id;
   });

@@ -15,6 +15,10 @@ import * as m0013 from './0013-indexes-at-scale.ts';
 import * as m0014 from './0014-signing-kiosk.ts';
 import * as m0015 from './0015-outbox-leases.ts';
 import * as m0016 from './0016-outbox-recipients.ts';
+import * as m0017 from './0017-auth-failures.ts';
+import * as m0018 from './0018-reauthentication-and-token-expiry.ts';
+import * as m0019 from './0019-session-and-audit-context.ts';
+import * as m0020 from './0020-practice-people.ts';
 
 /**
  * The one migration set, for both engines, in order. Names sort in the order they run;
@@ -37,4 +41,8 @@ export const migrations: Record<string, Migration> = {
   '0014-signing-kiosk': m0014,
   '0015-outbox-leases': m0015,
   '0016-outbox-recipients': m0016,
+  '0017-auth-failures': m0017,
+  '0018-reauthentication-and-token-expiry': m0018,
+  '0019-session-and-audit-context': m0019,
+  '0020-practice-people': m0020,
 };

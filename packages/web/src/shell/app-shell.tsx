@@ -2,6 +2,7 @@ import { AppShell, Badge, Burger, Button, Group, NavLink, Text, Title } from '@m
 import { useDisclosure } from '@mantine/hooks';
 import { Navigate, Outlet, NavLink as RouterNavLink, useLocation } from 'react-router';
 import { useSession } from '../session.tsx';
+import { PracticeSwitcher } from './practice-switcher.tsx';
 import { Loading } from './status.tsx';
 import { TimeoutWarning } from './timeout-warning.tsx';
 
@@ -20,6 +21,7 @@ export const navigation: ReadonlyArray<{
   { path: '/supervision', label: 'Supervision', roles: ['supervisor'] },
   { path: '/outbox', label: 'Messages sent', roles: ['practitioner', 'administrator'] },
   { path: '/settings', label: 'Practice settings', roles: ['practitioner', 'administrator'] },
+  { path: '/people', label: 'People', roles: ['administrator'] },
   { path: '/account', label: 'Your account' },
 ];
 
@@ -31,6 +33,8 @@ export function Shell() {
   if (session === undefined) return <Loading what="your session" />;
   if (session === null) return <Navigate to="/sign-in" replace />;
   if (session.stage !== 'active') return <Navigate to="/sign-in/code" replace />;
+  // An account in several practices has chosen none yet: nothing of any practice is shown.
+  if (session.practice === null) return <Navigate to="/choose-practice" replace />;
   // A client's home is their portal.
   if (
     location.pathname === '/' &&
@@ -71,6 +75,7 @@ export function Shell() {
                 </Badge>
               )}
             </Group>
+            <PracticeSwitcher currentId={practice.id} practices={session.practices} />
             <Button variant="default" size="xs" onClick={() => signOut()}>
               Sign out
             </Button>
@@ -100,7 +105,8 @@ export function Shell() {
       </AppShell.Navbar>
 
       <AppShell.Main>
-        <Outlet />
+        {/* A practice switch loads every page afresh: nothing of the other practice stays. */}
+        <Outlet key={practice?.id} />
         <TimeoutWarning idleSeconds={session.idleTimeoutSeconds} expiresAt={session.expiresAt} />
       </AppShell.Main>
     </AppShell>
