@@ -5,6 +5,7 @@ import {
   appendAuditEvent,
   auditSource,
   changeStaffMember,
+  createPasswordReset,
   createStaffInvitation,
   endEverySessionAndToken,
   enqueuePracticeMessage,
@@ -55,6 +56,7 @@ export function registerPeopleCommands(root: Command, io: CliIo, options: People
     .addOption(options.secretKeyFile())
     .action((opts: PeopleOptions & { email: string }) => endSessionsCommand(io, opts));
   registerStaffCommands(people, io, options);
+  registerResetPasswordCommand(people, io, options);
   return people;
 }
 
@@ -386,6 +388,79 @@ export async function changeStaffCommand(
     };
     io.out(
       `${done[change.kind]}.${change.kind === 'reinstate' ? '' : ' Every session and API token of that account has ended.'}`,
+    );
+  });
+}
+
+// ---------------------------------------------------------------- a forgotten password (issue 16, V6.4.3)
+
+function registerResetPasswordCommand(people: Command, io: CliIo, options: PeopleOptionFactories): void {
+  people
+    .command('reset-password')
+    .description(
+      'make a link for a staff member to set a new password (it works once, for an hour; the second factor is still asked): printed once, to hand over in person',
+    )
+    .requiredOption('--email <address>', "the account's e-mail address")
+    .option(
+      '--practice <id>',
+      'the practice, where this installation has several (alcove people list shows them)',
+    )
+    .option(
+      '--site-url <url>',
+      'the address people open Alcove at, for the link (default: the e-mail settings’)',
+    )
+    .addOption(options.data())
+    .addOption(options.keyFile())
+    .addOption(options.secretKeyFile())
+    .action((opts: StaffCommandOptions & { email: string; siteUrl?: string }) =>
+      resetPasswordCommand(io, opts),
+    );
+}
+
+/**
+ * `alcove people reset-password --email <address>`: a reset link for a staff member of the
+ * practice, printed here once and kept nowhere (only its SHA-256 is stored). The holder
+ * sets a new password with it; every session and API token of the account then ends, and
+ * the authenticator code is still asked. Audited ('people.password-reset', ids only).
+ */
+export async function resetPasswordCommand(
+  io: CliIo,
+  options: StaffCommandOptions & { email: string; siteUrl?: string },
+): Promise<void> {
+  await withUnlockedStore(io, options, { lock: false }, async (store, keyring) => {
+    const practice = await choosePracticeFor(store, options.practice);
+    const user = await findUserByEmail(store.db, keyring, options.email);
+    // The address is not repeated: the terminal may be logged, or shared.
+    const [member] = user === undefined ? [] : await staffMembers(store.db, practice.id, user.id);
+    if (user === undefined || member === undefined || member.disabled)
+      throw new CliError('No staff member of this practice has that e-mail address.');
+    if (member.suspended)
+      throw new CliError('That person is suspended from this practice: reinstate them first.');
+    const mail = await mailSettingsOf(store.db, keyring, practice.id);
+    const site = mail?.siteUrl ?? options.siteUrl;
+    if (site === undefined || !/^https?:\/\//.test(site))
+      throw new CliError(
+        'The practice has no site address in its e-mail settings: give --site-url (the address people open Alcove at).',
+        2,
+      );
+    const now = clockFor(io)().toISOString();
+    const reset = await withAuditSource(cliSource(), () =>
+      store.db.transaction().execute(async (trx) => {
+        const created = await createPasswordReset(trx, { userId: user.id, createdBy: null, now });
+        await appendAuditEvent(trx, {
+          practiceId: practice.id,
+          action: 'people.password-reset',
+          outcome: 'ok',
+          recordType: 'password-reset',
+          recordId: created.id,
+          purpose: 'administration',
+          at: now,
+        });
+        return created;
+      }),
+    );
+    io.out(
+      `Give this link to the person, in person or by a channel only they read. It is shown once, works once, until ${reset.expiresAt}; they will still need their authenticator code:\n${site.replace(/\/+$/, '')}/reset-password#${reset.token}`,
     );
   });
 }

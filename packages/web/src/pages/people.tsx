@@ -2,6 +2,7 @@ import {
   createdStaffInvitationSchema,
   formatDate,
   formatDateTime,
+  issuedPasswordResetSchema,
   type Person,
   peopleSchema,
 } from '@alcove/core';
@@ -221,6 +222,7 @@ type Act =
   | { kind: 'suspend'; person: Person }
   | { kind: 'reinstate'; person: Person }
   | { kind: 'end-sessions'; person: Person }
+  | { kind: 'reset-password'; person: Person }
   | { kind: 'remove'; person: Person };
 
 function Staff({ people, onChanged }: { people: readonly Person[]; onChanged: () => void }) {
@@ -298,6 +300,11 @@ function Staff({ people, onChanged }: { people: readonly Person[]; onChanged: ()
                         <Menu.Item onClick={() => setAct({ kind: 'end-sessions', person })}>
                           End all their sessions…
                         </Menu.Item>
+                        {person.status === 'active' && (
+                          <Menu.Item onClick={() => setAct({ kind: 'reset-password', person })}>
+                            Reset their password…
+                          </Menu.Item>
+                        )}
                         {person.userId !== me &&
                           (person.status === 'active' ? (
                             <Menu.Item onClick={() => setAct({ kind: 'suspend', person })}>
@@ -390,6 +397,8 @@ function ActModal({
   const [roles, setRoles] = useState<string[]>(sortedRoles(person.roles));
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(undefined);
+  /** A password reset link the practice's e-mail did not send: shown here, this once. */
+  const [shown, setShown] = useState<{ link: string; expiresAt: string } | undefined>(undefined);
   const base = `/people/${encodeURIComponent(person.userId)}`;
 
   const words: Record<Act['kind'], { title: string; body: string; confirm: string; done: string }> = {
@@ -417,6 +426,12 @@ function ActModal({
       confirm: 'End all their sessions',
       done: `Every session and token of ${person.name} has ended.`,
     },
+    'reset-password': {
+      title: `Reset the password of ${person.name}`,
+      body: 'This makes a link with which they choose a new password. It works once, for an hour. When they use it, every session and API token of theirs ends; they still need their authenticator code to sign in (or set one up, if they have none). Their current password keeps working until then.',
+      confirm: 'Make the link',
+      done: `An e-mail with a link to choose a new password is on its way to ${person.name}. It works once, for an hour.`,
+    },
     remove: {
       title: `Remove ${person.name} from the practice`,
       body: 'They lose every role in this practice and are signed out at once. What they wrote stays in the record, under their name. Their account remains for any other practice they belong to.',
@@ -443,6 +458,14 @@ function ActModal({
         case 'end-sessions':
           await api('POST', `${base}/sessions/end`, z.unknown(), { body: {} });
           break;
+        case 'reset-password': {
+          const issued = await api('POST', `${base}/password-reset`, issuedPasswordResetSchema, { body: {} });
+          if (issued.delivery === 'shown-once' && issued.link !== null) {
+            setShown({ link: issued.link, expiresAt: issued.expiresAt });
+            return;
+          }
+          break;
+        }
         case 'remove':
           await api('DELETE', base, z.unknown());
           break;
@@ -453,6 +476,21 @@ function ActModal({
     } finally {
       setBusy(false);
     }
+  }
+
+  if (shown !== undefined) {
+    const done = () => onDone(`A link to choose a new password was shown once for ${person.name}.`);
+    return (
+      <ConfirmModal onClose={done} title={w.title} size="lg">
+        <ShownOnceLink
+          link={shown.link}
+          expiresAt={shown.expiresAt}
+          who={person.name}
+          kind="password-reset"
+          onDone={done}
+        />
+      </ConfirmModal>
+    );
   }
 
   return (

@@ -1,7 +1,18 @@
 import { signInResultSchema } from '@alcove/core';
-import { Alert, Button, Card, Center, PasswordInput, Stack, Text, TextInput, Title } from '@mantine/core';
+import {
+  Alert,
+  Anchor,
+  Button,
+  Card,
+  Center,
+  PasswordInput,
+  Stack,
+  Text,
+  TextInput,
+  Title,
+} from '@mantine/core';
 import { type FormEvent, useState } from 'react';
-import { Navigate, useNavigate } from 'react-router';
+import { Link, Navigate, useNavigate } from 'react-router';
 import { ApiProblem, api, setCsrfToken } from '../api.ts';
 import { useSession } from '../session.tsx';
 
@@ -68,6 +79,9 @@ export function SignInPage() {
             <Button type="submit" loading={busy}>
               Continue
             </Button>
+            <Anchor component={Link} to="/forgot-password" size="sm">
+              Forgot your password?
+            </Anchor>
           </Stack>
         </form>
       </Card>

@@ -1,4 +1,4 @@
-import { formatDate } from '@alcove/core';
+import { formatDate, formatDateTime } from '@alcove/core';
 import { Alert, Button, CopyButton, Group, Stack, Text, TextInput } from '@mantine/core';
 
 /**
@@ -10,33 +10,38 @@ export function ShownOnceLink({
   link,
   expiresAt,
   who = 'them',
+  kind = 'invitation',
   onDone,
 }: {
   link: string;
   expiresAt?: string | undefined;
   /** Whom the link is for, as the sentence names them ("them", "Client Hazel"). */
   who?: string;
+  /** What the link is: an invitation (7 days), or a password reset (an hour; issue 16, V6.4.3). */
+  kind?: 'invitation' | 'password-reset';
   onDone?: () => void;
 }) {
-  const until = expiresAt === undefined ? '' : ` (until ${formatDate(expiresAt)})`;
+  const words =
+    kind === 'invitation'
+      ? { title: 'The invitation link, shown once', label: 'Invitation link', lasts: 'for 7 days' }
+      : { title: 'The password reset link, shown once', label: 'Password reset link', lasts: 'for an hour' };
+  const until =
+    expiresAt === undefined
+      ? ''
+      : ` (until ${kind === 'invitation' ? formatDate(expiresAt) : `${formatDateTime(expiresAt)}, UK time`})`;
   return (
-    <Alert
-      color="caution"
-      variant="light"
-      title="The invitation link, shown once"
-      role="status"
-      data-testid="shown-once-link"
-    >
+    <Alert color="caution" variant="light" title={words.title} role="status" data-testid="shown-once-link">
       <Stack gap="sm">
         <Text size="sm">
           E-mail is not being sent from this practice, so nothing went to {who}.{' '}
           <strong>
-            Give this link to {who} in person. It works once, for 7 days{until}, and will not be shown again.
+            Give this link to {who} in person. It works once, {words.lasts}
+            {until}, and will not be shown again.
           </strong>{' '}
           Do not send it by a channel someone else could read.
         </Text>
         <TextInput
-          label="Invitation link"
+          label={words.label}
           value={link}
           readOnly
           onFocus={(event) => event.currentTarget.select()}
