@@ -23,6 +23,7 @@ export * from './integrity.ts';
 export * from './labels.ts';
 export * from './messages.ts';
 export * from './notes.ts';
+export * from './password-reset.ts';
 export * from './people.ts';
 export * from './problem.ts';
 export * from './profile.ts';

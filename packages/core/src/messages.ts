@@ -11,6 +11,7 @@ export const messagePurposes = [
   'audit-digest',
   'second-factor-locked',
   'staff-invitation',
+  'password-reset',
 ] as const;
 export type MessagePurpose = (typeof messagePurposes)[number];
 
@@ -21,6 +22,7 @@ export const messagePurposeLabels: Record<MessagePurpose, string> = {
   'audit-digest': 'The audit log’s daily fingerprint',
   'second-factor-locked': 'The second factor was locked after wrong codes',
   'staff-invitation': 'Invitation to join the practice',
+  'password-reset': 'A link to reset a forgotten password',
 };
 
 /**
@@ -150,5 +152,30 @@ export function staffInvitationMessage(input: {
       `Open this link to set your password and your second factor (it works once, until ${input.expiresOn}):\n${input.link}\n\n` +
       'If you have an Alcove account already (with another practice), you sign in to it with your own password there.' +
       signOff(input.practiceName),
+  };
+}
+
+/**
+ * A link to set a new password (issue 16, V6.4.3), to the address of the account. It names
+ * nothing else; the link carries the one-time token in its fragment. The second factor is
+ * still asked after the new password, and the message says so.
+ */
+export function passwordResetMessage(input: {
+  recipientName: string;
+  practiceName: string;
+  link: string;
+  /** Until when, already written out in UK time ("1 Dec 2026, 14:05"). */
+  until: string;
+}): MessageText {
+  return {
+    subject: 'Reset your Alcove password',
+    text:
+      `Dear ${input.recipientName},\n\n` +
+      'Someone asked to reset the password of your Alcove account. If it was you, open this link to ' +
+      `choose a new password (it works once, until ${input.until} UK time):\n${input.link}\n\n` +
+      'You will still need the code from your authenticator app to sign in. Every session and API token ' +
+      'of your account ends when the new password is set.\n\n' +
+      'If it was not you, ignore this message: your password stays as it is.' +
+      `\n\nThis message was sent by Alcove for ${input.practiceName}, to the address of your account.`,
   };
 }

@@ -36,6 +36,8 @@ export const problemCodes = {
   'practice-required': { status: 409, title: 'Choose a practice first' },
   /** A staff invitation that was used, withdrawn or has expired: the detail says which. */
   'invitation-ended': { status: 410, title: 'This invitation can no longer be used' },
+  /** A password reset link that was used or has expired: the detail says which. */
+  'reset-ended': { status: 410, title: 'This password reset link can no longer be used' },
   'payload-too-large': { status: 413, title: 'The request body is too large' },
   'unsupported-media-type': { status: 415, title: 'Unsupported media type' },
   /** More header bytes than Node reads (16 KiB): refused before any route sees them. */

@@ -37,6 +37,7 @@ import { healthRoutes } from './routes/health.ts';
 import { kioskRoutes } from './routes/kiosk.ts';
 import { noteRoutes } from './routes/notes.ts';
 import { openapiRoutes } from './routes/openapi.ts';
+import { passwordResetRoutes } from './routes/password-reset.ts';
 import { peopleRoutes } from './routes/people.ts';
 import { portalRoutes } from './routes/portal.ts';
 import { practiceRoutes } from './routes/practices.ts';
@@ -278,6 +279,11 @@ export async function buildApp(options: AppOptions): Promise<AlcoveApp> {
       });
       await api.register(settingsRoutes);
       await api.register(peopleRoutes, { vault, auth, joinRateLimit: options.signInRateLimit ?? 10 });
+      await api.register(passwordResetRoutes, {
+        vault,
+        auth,
+        signInRateLimit: options.signInRateLimit ?? 10,
+      });
       await api.register(noteRoutes);
       await api.register(supervisionRoutes);
       await api.register(disclosureRoutes);

@@ -276,29 +276,87 @@ describe('signing in', () => {
   });
 
   it('changes a password only with the current one, refusing a common new one', async () => {
+    const changer = await addStaff(t.vault, {
+      email: 'changing@example.test',
+      name: 'Changing (fictional)',
+      roles: ['practitioner'],
+    });
+    const browser = await signInAndEnrol(t.app, changer.email, now);
+    const asBrowser = { cookie: browser.cookie, 'x-csrf-token': browser.csrfToken };
     const wrong = await post(
       '/account/password',
       { currentPassword: 'nope', newPassword: 'a brand new long passphrase' },
-      bearer(staff),
+      asBrowser,
     );
     expect(wrong.statusCode).toBe(401);
     const weak = await post(
       '/account/password',
       { currentPassword: TEST_PASSWORD, newPassword: 'password1234' },
-      bearer(staff),
+      asBrowser,
     );
     expect(weak.statusCode).toBe(400);
     const ok = await post(
       '/account/password',
       { currentPassword: TEST_PASSWORD, newPassword: 'a brand new long passphrase' },
-      bearer(staff),
+      asBrowser,
     );
     expect(ok.statusCode).toBe(204);
     const signIn = await post('/auth/sign-in', {
-      email: staff.email,
+      email: changer.email,
       password: 'a brand new long passphrase',
     });
     expect(signIn.statusCode).toBe(200);
+  });
+
+  it('never changes a password with an API token, and a stolen session cannot guess the current one', async () => {
+    const victim = await addStaff(t.vault, {
+      email: 'guessing@example.test',
+      name: 'Guessing (fictional)',
+      roles: ['practitioner'],
+    });
+    const byToken = await post(
+      '/account/password',
+      { currentPassword: TEST_PASSWORD, newPassword: 'a brand new long passphrase' },
+      bearer(victim),
+    );
+    expect(byToken.statusCode).toBe(401);
+    const browser = await signInAndEnrol(t.app, victim.email, now);
+    const asBrowser = { cookie: browser.cookie, 'x-csrf-token': browser.csrfToken };
+    const statuses: number[] = [];
+    for (let i = 0; i < 5; i += 1) {
+      statuses.push(
+        (
+          await post(
+            '/account/password',
+            { currentPassword: `guess number ${i}`, newPassword: 'a brand new long passphrase' },
+            asBrowser,
+          )
+        ).statusCode,
+      );
+    }
+    // The fifth wrong guess locks the password; the right one is refused while it lasts.
+    const right = await post(
+      '/account/password',
+      { currentPassword: TEST_PASSWORD, newPassword: 'a brand new long passphrase' },
+      asBrowser,
+    );
+    expect(statuses).toEqual([401, 401, 401, 401, 401]);
+    expect(right.statusCode).toBe(429);
+    const events = await t.vault.db
+      .selectFrom('audit_event')
+      .select(['action', 'outcome'])
+      .where('actor_id', '=', victim.userId)
+      .where('action', 'in', ['account.password-changed', 'session.sign-in-locked'])
+      .execute();
+    expect(
+      events.filter((e) => e.action === 'account.password-changed' && e.outcome === 'failed'),
+    ).toHaveLength(5);
+    expect(events.some((e) => e.action === 'session.sign-in-locked')).toBe(true);
+    expect(events.some((e) => e.action === 'account.password-changed' && e.outcome === 'denied')).toBe(true);
+    // Signing in is locked too: the same count.
+    const signIn = await post('/auth/sign-in', { email: victim.email, password: TEST_PASSWORD });
+    expect(signIn.statusCode).toBe(429);
+    clock += 16 * 60 * 1000;
   });
 
   it('throttles an account after five failures, whatever is typed next', async () => {

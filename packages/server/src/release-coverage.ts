@@ -122,6 +122,9 @@ export const TABLE_RELEASE: Record<keyof Database | MigratorTable, ReleaseTreatm
   recovery_code: notReleased('Sign-in recovery codes: credentials (hashes).'),
   user_session: notReleased('Sign-in sessions: credentials (hashes) and when they were used.'),
   api_token: notReleased('API tokens: credentials (hashes).'),
+  password_reset: notReleased(
+    'Password reset links: one-time secrets (hashes) for an account, an hour long.',
+  ),
   auth_failure: notReleased(
     'Counts of failed sign-ins and second-factor codes per account (or blind index of an unknown address), and their locks: security only.',
   ),

@@ -101,6 +101,24 @@ describe.each(testEngines)('sessions you can see on $name', (engine) => {
     };
   }
 
+  /** Proves password and a new code again (V7.5.2): the session moves to a new cookie and CSRF token. */
+  async function reauthenticate(s: { cookie: string; csrfToken: string }) {
+    clock += 30_000; // a new authenticator step
+    const response = await call('POST', '/account/reauthenticate', browser(s), {
+      password: TEST_PASSWORD,
+      code: currentTotp(secret, now()),
+    });
+    expect(response.statusCode).toBe(200);
+    return {
+      cookie: cookieFrom(response.headers['set-cookie']),
+      csrfToken: response.json().csrfToken as string,
+    };
+  }
+  /** Past the five minutes in which a sign-in (or a re-authentication) counts as just proved. */
+  const staleReauthentication = () => {
+    clock += 5 * 60_000 + 1_000;
+  };
+
   const events = async (action: string) =>
     t.vault.db.selectFrom('audit_event').selectAll().where('action', '=', action).orderBy('seq').execute();
 
@@ -180,9 +198,61 @@ describe.each(testEngines)('sessions you can see on $name', (engine) => {
     await call('POST', '/auth/sign-out', browser(other), {});
   });
 
+  it('refuses ending a session, all the others or a token without re-authenticating in the last 5 minutes (403), and nothing ends', async () => {
+    const laptop = await signInAgain(robin.email, secret, CHROME, '203.0.113.30');
+    let phone = await signInAgain(robin.email, secret, FIREFOX, '198.51.100.30');
+    staleReauthentication(); // someone holding only the phone's cookie, long after it signed in
+    const listed = (await call('GET', '/account/sessions', browser(phone))).json();
+    const target = listed.sessions.find((s: { address: string | null }) => s.address === '203.0.113.30');
+    const [token] = listed.tokens;
+    const actions = [
+      'account.session-ended',
+      'account.other-sessions-ended',
+      'account.other-sessions-and-tokens-ended',
+      'account.token-revoked',
+    ];
+    const before = await Promise.all(actions.map(async (a) => (await events(a)).length));
+    for (const [method, url, payload] of [
+      ['DELETE', `/account/sessions/${target.id}`, undefined],
+      ['POST', '/account/sessions/end-others', { tokens: false }],
+      ['POST', '/account/sessions/end-others', { tokens: true }],
+      ['DELETE', `/account/tokens/${token.id}`, undefined],
+    ] as const) {
+      const refused = await call(method, url, browser(phone), payload);
+      expect(refused.statusCode, `${method} ${url}`).toBe(403);
+      expect(problemDocumentSchema.parse(refused.json()).code).toBe('reauthentication-required');
+    }
+    // An API token can never re-authenticate: it ends no session.
+    expect((await call('DELETE', `/account/sessions/${target.id}`, bearer(robin))).statusCode).toBe(401);
+    expect(
+      (await call('POST', '/account/sessions/end-others', bearer(robin), { tokens: true })).statusCode,
+    ).toBe(401);
+    // Nothing ended, and nothing was audited as ended.
+    for (const s of [laptop, phone, enrolled])
+      expect((await call('GET', '/auth/session', { cookie: s.cookie })).statusCode).toBe(200);
+    expect((await call('GET', '/account/sessions', bearer(robin))).statusCode).toBe(200);
+    expect(await Promise.all(actions.map(async (a) => (await events(a)).length))).toEqual(before);
+
+    // Having proved password and code again, the same browser ends a token (a new one here).
+    phone = await reauthenticate(phone);
+    const made = await call('POST', '/account/tokens', browser(phone), { name: 'spare' });
+    expect(made.statusCode).toBe(201);
+    expect((await call('DELETE', `/account/tokens/${made.json().id}`, browser(phone))).statusCode).toBe(204);
+    expect(
+      (await call('GET', '/account/sessions', { authorization: `Bearer ${made.json().token}` })).statusCode,
+    ).toBe(401);
+    // Signing out the session in use stays free, re-authenticated or not.
+    staleReauthentication();
+    expect((await call('POST', '/auth/sign-out', browser(phone), {})).statusCode).toBe(204);
+    expect((await call('POST', '/auth/sign-out', browser(laptop), {})).statusCode).toBe(204);
+  });
+
   it('ends one other session: that browser is signed out on its next request, and it is audited with its context', async () => {
     const laptop = await signInAgain(robin.email, secret, CHROME, '203.0.113.9');
-    const phone = await signInAgain(robin.email, secret, FIREFOX, '198.51.100.8');
+    let phone = await signInAgain(robin.email, secret, FIREFOX, '198.51.100.8');
+    // Ending a session needs password and code proved in the last 5 minutes (V7.5.2).
+    staleReauthentication();
+    phone = await reauthenticate(phone);
     const listed = (await call('GET', '/account/sessions', browser(phone))).json();
     const target = listed.sessions.find(
       (s: { browser: string | null }) => s.browser === 'Chrome 131 on Linux',
@@ -216,7 +286,9 @@ describe.each(testEngines)('sessions you can see on $name', (engine) => {
 
   it('ends all other sessions, keeping this one, and revokes every token only when asked', async () => {
     const a = await signInAgain(robin.email, secret, CHROME, '203.0.113.10');
-    const b = await signInAgain(robin.email, secret, FIREFOX, '203.0.113.11');
+    let b = await signInAgain(robin.email, secret, FIREFOX, '203.0.113.11');
+    staleReauthentication();
+    b = await reauthenticate(b);
     const kept = await call('POST', '/account/sessions/end-others', browser(b), { tokens: false });
     expect(kept.statusCode).toBe(200);
     expect(kept.json()).toEqual({ sessions: 2, tokens: 0 });

@@ -136,6 +136,21 @@ describe.each(testEngines)('slow requests on $name', (engine) => {
     });
   });
 
+  it('closes, with its answer, a request refused before its body was read, whatever still trickles in', async () => {
+    const port = await listening({ requestLimits: { bodyMs: 60_000, requestMs: 120_000 } });
+    const head = [
+      'POST /api/v1/account/password HTTP/1.1',
+      'Host: 127.0.0.1',
+      'Content-Type: application/json',
+      'Content-Length: 100000',
+      '',
+      '',
+    ].join('\r\n');
+    const { response, closedAfterMs } = await exchange(port, `${head}{`, { bytes: ' ', everyMs: 250 });
+    expect(closedAfterMs).toBeLessThan(GENEROUS_MS);
+    expect(problemIn(response)).toMatchObject({ status: 401, code: 'unauthenticated' });
+  });
+
   it('closes a connection whose headers trickle in, with a 408 problem document', async () => {
     const port = await listening({ requestLimits: { headersMs: 1000, requestMs: 2000 } });
     const { response, closedAfterMs } = await exchange(

@@ -131,6 +131,16 @@ export function refuseSlowBodies(app: FastifyInstance, limits: RequestLimits): v
     if (request.raw.complete) return payload;
     return watchBody(request, reply, payload, limits);
   });
+  // A request answered before its body was read (refused in onRequest: not signed in, from
+  // another site, no such route) never reaches the rule above. Its connection closes with
+  // the answer, so a body trickling in behind it holds nothing open.
+  app.addHook('onSend', async (request, reply, payload) => {
+    if (!request.raw.complete) {
+      reply.raw.shouldKeepAlive = false;
+      reply.header('connection', 'close');
+    }
+    return payload;
+  });
 }
 
 class CountingStream extends Transform {

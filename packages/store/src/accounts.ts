@@ -2,6 +2,7 @@ import { createHmac } from 'node:crypto';
 import { Confidential, newId, type Role } from '@alcove/core';
 import type { Kysely, Selectable, Transaction } from 'kysely';
 import { type Binding, openText, sealText } from './crypto/aead.ts';
+import { isUniqueViolation } from './errors.ts';
 import type { Keyring } from './keyring.ts';
 import type { AppUserTable, Database } from './schema.ts';
 
@@ -65,6 +66,9 @@ export async function createUser(
     .where('email_index', '=', index)
     .executeTakeFirst();
   if (taken !== undefined) throw new EmailTakenError();
+  // Another transaction may have made the same address between the check and the insert
+  // (two browsers taking up one invitation): its unique index refuses ours, and that is
+  // the same answer as the check's.
   await trx
     .insertInto('app_user')
     .values({
@@ -79,7 +83,10 @@ export async function createUser(
       created_at: input.now ?? new Date().toISOString(),
       disabled_at: null,
     })
-    .execute();
+    .execute()
+    .catch((error: unknown) => {
+      throw isUniqueViolation(error) ? new EmailTakenError() : error;
+    });
   return { id };
 }
 

@@ -37,6 +37,8 @@ export const BACKUP_TABLES = [
   'app_user',
   'membership',
   'recovery_code',
+  // Password resets (hashes; an hour's life) come back too: a restore keeps what the log audited.
+  'password_reset',
   // Not user_session: sessions are not restored; everyone signs in again after a restore.
   // Not auth_failure either: the counts of failed sign-ins and codes start again.
   'api_token',

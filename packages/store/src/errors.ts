@@ -43,3 +43,14 @@ export class MigrationsStoppedError extends Error {
     this.remaining = remaining;
   }
 }
+
+/**
+ * Whether a database error is a unique constraint refusing a row: PostgreSQL's SQLSTATE
+ * 23505, SQLite's SQLITE_CONSTRAINT_UNIQUE (or PRIMARYKEY). Two requests that both checked
+ * first and both inserted: the loser's answer is a conflict, never an internal error.
+ */
+export function isUniqueViolation(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null || !('code' in error)) return false;
+  const { code } = error as { code: unknown };
+  return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+}

@@ -19,6 +19,7 @@ export { LOCK_FILE, lockDataFolder, PID_FILE } from './lock.ts';
 export * from './migrate.ts';
 export * from './notes.ts';
 export * from './outbox.ts';
+export * from './password-reset.ts';
 export * from './people.ts';
 export * from './portal.ts';
 export * from './practices.ts';

@@ -95,6 +95,18 @@ export interface StaffInvitationTable {
   withdrawn_at: string | null;
 }
 
+/** A reset of a forgotten password (issue 16, V6.4.3): the token is kept only as its SHA-256. */
+export interface PasswordResetTable {
+  id: string;
+  user_id: string;
+  token_hash: string;
+  created_at: string;
+  expires_at: string;
+  used_at: string | null;
+  /** The administrator who issued it; null when the holder asked, or made on the server. */
+  created_by: string | null;
+}
+
 export interface RecoveryCodeTable {
   id: string;
   user_id: string;
@@ -543,6 +555,7 @@ export interface Database {
   user_session: UserSessionTable;
   api_token: ApiTokenTable;
   staff_invitation: StaffInvitationTable;
+  password_reset: PasswordResetTable;
   auth_failure: AuthFailureTable;
   client: ClientTable;
   person: PersonTable;

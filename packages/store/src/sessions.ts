@@ -1,4 +1,4 @@
-import { newId } from '@alcove/core';
+import { AlcoveError, newId } from '@alcove/core';
 import type { Kysely, Selectable, Transaction } from 'kysely';
 import type { ApiTokenTable, Database, RecoveryCodeTable, UserSessionTable } from './schema.ts';
 
@@ -119,16 +119,23 @@ export async function advanceSession(
     practiceId?: string | null;
   },
 ): Promise<void> {
+  // Only a session still open moves on, and only once: a request that passed its checks just
+  // before the session was ended (signed out elsewhere, an administrator ending it, a password
+  // change), or a second request racing the first with the same cookie, creates nothing. The
+  // guarded update takes the row's lock on PostgreSQL, so the loser sees it ended.
+  const ended = await trx
+    .updateTable('user_session')
+    .set({ ended_at: input.now })
+    .where('id_hash', '=', input.oldIdHash)
+    .where('ended_at', 'is', null)
+    .executeTakeFirst();
+  if (Number(ended.numUpdatedRows) !== 1)
+    throw new AlcoveError('unauthenticated', 'This session has ended. Sign in again.');
   const old = await trx
     .selectFrom('user_session')
     .selectAll()
     .where('id_hash', '=', input.oldIdHash)
     .executeTakeFirstOrThrow();
-  await trx
-    .updateTable('user_session')
-    .set({ ended_at: input.now })
-    .where('id_hash', '=', input.oldIdHash)
-    .execute();
   await createSession(trx, {
     idHash: input.newIdHash,
     userId: old.user_id,
@@ -262,12 +269,15 @@ export async function enableTotp(
   userId: string,
   step: number,
   now: string,
-): Promise<void> {
-  await trx
+): Promise<boolean> {
+  // Once only: a second browser left at the enrolment step cannot enrol over the first.
+  const result = await trx
     .updateTable('app_user')
     .set({ totp_enabled_at: now, totp_last_step: step })
     .where('id', '=', userId)
-    .execute();
+    .where('totp_enabled_at', 'is', null)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
 }
 
 /** Records the step just used; false if a concurrent request used it (or a later one) first. */

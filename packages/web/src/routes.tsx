@@ -15,6 +15,7 @@ import { PortalPage } from './pages/portal.tsx';
 import { PortalJoinPage } from './pages/portal-join.tsx';
 import { ProfilePage } from './pages/profile.tsx';
 import { ReleasesPage } from './pages/releases.tsx';
+import { ForgotPasswordPage, ResetPasswordPage } from './pages/reset-password.tsx';
 import { SessionsPage } from './pages/sessions.tsx';
 import { SettingsPage } from './pages/settings.tsx';
 import { SignInPage } from './pages/sign-in.tsx';
@@ -30,6 +31,9 @@ export const routes: RouteObject[] = [
     children: [
       { path: '/sign-in', element: <SignInPage /> },
       { path: '/sign-in/code', element: <MfaPage /> },
+      // A forgotten password (issue 16, V6.4.3): ask for a link; the link's page; then the code.
+      { path: '/forgot-password', element: <ForgotPasswordPage /> },
+      { path: '/reset-password', element: <ResetPasswordPage /> },
       { path: '/portal/join', element: <PortalJoinPage /> },
       // A staff invitation (issue 16); then, for an account in several practices, the choice of one.
       { path: '/join', element: <JoinPage /> },

@@ -503,7 +503,7 @@ export class AuthService {
   /** The secret to add to an authenticator app; made once per enrolment. */
   async mfaEnrolment(principal: Principal): Promise<{ otpauthUri: string; secret: string; qrSvg: string }> {
     const session = this.#sessionAt(principal, 'mfa-enrol');
-    const user = await this.#user(session);
+    const user = await this.#enrolling(principal, session);
     let secret: string;
     if (user.totp_secret_sealed === null) {
       secret = newTotpSecret();
@@ -523,6 +523,32 @@ export class AuthService {
     }
     const uri = otpauthUri(secret, await this.#email(user));
     return { otpauthUri: uri, secret, qrSvg: await qrCodeSvg(uri) };
+  }
+
+  /**
+   * The account of a session at the enrolment step, while it has no authenticator yet. A
+   * session left at that step in another browser, once the account has enrolled, reads
+   * no secret and sets none: it is ended, and the person signs in again with their code.
+   */
+  async #enrolling(principal: Principal, session: SessionRow): Promise<UserRow> {
+    const user = await this.#user(session);
+    if (user.totp_enabled_at === null) return user;
+    if (principal.kind === 'session') {
+      await this.#vault.db.transaction().execute(async (trx) => {
+        await endSession(trx, principal.idHash, this.#iso());
+        await appendAuditEvent(trx, {
+          actorId: user.id,
+          practiceId: session.practice_id,
+          action: 'mfa.enrol',
+          outcome: 'denied',
+          purpose: 'security',
+        });
+      });
+    }
+    throw new AlcoveError(
+      'conflict',
+      'An authenticator is already set up for this account. Sign in again and enter its code.',
+    );
   }
 
   #sessionAt(principal: Principal, stage: SessionStage): SessionRow {
@@ -547,7 +573,7 @@ export class AuthService {
   /** Confirms enrolment with a first code; returns the session's new cookie and recovery codes. */
   async completeEnrolment(principal: Principal, code: string) {
     const session = this.#sessionAt(principal, 'mfa-enrol');
-    const user = await this.#user(session);
+    const user = await this.#enrolling(principal, session);
     await this.checkSecondFactorLock(user.id);
     const step = await this.#codeStep(user, code);
     if (step === undefined) {
@@ -567,7 +593,11 @@ export class AuthService {
     const recoveryCodes = newRecoveryCodes();
     const codeHashes = await hashRecoveryCodes(recoveryCodes);
     const advanced = await this.#advance(principal, session.created_at, async (trx) => {
-      await enableTotp(trx, user.id, step, this.#iso());
+      if (!(await enableTotp(trx, user.id, step, this.#iso())))
+        throw new AlcoveError(
+          'conflict',
+          'An authenticator is already set up for this account. Sign in again and enter its code.',
+        );
       await replaceRecoveryCodes(trx, user.id, codeHashes);
       await appendAuditEvent(trx, {
         actorId: user.id,
@@ -865,12 +895,59 @@ export class AuthService {
     return opened.filter((word): word is string => word !== undefined);
   }
 
+  /**
+   * A new password, in a browser session only (a script's token never changes who can sign
+   * in), proving the current one. A wrong current password counts against the account's
+   * password lockout, as a failed sign-in does, and is audited: a stolen session cannot guess
+   * its way to the password.
+   */
   async changePassword(principal: Principal, current: string, next: string): Promise<void> {
-    const userId = principal.kind === 'token' ? principal.userId : principal.session.user_id;
+    if (principal.kind !== 'session')
+      throw new AlcoveError(
+        'unauthenticated',
+        'A password is changed in the browser, not with an API token.',
+      );
+    const userId = principal.session.user_id;
+    const practiceId = principal.session.practice_id;
     const user = await findUser(this.#vault.db, userId);
-    if (user === undefined || !(await verifyPassword(user.password_hash, current))) {
+    if (user === undefined) throw new AlcoveError('unauthenticated');
+    const subject = userSubject(user.id);
+    const lockedUntil = await this.#lockedUntil(subject, 'password');
+    if (lockedUntil !== undefined) {
+      await recordAuditEvent(this.#vault.db, {
+        actorId: user.id,
+        practiceId,
+        action: 'account.password-changed',
+        outcome: 'denied',
+        purpose: 'security',
+      });
+      const now = this.#now();
+      throw new RetryLaterError(
+        `Too many wrong passwords. Wait ${waitInWords((lockedUntil.getTime() - now.getTime()) / 1000)}, then try again.`,
+        lockedUntil,
+        now,
+      );
+    }
+    if (!(await verifyPassword(user.password_hash, current))) {
+      await this.#countFailure(subject, 'password', PASSWORD_LOCKOUT, (trx) =>
+        appendAuditEvent(trx, {
+          actorId: user.id,
+          practiceId,
+          action: 'session.sign-in-locked',
+          outcome: 'denied',
+          purpose: 'security',
+        }),
+      );
+      await recordAuditEvent(this.#vault.db, {
+        actorId: user.id,
+        practiceId,
+        action: 'account.password-changed',
+        outcome: 'failed',
+        purpose: 'security',
+      });
       throw new AlcoveError('invalid-credentials', 'Your current password is not right.');
     }
+    await clearAuthFailures(this.#vault.db, subject, 'password');
     const problem = passwordProblem(next, await this.#passwordContext(user));
     if (problem !== undefined) {
       throw new AlcoveError('validation-failed', problem, [
@@ -882,7 +959,7 @@ export class AuthService {
       await setPasswordHash(trx, user.id, hash);
       // Every other session of this account ends and every API token is revoked: whoever
       // knew the old password, or copied a token, is out.
-      await endOtherSessions(trx, user.id, principal.kind === 'session' ? principal.idHash : '', this.#iso());
+      await endOtherSessions(trx, user.id, principal.idHash, this.#iso());
       await revokeEveryApiToken(trx, user.id, this.#iso());
       await appendAuditEvent(trx, {
         actorId: user.id,

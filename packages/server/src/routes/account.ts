@@ -106,7 +106,8 @@ export const accountRoutes: FastifyPluginAsyncZod<{ auth: AuthService; vault: Va
     '/account/tokens/:tokenId',
     {
       schema: {
-        summary: 'Revoke one of your API tokens',
+        summary:
+          'Revoke one of your API tokens: a token may revoke itself; anything else needs a browser session re-authenticated in the last 5 minutes',
         tags: ['account'],
         params: z.strictObject({ tokenId: z.uuid() }),
         response: { 204: z.null() },
@@ -114,6 +115,11 @@ export const accountRoutes: FastifyPluginAsyncZod<{ auth: AuthService; vault: Va
     },
     async (request, reply) => {
       const { actor } = contextOf(request);
+      // A token ending itself is like signing out; ending any other one, from a browser,
+      // needs password and code again: a stolen cookie must not cut off the owner (V7.5.2).
+      const principal = principalOf(request);
+      if (!(principal.kind === 'token' && principal.tokenId === request.params.tokenId))
+        auth.requireRecentReauthentication(principal);
       const revoked = await vault.db.transaction().execute(async (trx) => {
         const done = await revokeApiToken(
           trx,

@@ -41,13 +41,16 @@ export const sessionRoutes: FastifyPluginAsyncZod<{ auth: AuthService }> = async
     '/account/sessions/:sessionId',
     {
       schema: {
-        summary: 'End one of your other sessions (that browser is signed out on its next request)',
+        summary:
+          'End one of your other sessions (that browser is signed out on its next request); needs a browser session re-authenticated in the last 5 minutes',
         tags: ['account'],
         params: z.strictObject({ sessionId: sessionPublicIdSchema }),
         response: { 204: z.null() },
       },
     },
     async (request, reply) => {
+      // A stolen cookie must not throw the owner out: prove password and code first (V7.5.2).
+      auth.requireRecentReauthentication(principalOf(request));
       await sessions(request).endOwn(request.params.sessionId, currentIdHash(request));
       return reply.code(204).send(null);
     },
@@ -57,13 +60,17 @@ export const sessionRoutes: FastifyPluginAsyncZod<{ auth: AuthService }> = async
     '/account/sessions/end-others',
     {
       schema: {
-        summary: 'End every session but this one; with tokens: true, revoke every API token as well',
+        summary:
+          'End every session but this one; with tokens: true, revoke every API token as well; needs a browser session re-authenticated in the last 5 minutes',
         tags: ['account'],
         body: endOtherSessionsSchema,
         response: { 200: endedSessionsSchema },
       },
     },
-    async (request) => sessions(request).endOthers(currentIdHash(request), request.body.tokens),
+    async (request) => {
+      auth.requireRecentReauthentication(principalOf(request));
+      return sessions(request).endOthers(currentIdHash(request), request.body.tokens);
+    },
   );
 
   app.post(

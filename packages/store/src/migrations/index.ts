@@ -19,6 +19,7 @@ import * as m0017 from './0017-auth-failures.ts';
 import * as m0018 from './0018-reauthentication-and-token-expiry.ts';
 import * as m0019 from './0019-session-and-audit-context.ts';
 import * as m0020 from './0020-practice-people.ts';
+import * as m0021 from './0021-password-reset.ts';
 
 /**
  * The one migration set, for both engines, in order. Names sort in the order they run;
@@ -45,4 +46,5 @@ export const migrations: Record<string, Migration> = {
   '0018-reauthentication-and-token-expiry': m0018,
   '0019-session-and-audit-context': m0019,
   '0020-practice-people': m0020,
+  '0021-password-reset': m0021,
 };

@@ -263,9 +263,10 @@ function ApiTokens() {
                       color="red"
                       aria-label={`Revoke ${token.name}`}
                       onClick={async () => {
-                        await api('DELETE', `/account/tokens/${token.id}`, z.null()).catch((e: unknown) =>
-                          setError(describeProblem(e)),
-                        );
+                        // Revoking needs a recent re-authentication too (V7.5.2).
+                        await reauthentication
+                          .run(() => api('DELETE', `/account/tokens/${token.id}`, z.null()))
+                          .catch((e: unknown) => setError(describeProblem(e)));
                         tokens.reload();
                       }}
                     >

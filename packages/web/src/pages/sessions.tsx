@@ -2,8 +2,10 @@ import {
   type AccountSession,
   type AccountToken,
   accountSessionsSchema,
+  apiTokenLastDay,
   endedSessionsSchema,
   formatDateTime,
+  formatDay,
 } from '@alcove/core';
 import {
   Alert,
@@ -24,6 +26,7 @@ import { useState } from 'react';
 import { Link } from 'react-router';
 import { z } from 'zod';
 import { api, describeProblem } from '../api.ts';
+import { useReauthentication } from '../shell/reauthenticate.tsx';
 import { Failure, Loading } from '../shell/status.tsx';
 import { useApi } from '../use-api.ts';
 
@@ -49,21 +52,37 @@ export function SessionsPage() {
   const [alsoTokens, setAlsoTokens] = useState(false);
   const [busy, setBusy] = useState(false);
   const [message, setMessage] = useState<{ ok: boolean; text: string } | undefined>(undefined);
+  // Ending a session or a token needs the password and a code proved in the last 5 minutes
+  // (V7.5.2): a stolen cookie alone cannot sign the owner out.
+  const reauthentication = useReauthentication();
 
   async function confirm(what: Ending) {
     setBusy(true);
     setMessage(undefined);
+    // The confirm dialog gives way to the re-authentication dialog, if the server asks for it.
+    setEnding(undefined);
     try {
       if (what.kind === 'session') {
-        await api('DELETE', `/account/sessions/${what.session.id}`, z.null());
+        const done = await reauthentication.run(async () => {
+          await api('DELETE', `/account/sessions/${what.session.id}`, z.null());
+          return true;
+        });
+        if (done === undefined) return;
         setMessage({ ok: true, text: `${browserOf(what.session)} is signed out.` });
       } else if (what.kind === 'token') {
-        await api('DELETE', `/account/tokens/${what.token.id}`, z.null());
+        const done = await reauthentication.run(async () => {
+          await api('DELETE', `/account/tokens/${what.token.id}`, z.null());
+          return true;
+        });
+        if (done === undefined) return;
         setMessage({ ok: true, text: `The token ${what.token.name} no longer works.` });
       } else {
-        const ended = await api('POST', '/account/sessions/end-others', endedSessionsSchema, {
-          body: { tokens: what.tokens },
-        });
+        const ended = await reauthentication.run(() =>
+          api('POST', '/account/sessions/end-others', endedSessionsSchema, {
+            body: { tokens: what.tokens },
+          }),
+        );
+        if (ended === undefined) return;
         setMessage({
           ok: true,
           text: what.tokens
@@ -84,9 +103,11 @@ export function SessionsPage() {
   const others = list.state === 'ready' ? list.data.sessions.filter((s) => !s.current).length : 0;
   return (
     <Stack gap="lg" maw={960}>
+      {reauthentication.dialog}
       <Title order={2}>Your sessions</Title>
       <Text>
-        Every browser signed in as you, and every API token of yours. If you do not recognise one, end it and{' '}
+        Every browser signed in as you, and every API token of yours. If you do not recognise one, end it (you
+        confirm it is you first) and{' '}
         <Anchor component={Link} to="/account">
           change your password
         </Anchor>
@@ -190,7 +211,7 @@ export function SessionsPage() {
                       <Table.Th>Access</Table.Th>
                       <Table.Th>Created</Table.Th>
                       <Table.Th>Last used</Table.Th>
-                      <Table.Th>Works until</Table.Th>
+                      <Table.Th>Last day</Table.Th>
                       <Table.Th>
                         <VisuallyHidden>Actions</VisuallyHidden>
                       </Table.Th>
@@ -212,7 +233,7 @@ export function SessionsPage() {
                           {token.lastUsedAt === null ? 'Never' : formatDateTime(token.lastUsedAt)}
                         </Table.Td>
                         <Table.Td>
-                          {token.expiresAt === null ? '—' : formatDateTime(token.expiresAt)}
+                          {token.expiresAt === null ? '—' : formatDay(apiTokenLastDay(token.expiresAt))}
                         </Table.Td>
                         <Table.Td>
                           <Button

@@ -79,44 +79,54 @@ function ReauthenticateDialog({ opened, onDone }: { opened: boolean; onDone: (co
     }
   }
   return (
-    <Modal opened={opened} onClose={() => close(false)} title="Confirm it is you" centered>
-      <form onSubmit={submit} noValidate>
-        <Stack>
-          <Text size="sm">
-            Enter your password and the current code from your authenticator app. For the next 5 minutes you
-            will not be asked again.
-          </Text>
-          {error !== undefined && (
-            <Alert color="red" role="alert">
-              {error}
-            </Alert>
-          )}
-          <PasswordInput
-            label="Password"
-            autoComplete="current-password"
-            value={password}
-            onChange={(e) => setPassword(e.currentTarget.value)}
-            data-autofocus
-          />
-          <TextInput
-            label="Authenticator code"
-            description="Six digits"
-            inputMode="numeric"
-            autoComplete="one-time-code"
-            maxLength={6}
-            value={code}
-            onChange={(e) => setCode(e.currentTarget.value.replace(/\D/g, ''))}
-          />
-          <Group justify="flex-end">
-            <Button variant="default" onClick={() => close(false)}>
-              Cancel
-            </Button>
-            <Button type="submit" loading={busy}>
-              Confirm
-            </Button>
-          </Group>
-        </Stack>
-      </form>
-    </Modal>
+    <Modal.Root opened={opened} onClose={() => close(false)} centered>
+      <Modal.Overlay />
+      <Modal.Content>
+        {/* A div, not a header: the page has one banner landmark, the app's own. */}
+        <Modal.Header component="div">
+          <Modal.Title fw={700}>Confirm it is you</Modal.Title>
+          <Modal.CloseButton aria-label="Close" />
+        </Modal.Header>
+        <Modal.Body>
+          <form onSubmit={submit} noValidate>
+            <Stack>
+              <Text size="sm">
+                Enter your password and the current code from your authenticator app. For the next 5 minutes
+                you will not be asked again.
+              </Text>
+              {error !== undefined && (
+                <Alert color="red" role="alert">
+                  {error}
+                </Alert>
+              )}
+              <PasswordInput
+                label="Password"
+                autoComplete="current-password"
+                value={password}
+                onChange={(e) => setPassword(e.currentTarget.value)}
+                data-autofocus
+              />
+              <TextInput
+                label="Authenticator code"
+                description="Six digits"
+                inputMode="numeric"
+                autoComplete="one-time-code"
+                maxLength={6}
+                value={code}
+                onChange={(e) => setCode(e.currentTarget.value.replace(/\D/g, ''))}
+              />
+              <Group justify="flex-end">
+                <Button variant="default" onClick={() => close(false)}>
+                  Cancel
+                </Button>
+                <Button type="submit" loading={busy}>
+                  Confirm
+                </Button>
+              </Group>
+            </Stack>
+          </form>
+        </Modal.Body>
+      </Modal.Content>
+    </Modal.Root>
   );
 }
