@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { apiTokenScopes } from './api-tokens.ts';
 
 /**
  * Sessions you can see (issue 16, finding 7): the signed-in sessions and API tokens of an
@@ -32,8 +33,8 @@ export const accountTokenSchema = z.strictObject({
   lastUsedAt: z.iso.datetime().nullable(),
   /** When it stops working, for tokens that have an expiry. */
   expiresAt: z.iso.datetime().nullable(),
-  /** 'read' or 'read-write', for tokens that have a scope. */
-  scope: z.string().nullable(),
+  /** 'read' or 'read-write' (every token has one since migration 0018). */
+  scope: z.enum(apiTokenScopes).nullable(),
 });
 export type AccountToken = z.infer<typeof accountTokenSchema>;
 

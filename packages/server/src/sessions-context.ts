@@ -80,7 +80,7 @@ export class SessionsContext extends ContextBase {
       createdAt: row.created_at,
       lastUsedAt: row.last_used_at,
       expiresAt: row.expires_at,
-      scope: row.scope,
+      scope: row.scope === 'read' ? 'read' : 'read-write',
     }));
     return { sessions, tokens };
   }

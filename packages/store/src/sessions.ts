@@ -164,21 +164,6 @@ export async function endSession(db: Kysely<Database>, idHash: string, now: stri
     .execute();
 }
 
-export async function endOtherSessions(
-  trx: Transaction<Database>,
-  userId: string,
-  keepIdHash: string,
-  now: string,
-): Promise<void> {
-  await trx
-    .updateTable('user_session')
-    .set({ ended_at: now })
-    .where('user_id', '=', userId)
-    .where('id_hash', '!=', keepIdHash)
-    .where('ended_at', 'is', null)
-    .execute();
-}
-
 /**
  * Ends every open session and revokes every API token of one account (an administrator
  * ending an account's access, a suspension, a role change). Returns how many of each ended.
@@ -188,19 +173,9 @@ export async function endEverySessionAndToken(
   userId: string,
   now: string,
 ): Promise<{ sessions: number; tokens: number }> {
-  const sessions = await trx
-    .updateTable('user_session')
-    .set({ ended_at: now })
-    .where('user_id', '=', userId)
-    .where('ended_at', 'is', null)
-    .executeTakeFirst();
-  const tokens = await trx
-    .updateTable('api_token')
-    .set({ revoked_at: now })
-    .where('user_id', '=', userId)
-    .where('revoked_at', 'is', null)
-    .executeTakeFirst();
-  return { sessions: Number(sessions.numUpdatedRows), tokens: Number(tokens.numUpdatedRows) };
+  const sessions = await endSessionsExcept(trx, userId, null, now);
+  const tokens = await revokeEveryApiToken(trx, userId, now);
+  return { sessions, tokens };
 }
 
 /** An account's sessions that have not ended, oldest first (those past a timeout included: the caller judges). */

@@ -7,6 +7,7 @@ import {
   changeStaffMember,
   createPasswordReset,
   createStaffInvitation,
+  type Database,
   endEverySessionAndToken,
   enqueuePracticeMessage,
   findUserByEmail,
@@ -25,6 +26,7 @@ import {
   withAuditSource,
 } from '@alcove/store';
 import type { Command, Option } from 'commander';
+import type { Transaction } from 'kysely';
 import { CliError, type CliIo, clockFor } from '../context.ts';
 import { type UnlockOptions, withUnlockedStore } from '../unlock.ts';
 
@@ -70,19 +72,36 @@ export async function endSessionsCommand(
   io: CliIo,
   options: PeopleOptions & { email: string },
 ): Promise<void> {
-  await withUnlockedStore(io, options, { lock: false }, async (store, keyring) => {
+  const ended = await actOnAccount(io, options, 'people.sessions-ended', endEverySessionAndToken);
+  const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
+  io.out(
+    `Ended ${plural(ended.sessions, 'session', 'sessions')} and revoked ${plural(ended.tokens, 'API token', 'API tokens')} of that account. Its browsers are signed out on their next request.`,
+  );
+}
+
+/**
+ * Finds the account with this address and does `act` to it in one transaction, audited
+ * (`action`, ids only) in each practice the account belongs to. The address is never
+ * repeated: the terminal may be logged, or shared.
+ */
+export async function actOnAccount<T>(
+  io: CliIo,
+  options: PeopleOptions & { email: string },
+  action: string,
+  act: (trx: Transaction<Database>, userId: string, now: string) => Promise<T>,
+): Promise<T> {
+  return withUnlockedStore(io, options, { lock: false }, async (store, keyring) => {
     const user = await findUserByEmail(store.db, keyring, options.email);
-    // The address is not repeated: the terminal may be logged, or shared.
     if (user === undefined) throw new CliError('No account has that e-mail address.');
     const practiceIds = [...new Set((await membershipsOf(store.db, user.id)).map((m) => m.practiceId))];
     const now = clockFor(io)().toISOString();
-    const ended = await withAuditSource(auditSource(null, `alcove-cli/${ALCOVE_VERSION}`), () =>
+    return withAuditSource(auditSource(null, `alcove-cli/${ALCOVE_VERSION}`), () =>
       store.db.transaction().execute(async (trx) => {
-        const result = await endEverySessionAndToken(trx, user.id, now);
+        const result = await act(trx, user.id, now);
         for (const practiceId of practiceIds.length === 0 ? [null] : practiceIds) {
           await appendAuditEvent(trx, {
             practiceId,
-            action: 'people.sessions-ended',
+            action,
             outcome: 'ok',
             recordType: 'user',
             recordId: user.id,
@@ -92,10 +111,6 @@ export async function endSessionsCommand(
         }
         return result;
       }),
-    );
-    const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
-    io.out(
-      `Ended ${plural(ended.sessions, 'session', 'sessions')} and revoked ${plural(ended.tokens, 'API token', 'API tokens')} of that account. Its browsers are signed out on their next request.`,
     );
   });
 }

@@ -24,8 +24,8 @@ import {
   type Database,
   emailIndex,
   enableTotp,
-  endOtherSessions,
   endSession,
+  endSessionsExcept,
   enqueueMessage,
   enqueuePracticeMessage,
   findApiToken,
@@ -959,7 +959,7 @@ export class AuthService {
       await setPasswordHash(trx, user.id, hash);
       // Every other session of this account ends and every API token is revoked: whoever
       // knew the old password, or copied a token, is out.
-      await endOtherSessions(trx, user.id, principal.idHash, this.#iso());
+      await endSessionsExcept(trx, user.id, principal.idHash, this.#iso());
       await revokeEveryApiToken(trx, user.id, this.#iso());
       await appendAuditEvent(trx, {
         actorId: user.id,

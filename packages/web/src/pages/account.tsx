@@ -6,7 +6,6 @@ import {
   apiTokenSummarySchema,
   createdApiTokenSchema,
   dayOf,
-  formatDateTime,
   formatDay,
   recoveryCodesSchema,
 } from '@alcove/core';
@@ -20,11 +19,9 @@ import {
   PasswordInput,
   Select,
   Stack,
-  Table,
   Text,
   TextInput,
   Title,
-  VisuallyHidden,
 } from '@mantine/core';
 import { type FormEvent, useState } from 'react';
 import { z } from 'zod';
@@ -32,6 +29,7 @@ import { api, describeProblem } from '../api.ts';
 import { useSession } from '../session.tsx';
 import { useReauthentication } from '../shell/reauthenticate.tsx';
 import { Failure, Loading } from '../shell/status.tsx';
+import { scopeLabels, TokenTable } from '../shell/token-table.tsx';
 import { useApi } from '../use-api.ts';
 import { SessionsLink } from './sessions.tsx';
 
@@ -167,10 +165,6 @@ function RecoveryCodesCard({ left }: { left: number }) {
 
 const tokensSchema = z.object({ tokens: z.array(apiTokenSummarySchema) });
 
-const scopeLabels: Record<ApiTokenScope, string> = {
-  read: 'Read only',
-  'read-write': 'Read and change',
-};
 const lengths = [
   '7',
   '30',
@@ -233,50 +227,17 @@ function ApiTokens() {
         {tokens.state === 'loading' && <Loading what="your tokens" />}
         {tokens.state === 'failed' && <Failure error={tokens.error} />}
         {tokens.state === 'ready' && tokens.data.tokens.length > 0 && (
-          <Table withTableBorder>
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th>Name</Table.Th>
-                <Table.Th>Access</Table.Th>
-                <Table.Th>Created</Table.Th>
-                <Table.Th>Last used</Table.Th>
-                <Table.Th>Last day</Table.Th>
-                <Table.Th>
-                  <VisuallyHidden>Actions</VisuallyHidden>
-                </Table.Th>
-              </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {tokens.data.tokens.map((token) => (
-                <Table.Tr key={token.id}>
-                  <Table.Td>{token.name}</Table.Td>
-                  <Table.Td>{scopeLabels[token.scope]}</Table.Td>
-                  <Table.Td>{formatDateTime(token.createdAt)}</Table.Td>
-                  <Table.Td>
-                    {token.lastUsedAt === null ? 'Never' : formatDateTime(token.lastUsedAt)}
-                  </Table.Td>
-                  <Table.Td>{formatDay(token.lastDay)}</Table.Td>
-                  <Table.Td>
-                    <Button
-                      size="xs"
-                      variant="subtle"
-                      color="red"
-                      aria-label={`Revoke ${token.name}`}
-                      onClick={async () => {
-                        // Revoking needs a recent re-authentication too (V7.5.2).
-                        await reauthentication
-                          .run(() => api('DELETE', `/account/tokens/${token.id}`, z.null()))
-                          .catch((e: unknown) => setError(describeProblem(e)));
-                        tokens.reload();
-                      }}
-                    >
-                      Revoke
-                    </Button>
-                  </Table.Td>
-                </Table.Tr>
-              ))}
-            </Table.Tbody>
-          </Table>
+          <TokenTable
+            tokens={tokens.data.tokens}
+            action={{ label: 'Revoke', ariaLabel: (token) => `Revoke ${token.name}` }}
+            onEnd={async (token) => {
+              // Revoking needs a recent re-authentication too (V7.5.2).
+              await reauthentication
+                .run(() => api('DELETE', `/account/tokens/${token.id}`, z.null()))
+                .catch((e: unknown) => setError(describeProblem(e)));
+              tokens.reload();
+            }}
+          />
         )}
         <form onSubmit={create} noValidate>
           <Group align="flex-end">

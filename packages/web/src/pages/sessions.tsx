@@ -5,7 +5,6 @@ import {
   apiTokenLastDay,
   endedSessionsSchema,
   formatDateTime,
-  formatDay,
 } from '@alcove/core';
 import {
   Alert,
@@ -28,6 +27,7 @@ import { z } from 'zod';
 import { api, describeProblem } from '../api.ts';
 import { useReauthentication } from '../shell/reauthenticate.tsx';
 import { Failure, Loading } from '../shell/status.tsx';
+import { TokenTable } from '../shell/token-table.tsx';
 import { useApi } from '../use-api.ts';
 
 /** What the confirm dialog asks about. */
@@ -204,52 +204,18 @@ export function SessionsPage() {
                   .
                 </Text>
               ) : (
-                <Table withTableBorder data-testid="tokens">
-                  <Table.Thead>
-                    <Table.Tr>
-                      <Table.Th>Name</Table.Th>
-                      <Table.Th>Access</Table.Th>
-                      <Table.Th>Created</Table.Th>
-                      <Table.Th>Last used</Table.Th>
-                      <Table.Th>Last day</Table.Th>
-                      <Table.Th>
-                        <VisuallyHidden>Actions</VisuallyHidden>
-                      </Table.Th>
-                    </Table.Tr>
-                  </Table.Thead>
-                  <Table.Tbody>
-                    {list.data.tokens.map((token) => (
-                      <Table.Tr key={token.id}>
-                        <Table.Td>{token.name}</Table.Td>
-                        <Table.Td>
-                          {token.scope === 'read'
-                            ? 'Read only'
-                            : token.scope === null
-                              ? '—'
-                              : 'Read and change'}
-                        </Table.Td>
-                        <Table.Td>{formatDateTime(token.createdAt)}</Table.Td>
-                        <Table.Td>
-                          {token.lastUsedAt === null ? 'Never' : formatDateTime(token.lastUsedAt)}
-                        </Table.Td>
-                        <Table.Td>
-                          {token.expiresAt === null ? '—' : formatDay(apiTokenLastDay(token.expiresAt))}
-                        </Table.Td>
-                        <Table.Td>
-                          <Button
-                            size="xs"
-                            variant="subtle"
-                            color="red"
-                            aria-label={`End the token ${token.name}`}
-                            onClick={() => setEnding({ kind: 'token', token })}
-                          >
-                            End
-                          </Button>
-                        </Table.Td>
-                      </Table.Tr>
-                    ))}
-                  </Table.Tbody>
-                </Table>
+                <TokenTable
+                  testId="tokens"
+                  tokens={list.data.tokens.map((token) => ({
+                    ...token,
+                    lastDay: token.expiresAt === null ? null : apiTokenLastDay(token.expiresAt),
+                  }))}
+                  action={{ label: 'End', ariaLabel: (token) => `End the token ${token.name}` }}
+                  onEnd={(token) => {
+                    const found = list.data.tokens.find((t) => t.id === token.id);
+                    if (found !== undefined) setEnding({ kind: 'token', token: found });
+                  }}
+                />
               )}
             </Stack>
           </Card>
