@@ -340,7 +340,10 @@ describe('redaction, for any partner B written in any common form', () => {
   }, 60_000);
 
   it('leaves no part of another client’s name in the text, with or without a digit in it', () => {
-    const word = fc.stringMatching(/^[A-Z][a-z]{2,9}[0-9]?$/);
+    // A name's leading title ("Sir", "Dame", "Prof") is a title, not a part of the name: the
+    // redactor keeps it (it says nothing of who), so a given name is never one.
+    const titles = new Set('doctor mrs miss prof professor rev sir dame'.split(' '));
+    const word = fc.stringMatching(/^[A-Z][a-z]{2,9}[0-9]?$/).filter((w) => !titles.has(w.toLowerCase()));
     fc.assert(
       fc.property(
         word,

@@ -1,5 +1,5 @@
 import { PASSWORD_RESET_REQUESTED } from '@alcove/core';
-import { insertPractice, setMailSettings } from '@alcove/store';
+import { addMembership, insertPractice, setMailSettings } from '@alcove/store';
 import { testEngines } from '@alcove/store/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { currentTotp } from './auth/totp.ts';
@@ -376,5 +376,111 @@ describe.each(testEngines)('resetting a forgotten password on $name', (engine) =
     } finally {
       await limited.close();
     }
+  });
+
+  it('never lets one practice’s administrator set the password of a person who also works in another', async () => {
+    // A supervisor of both practices, with no authenticator yet: a password set by either
+    // administrator would open the other practice too.
+    const shared = await addStaff(t.vault, {
+      email: 'shared-supervisor@example.test',
+      name: 'Shared Supervisor (fictional)',
+      roles: ['supervisor'],
+      practiceId: capturedPractice,
+    });
+    await t.vault.db
+      .transaction()
+      .execute((trx) =>
+        addMembership(trx, { userId: shared.userId, practiceId: t.vault.practice.id, role: 'supervisor' }),
+      );
+    for (const who of [admin, capturedAdmin]) {
+      const issued = await call('POST', `/people/${shared.userId}/password-reset`, { who, payload: {} });
+      expect(issued.statusCode, issued.body).toBe(409);
+      expect(issued.body).not.toContain('reset-password#');
+    }
+    // Asked for by the person: no practice's mail server or site address carries the link.
+    smtp.received.length = 0;
+    expect((await request(shared.email)).statusCode).toBe(202);
+    await t.app.alcove.mailer.drain();
+    expect(smtp.received.some((m) => m.to.includes(shared.email))).toBe(false);
+    const waiting = await t.vault.db
+      .selectFrom('password_reset')
+      .select('id')
+      .where('user_id', '=', shared.userId)
+      .execute();
+    expect(waiting).toEqual([]);
+  });
+
+  it('never issues an administrator a reset of their own password, by token or by browser', async () => {
+    const own = await call('POST', `/people/${capturedAdmin.userId}/password-reset`, {
+      who: capturedAdmin,
+      payload: {},
+    });
+    expect(own.statusCode).toBe(409);
+    expect(own.body).not.toContain('reset-password#');
+    // Nor ends their own sessions by the administrators' route: "Your sessions" asks who it is.
+    const ended = await call('POST', `/people/${capturedAdmin.userId}/sessions/end`, {
+      who: capturedAdmin,
+      payload: {},
+    });
+    expect(ended.statusCode).toBe(409);
+    expect((await call('GET', '/people', { who: capturedAdmin })).statusCode).toBe(200);
+  });
+
+  it('ends a link still waiting when the password is changed, access is ended or the person is suspended', async () => {
+    const person = await addStaff(t.vault, {
+      email: 'waiting-link@example.test',
+      name: 'Waiting Link (fictional)',
+      roles: ['practitioner'],
+      practiceId: capturedPractice,
+    });
+    const issue = async () => {
+      const issued = await call('POST', `/people/${person.userId}/password-reset`, {
+        who: capturedAdmin,
+        payload: {},
+      });
+      expect(issued.statusCode, issued.body).toBe(200);
+      return (issued.json().link as string).split('#')[1] ?? '';
+    };
+    const stillWorks = async (token: string) =>
+      (await call('POST', '/auth/password-reset/preview', { payload: { token } })).statusCode === 200;
+
+    // The person changes their password another way.
+    const changed = await issue();
+    tick();
+    const browser = await signInAndEnrol(t.app, person.email, () => clock);
+    const change = await call('POST', '/account/password', {
+      who: browser,
+      payload: { currentPassword: TEST_PASSWORD, newPassword: NEW_PASSWORD },
+    });
+    expect(change.statusCode, change.body).toBe(204);
+    expect(await stillWorks(changed)).toBe(false);
+    const late = await call('POST', '/auth/password-reset', {
+      payload: { token: changed, password: 'marble thistle canoe sonata 41' },
+    });
+    expect(late.statusCode).toBe(410);
+
+    // An administrator ends all their sessions and tokens.
+    const ended = await issue();
+    expect(await stillWorks(ended)).toBe(true);
+    const end = await call('POST', `/people/${person.userId}/sessions/end`, {
+      who: capturedAdmin,
+      payload: {},
+    });
+    expect(end.statusCode).toBe(204);
+    expect(await stillWorks(ended)).toBe(false);
+
+    // A suspension: reinstated within the hour, the old link still does nothing.
+    const suspended = await issue();
+    const suspend = await call('POST', `/people/${person.userId}/suspend`, {
+      who: capturedAdmin,
+      payload: {},
+    });
+    expect(suspend.statusCode, suspend.body).toBe(200);
+    const reinstate = await call('POST', `/people/${person.userId}/reinstate`, {
+      who: capturedAdmin,
+      payload: {},
+    });
+    expect(reinstate.statusCode, reinstate.body).toBe(200);
+    expect(await stillWorks(suspended)).toBe(false);
   });
 });

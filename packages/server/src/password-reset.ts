@@ -120,8 +120,8 @@ async function queueResetMail(
  * The holder asks for a reset by address. The answer is always the same, whether or not
  * the address has an account; the steps are as alike as they can be (the address is
  * looked up, a token drawn and an event audited either way). An e-mail is queued only for
- * an account that is not disabled, with a membership not suspended in a practice that
- * sends e-mail by SMTP and has a site address (the link is never built from a request's
+ * an account that is not disabled, of one practice only, its membership not suspended, in
+ * a practice that sends e-mail by SMTP and has a site address (the link is never built from a request's
  * Host header, which a stranger could forge to receive it).
  */
 export async function requestPasswordReset(
@@ -133,13 +133,17 @@ export async function requestPasswordReset(
   const user = await findUserByEmail(db, keyring, input.email);
   let target: { practiceId: string; clientId: string | null; siteUrl: string } | undefined;
   if (user !== undefined && user.disabled_at === null) {
-    for (const m of await membershipsOf(db, user.id)) {
-      if (m.suspended) continue;
+    const memberships = await membershipsOf(db, user.id);
+    // Only for an account of one practice: the link is built from, and sent through, that
+    // practice's own settings. For a person in several, any one practice's administrator
+    // controls a site address and a mail server the link would travel by, and the link
+    // opens every practice: whoever runs Alcove issues theirs (`alcove people reset-password`).
+    const practices = new Set(memberships.map((m) => m.practiceId));
+    const [m] = memberships.filter((x) => !x.suspended);
+    if (practices.size === 1 && m !== undefined) {
       const mail = await mailSettingsOf(db, keyring, m.practiceId);
-      if (mail?.mode === 'smtp' && mail.siteUrl !== undefined && mail.siteUrl !== '') {
+      if (mail?.mode === 'smtp' && mail.siteUrl !== undefined && mail.siteUrl !== '')
         target = { practiceId: m.practiceId, clientId: m.clientId, siteUrl: mail.siteUrl };
-        break;
-      }
     }
   }
   if (user === undefined || target === undefined) {
@@ -309,6 +313,23 @@ export class PasswordResetContext extends ContextBase {
     if (member === undefined || member.disabled) throw new AlcoveError('not-found', NO_SUCH_PERSON);
     if (member.suspended)
       throw new AlcoveError('conflict', 'They are suspended from this practice: reinstate them first.');
+    if (userId === this.actor.userId)
+      throw new AlcoveError(
+        'conflict',
+        'To change your own password, use your account page: it asks for your current one.',
+      );
+    // An administrator answers for their own practice only. A person who also works in
+    // another practice (a supervisor, a locum) would, with a password this administrator
+    // set, reach that practice too: they ask for a reset themselves, or whoever runs
+    // Alcove issues one (`alcove people reset-password`).
+    const elsewhere = (await membershipsOf(this.vault.db, userId)).some(
+      (m) => m.practiceId !== this.actor.practiceId,
+    );
+    if (elsewhere)
+      throw new AlcoveError(
+        'conflict',
+        'They also work in another practice, so their password is not this practice’s to reset: they can ask for a link from the sign-in page, or whoever runs Alcove can issue one.',
+      );
     const mail = await mailSettingsOf(this.vault.db, this.vault.keyring, this.actor.practiceId);
     const base = (mail?.siteUrl ?? origin).replace(/\/+$/, '');
     const send = mail?.mode === 'smtp';

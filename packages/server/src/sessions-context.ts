@@ -128,6 +128,12 @@ export class SessionsContext extends ContextBase {
       (m) => m.practiceId === this.actor.practiceId && staffRoles.includes(m.role),
     );
     await this.require('people.manage', staffHere ? this.practiceResource() : undefined, 'user', userId);
+    // Your own: on "Your sessions", with re-authentication (V7.5.2), never through here.
+    if (userId === this.actor.userId)
+      throw new AlcoveError(
+        'conflict',
+        'To end your own sessions, use Your sessions on your account page: it asks you to confirm it is you.',
+      );
     return this.vault.db.transaction().execute(async (trx) => {
       const ended = await endEverySessionAndToken(trx, userId, this.now());
       await appendAuditEvent(trx, this.#security('people.sessions-ended', 'user', userId));

@@ -91,3 +91,22 @@ export async function takePasswordReset(
     .execute();
   return true;
 }
+
+/**
+ * Ends every reset of the account still waiting: its access was ended (an administrator,
+ * a suspension, a change of roles) or its password was set another way, so no link sent
+ * or shown before may set it again. Returns how many ended.
+ */
+export async function endPendingPasswordResets(
+  trx: Transaction<Database>,
+  userId: string,
+  now: string,
+): Promise<number> {
+  const result = await trx
+    .updateTable('password_reset')
+    .set({ used_at: now })
+    .where('user_id', '=', userId)
+    .where('used_at', 'is', null)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}

@@ -1,5 +1,6 @@
 import { AlcoveError, newId } from '@alcove/core';
 import type { Kysely, Selectable, Transaction } from 'kysely';
+import { endPendingPasswordResets } from './password-reset.ts';
 import type { ApiTokenTable, Database, RecoveryCodeTable, UserSessionTable } from './schema.ts';
 
 /**
@@ -175,6 +176,8 @@ export async function endEverySessionAndToken(
 ): Promise<{ sessions: number; tokens: number }> {
   const sessions = await endSessionsExcept(trx, userId, null, now);
   const tokens = await revokeEveryApiToken(trx, userId, now);
+  // A password-reset link still waiting is a way back in too.
+  await endPendingPasswordResets(trx, userId, now);
   return { sessions, tokens };
 }
 

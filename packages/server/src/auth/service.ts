@@ -24,6 +24,7 @@ import {
   type Database,
   emailIndex,
   enableTotp,
+  endPendingPasswordResets,
   endSession,
   endSessionsExcept,
   enqueueMessage,
@@ -961,6 +962,7 @@ export class AuthService {
       // knew the old password, or copied a token, is out.
       await endSessionsExcept(trx, user.id, principal.idHash, this.#iso());
       await revokeEveryApiToken(trx, user.id, this.#iso());
+      await endPendingPasswordResets(trx, user.id, this.#iso());
       await appendAuditEvent(trx, {
         actorId: user.id,
         action: 'account.password-changed',
