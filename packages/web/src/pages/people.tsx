@@ -297,10 +297,13 @@ function Staff({ people, onChanged }: { people: readonly Person[]; onChanged: ()
                       </Menu.Target>
                       <Menu.Dropdown>
                         <Menu.Item onClick={() => setAct({ kind: 'roles', person })}>Change roles…</Menu.Item>
-                        <Menu.Item onClick={() => setAct({ kind: 'end-sessions', person })}>
-                          End all their sessions…
-                        </Menu.Item>
-                        {person.status === 'active' && (
+                        {/* Your own sessions and password are on your account page, where you confirm it is you. */}
+                        {person.userId !== me && (
+                          <Menu.Item onClick={() => setAct({ kind: 'end-sessions', person })}>
+                            End all their sessions…
+                          </Menu.Item>
+                        )}
+                        {person.userId !== me && person.status === 'active' && (
                           <Menu.Item onClick={() => setAct({ kind: 'reset-password', person })}>
                             Reset their password…
                           </Menu.Item>
