@@ -1,20 +1,16 @@
 import { formatDate, joinPreviewSchema, signInResultSchema } from '@alcove/core';
 import { Alert, Anchor, Button, List, PasswordInput, Stack, Text, TextInput } from '@mantine/core';
-import { type FormEvent, useEffect, useState } from 'react';
+import { type FormEvent, useState } from 'react';
 import { Link, useNavigate } from 'react-router';
 import type { z } from 'zod';
 import { api, describeProblem, setCsrfToken } from '../api.ts';
 import { announceSessionChange, useSession } from '../session.tsx';
 import { Loading } from '../shell/status.tsx';
+import { useLinkPreview } from '../use-link-preview.ts';
 import { Frame } from './mfa.tsx';
 import { roleLabel, staffRoleWords } from './people.tsx';
 
 type Preview = z.infer<typeof joinPreviewSchema>;
-
-/** The token of the invitation: in the address's fragment, which no server or log ever sees. */
-function tokenOfAddress(): string {
-  return typeof window === 'undefined' ? '' : window.location.hash.slice(1);
-}
 
 /**
  * Where a staff invitation lands: what the practice invites them to be, then a password (a
@@ -22,21 +18,7 @@ function tokenOfAddress(): string {
  * practice, say); then the authenticator pages take over.
  */
 export function JoinPage() {
-  const [token] = useState(tokenOfAddress);
-  const [preview, setPreview] = useState<Preview | undefined>(undefined);
-  const [previewError, setPreviewError] = useState<string | undefined>(undefined);
-
-  useEffect(() => {
-    if (token.length < 20) return;
-    const controller = new AbortController();
-    api('POST', '/people/join/preview', joinPreviewSchema, {
-      body: { token },
-      signal: controller.signal,
-    }).then(setPreview, (e: unknown) => {
-      if (!controller.signal.aborted) setPreviewError(describeProblem(e));
-    });
-    return () => controller.abort();
-  }, [token]);
+  const { token, preview, error: previewError } = useLinkPreview('/people/join/preview', joinPreviewSchema);
 
   return (
     <Frame title="Join a practice in Alcove">

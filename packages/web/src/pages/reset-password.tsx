@@ -6,11 +6,12 @@ import {
   signInResultSchema,
 } from '@alcove/core';
 import { Alert, Anchor, Button, PasswordInput, Stack, Text, TextInput } from '@mantine/core';
-import { type FormEvent, useEffect, useState } from 'react';
+import { type FormEvent, useState } from 'react';
 import { Link, useNavigate } from 'react-router';
 import { api, describeProblem, setCsrfToken } from '../api.ts';
 import { announceSessionChange, useSession } from '../session.tsx';
 import { Loading } from '../shell/status.tsx';
+import { useLinkPreview } from '../use-link-preview.ts';
 import { Frame } from './mfa.tsx';
 
 /**
@@ -80,34 +81,17 @@ export function ForgotPasswordPage() {
   );
 }
 
-/** The token of the reset: in the address's fragment, which no server or log ever sees. */
-function tokenOfAddress(): string {
-  return typeof window === 'undefined' ? '' : window.location.hash.slice(1);
-}
-
 /**
  * Where a password reset link lands: a new password, then the authenticator pages take
  * over, exactly as after a password at sign-in. The second factor is never passed by.
  */
 export function ResetPasswordPage() {
-  const [token] = useState(tokenOfAddress);
-  const [expiresAt, setExpiresAt] = useState<string | undefined>(undefined);
-  const [previewError, setPreviewError] = useState<string | undefined>(undefined);
-
-  useEffect(() => {
-    if (token.length < 20) return;
-    const controller = new AbortController();
-    api('POST', '/auth/password-reset/preview', passwordResetPreviewSchema, {
-      body: { token },
-      signal: controller.signal,
-    }).then(
-      (preview) => setExpiresAt(preview.expiresAt),
-      (e: unknown) => {
-        if (!controller.signal.aborted) setPreviewError(describeProblem(e));
-      },
-    );
-    return () => controller.abort();
-  }, [token]);
+  const {
+    token,
+    preview,
+    error: previewError,
+  } = useLinkPreview('/auth/password-reset/preview', passwordResetPreviewSchema);
+  const expiresAt = preview?.expiresAt;
 
   return (
     <Frame title="Choose a new password">
