@@ -3,7 +3,7 @@ import { defineConfig } from 'vitest/config';
 // One project per group of tests; `npm test` runs them all, `vitest run --project NAME` one.
 export default defineConfig({
   test: {
-    reporters: ['default', './test/support/summary-reporter.ts'],
+    reporters: ['default', './test/support/summary-reporter.ts', './test/support/clause-reporter.ts'],
     projects: [
       {
         test: {

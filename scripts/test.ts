@@ -4,10 +4,17 @@
 // Pacific/Auckland. Ends with one line, `N passed, N failed`, summing every pass, and writes
 // the same counts to test-results/summary.json for .ci/run.
 //
-// `npm test -- --zones-only` runs just the two extra zone passes (no build).
+// A full run also proves the catalogue's claims: every pass merges its tests tagged with a
+// clause into test-results/clauses.json (test/support/clause-reporter.ts), and at the end
+// every enforced, checked or recorded clause needs a passing tagged test that ran one of
+// its registered rules; each one without is printed and counts as one failure.
+//
+// `npm test -- --zones-only` runs just the two extra zone passes (no build, no clause check).
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { clauseResultsFile, readClauseResults } from '../packages/cli/src/clause-results.ts';
+import { proveClauses, scanTaggedTests } from '../packages/cli/src/commands/clauses-proof.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
 const results = path.join(root, 'test-results');
@@ -38,8 +45,10 @@ const passes: Pass[] = [
 ];
 
 const zonesOnly = process.argv.includes('--zones-only');
+const clauseResults = clauseResultsFile();
 let failedToRun = 0;
 if (!zonesOnly) {
+  fs.rmSync(clauseResults, { force: true });
   const built = spawnSync('npm', ['run', 'build'], { cwd: root, stdio: 'inherit' });
   if (built.status !== 0) failedToRun += 1;
 }
@@ -71,6 +80,22 @@ for (const pass of zonesOnly ? passes.slice(1) : passes) {
 }
 
 totals.failed += failedToRun;
+if (!zonesOnly && failedToRun > 0) {
+  process.stdout.write('\nThe clause check did not run: a pass could not run to the end.\n');
+} else if (!zonesOnly) {
+  const unproven = proveClauses(
+    readClauseResults(clauseResults) ?? { version: 1, clauses: {} },
+    scanTaggedTests(root),
+  ).filter((proof) => proof.proven !== true);
+  if (unproven.length > 0) {
+    totals.failed += 1;
+    process.stdout.write(
+      `\n${unproven.length} claimed clauses not proven by a passing test (alcove clauses):\n`,
+    );
+    for (const proof of unproven)
+      process.stdout.write(`  ${proof.clause.id} (${proof.clause.status}): ${proof.why}\n`);
+  }
+}
 fs.writeFileSync(path.join(results, 'summary.json'), `${JSON.stringify(totals)}\n`);
 process.stdout.write(`\n${timings.join('\n')}\n\n${totals.passed} passed, ${totals.failed} failed\n`);
 process.exitCode = totals.failed === 0 ? 0 : 1;

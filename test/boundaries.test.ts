@@ -12,7 +12,14 @@ import { describe, expect, it } from 'vitest';
 const root = path.resolve(import.meta.dirname, '..');
 const biome = path.join(root, 'node_modules', '.bin', 'biome');
 
-const cases: ReadonlyArray<readonly [from: string, specifier: string, allowed: boolean]> = [
+/**
+ * Each probe: the folder under packages/ it sits in (`server/src/routes` for a route
+ * handler), what it imports, whether that is allowed, and optionally the names it imports
+ * (else `import * as`) and the file's own name (else probe-N.ts).
+ */
+type Probe = readonly [from: string, specifier: string, allowed: boolean, names?: string, file?: string];
+
+const cases: ReadonlyArray<Probe> = [
   ['web', '@alcove/core', true],
   ['web', '@alcove/store', false],
   ['web', '@alcove/server', false],
@@ -31,18 +38,34 @@ const cases: ReadonlyArray<readonly [from: string, specifier: string, allowed: b
   ['server', '@alcove/cli', false],
   ['server', '../../web/src/main.tsx', false],
   ['cli', '@alcove/server', true],
+  // Route handlers reach records through a request context, never the vault, keyring or SQL.
+  ['server/src/routes', '@alcove/store', false, 'type Vault'],
+  ['server/src/routes', '@alcove/store', false, 'Keyring'],
+  ['server/src/routes', '@alcove/store', false, 'type Store'],
+  ['server/src/routes', 'kysely', false],
+  ['server/src/routes', 'kysely', false, 'sql'],
+  ['server/src/routes', '@alcove/store', true, 'unreadableOf'],
+  ['server/src/routes', '@alcove/cli', false],
+  // The benchmark-only routes are the one named exception (docs/ARCHITECTURE.md).
+  ['server/src/routes', '@alcove/store', true, 'type Vault', 'bench.ts'],
+  // Contexts and services outside routes/ hold the vault.
+  ['server', '@alcove/store', true, 'type Vault'],
 ];
 
 describe('import boundaries', () => {
   const scratch = tempDir('alcove-boundaries-');
   fs.copyFileSync(path.join(root, 'biome.json'), path.join(scratch, 'biome.json'));
-  cases.forEach(([from, specifier], i) => {
-    const dir = path.join(scratch, 'packages', from, 'src');
+  const files = cases.map(([from, specifier, , names, file], i) => {
+    const dir = path.join(scratch, 'packages', from.includes('/') ? from : path.join(from, 'src'));
     fs.mkdirSync(dir, { recursive: true });
+    const where = path.join(dir, file ?? `probe-${i}.ts`);
     fs.writeFileSync(
-      path.join(dir, `probe-${i}.ts`),
-      `import * as probe from '${specifier}';\n\nexport const p = probe;\n`,
+      where,
+      names === undefined
+        ? `import * as probe from '${specifier}';\n\nexport const p = probe;\n`
+        : `import { ${names} } from '${specifier}';\n`,
     );
+    return fs.realpathSync(where);
   });
   // biome exits non-zero when it finds errors, as it must here: read its report either way.
   const report = spawnSync(
@@ -54,15 +77,51 @@ describe('import boundaries', () => {
     report
       .split('\n')
       .filter((line) => line.includes('noRestrictedImports'))
-      .map((line) => line.match(/probe-(\d+)\.ts/)?.[1])
-      .filter((index) => index !== undefined)
-      .map(Number),
+      .map((line) => line.match(/file=([^,]+)/)?.[1])
+      .filter((file) => file !== undefined)
+      .map((file) => files.indexOf(fs.realpathSync(path.resolve(scratch, file)))),
   );
 
-  it.each(cases.map((c, i) => [...c, i] as const))(
-    '%s importing %s: allowed = %s',
-    (_from, _specifier, allowed, i) => {
-      expect(refused.has(i)).toBe(!allowed);
-    },
-  );
+  it.each(
+    cases.map(
+      ([from, specifier, allowed, names, file], i) =>
+        [from, file ?? '*', specifier, names ?? '*', allowed, i] as const,
+    ),
+  )('%s/%s importing %s { %s }: allowed = %s', (_from, _file, _specifier, _names, allowed, i) => {
+    expect(refused.has(i)).toBe(!allowed);
+  });
+});
+
+/**
+ * SQL lives in store only (docs/ARCHITECTURE.md): no source file of the server or the CLI
+ * builds a query, bar the benchmark-only routes. Tests and test support (`testing/`) may.
+ */
+describe('SQL only in store', () => {
+  const RAW_SQL = [/\.(selectFrom|insertInto|updateTable|deleteFrom)\(/, /\bsql(<[^>]*>)?`/, /\bsql\.\w+\(/];
+  const EXCEPTIONS = new Set(['packages/server/src/routes/bench.ts']);
+
+  function sources(dir: string): string[] {
+    return fs.readdirSync(path.join(root, dir), { withFileTypes: true }).flatMap((entry) => {
+      const relative = `${dir}/${entry.name}`;
+      if (entry.isDirectory()) return entry.name === 'testing' ? [] : sources(relative);
+      return /\.tsx?$/.test(entry.name) && !/\.test\.tsx?$/.test(entry.name) ? [relative] : [];
+    });
+  }
+
+  it('finds no query built outside store, bar routes/bench.ts', () => {
+    const files = [...sources('packages/server/src'), ...sources('packages/cli/src')];
+    expect(files).toContain('packages/server/src/app.ts');
+    expect(files).toContain('packages/server/src/routes/bench.ts');
+    const offenders = files.filter(
+      (file) =>
+        !EXCEPTIONS.has(file) &&
+        RAW_SQL.some((pattern) => pattern.test(fs.readFileSync(path.join(root, file), 'utf8'))),
+    );
+    expect(offenders).toEqual([]);
+  });
+
+  it('would see one', () => {
+    const probe = "await db.selectFrom('client').select('id').execute();\nawait sql`analyze`.execute(db);";
+    expect(RAW_SQL.filter((pattern) => pattern.test(probe))).toHaveLength(2);
+  });
 });

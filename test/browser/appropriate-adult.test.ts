@@ -74,7 +74,9 @@ describe('an appropriate adult in Chromium (GT-27)', () => {
     await page
       .locator('section[aria-labelledby="contract-title"]')
       .getByLabel('Write the contract')
-      .fill('Weekly sessions of 50 minutes; confidentiality and its limits; how therapy ends (fictional).');
+      .fill(
+        'Rights and responsibilities\nWeekly sessions of 50 minutes (fictional).\n\nAims of therapy\nAgreed at the assessment.\n\nHow and when therapy ends\nWe plan the ending together.',
+      );
     await page.getByRole('button', { name: 'Save the contract' }).click();
     await page.getByText('Waiting for signatures').waitFor();
     await page.close();

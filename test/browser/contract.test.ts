@@ -110,9 +110,19 @@ describe('a couple’s contract, the client portal and the session gate in Chrom
     await contract.getByLabel('Start from a template').click();
     await page.getByRole('option', { name: 'Standard therapy contract' }).click();
     await contract.getByRole('button', { name: 'Draft from template' }).click();
-    await expect
-      .poll(() => contract.getByLabel('Write the contract').inputValue())
-      .toContain(`${ILEX.name} and ${WREN.name}`);
+    const written = contract.getByLabel('Write the contract');
+    await expect.poll(() => written.inputValue()).toContain(`${ILEX.name} and ${WREN.name}`);
+    // Its blanks are not filled yet: refused under GT-36, a "must", with no reason to give.
+    await contract.getByRole('button', { name: 'Save the contract' }).click();
+    const refused = contract.getByRole('alert');
+    await refused.getByText('Refused under GT-36 (must)').waitFor();
+    await refused.getByText(/still has blanks to fill/).waitFor();
+    expect(await contract.getByRole('button', { name: 'Save it, with my reason' }).count()).toBe(0);
+    await expectNoAxeViolations(page);
+    await page.screenshot({ path: path.join(screenshots, 'contract-refused-blanks.png'), fullPage: true });
+    await written.fill(
+      (await written.inputValue()).replace('___ minutes', '50 minutes').replace('£___', '£70'),
+    );
     await contract.getByRole('button', { name: 'Save the contract' }).click();
     await contract.getByText('Waiting for signatures').waitFor();
 
@@ -191,10 +201,50 @@ describe('a couple’s contract, the client portal and the session gate in Chrom
     await takeOn(page, { name: 'Client Rowan (fictional)' });
     await openCase(page, 'Individual');
     const contract = page.locator('section[aria-labelledby="contract-title"]');
+    // Free text without the Code's sections: each clause refused until a reason is given for it.
+    await contract.getByLabel('Write the contract').fill('We meet weekly. Fees are £80 (fictional).');
+    await contract.getByRole('button', { name: 'Save the contract' }).click();
+    await contract.getByRole('alert').getByText('Refused under GT-36b (should)').waitFor();
+    const reason = contract.getByLabel(
+      'Why this contract goes ahead without it (kept with the contract and audited)',
+    );
+    await reason.fill('Agreed aloud at the assessment (fictional).');
+    await expectNoAxeViolations(page);
+    await page.screenshot({ path: path.join(screenshots, 'contract-refused-gt36b.png'), fullPage: true });
+    await contract.getByRole('button', { name: 'Save it, with my reason' }).click();
+    await contract.getByRole('alert').getByText('Refused under GT-36c (should)').waitFor();
+    await expect.poll(() => reason.inputValue()).toBe('');
+    await reason.fill('Six sessions, ending agreed aloud (fictional).');
+    await contract.getByRole('button', { name: 'Save it, with my reason' }).click();
+    await contract
+      .getByText(
+        'Offered without a section of the Code (GT-36b): Agreed aloud at the assessment (fictional).',
+      )
+      .waitFor();
+    await contract
+      .getByText(
+        'Offered without a section of the Code (GT-36c): Six sessions, ending agreed aloud (fictional).',
+      )
+      .waitFor();
+    await expectNoAxeViolations(page);
+    await page.screenshot({
+      path: path.join(screenshots, 'contract-offered-with-reasons.png'),
+      fullPage: true,
+    });
+    // Withdrawn before anyone signs: nothing is offered until the next version.
+    await contract.getByRole('button', { name: 'Withdraw this version' }).click();
+    await contract.getByRole('button', { name: 'Withdraw it' }).click();
+    await contract.getByText(/^Version 1 was withdrawn on/).waitFor();
+    expect(await contract.getByRole('button', { name: 'Signed in person now' }).count()).toBe(0);
+    await expectNoAxeViolations(page);
+    await page.screenshot({ path: path.join(screenshots, 'contract-withdrawn.png'), fullPage: true });
     await contract
       .getByLabel('Write the contract')
-      .fill('Weekly sessions of 50 minutes; confidentiality and its limits; how therapy ends (fictional).');
+      .fill(
+        'Rights and responsibilities\nWeekly sessions of 50 minutes (fictional).\n\nAims of therapy\nAgreed at the assessment.\n\nHow and when therapy ends\nWe plan the ending together.',
+      );
     await contract.getByRole('button', { name: 'Save the contract' }).click();
+    await contract.getByText('Version 2').waitFor();
     await contract.getByRole('button', { name: 'Signed in person now' }).first().click(); // the practitioner
     await expect.poll(() => contract.getByRole('button', { name: 'Signed in person now' }).count()).toBe(1);
 

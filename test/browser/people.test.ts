@@ -405,7 +405,9 @@ describe('the practice’s people in Chromium', () => {
     const contract = page.locator('section[aria-labelledby="contract-title"]');
     await contract
       .getByLabel('Write the contract')
-      .fill('Weekly sessions of 50 minutes; confidentiality and its limits; how therapy ends (fictional).');
+      .fill(
+        'Rights and responsibilities\nWeekly sessions of 50 minutes (fictional).\n\nAims of therapy\nAgreed at the assessment.\n\nHow and when therapy ends\nWe plan the ending together.',
+      );
     await contract.getByRole('button', { name: 'Save the contract' }).click();
     await contract.getByRole('button', { name: 'Send to the clients to sign in their portal' }).click();
     const panel = contract.getByTestId('shown-once-link');

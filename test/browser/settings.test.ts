@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { DEFAULT_WEB_ROOT } from '@alcove/server';
 import { testEngines } from '@alcove/store/testing';
-import { afterAll, beforeAll, describe, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addStaff, startTestApp, type TestApp } from '../../packages/server/src/testing/app.ts';
 import { expectNoAxeViolations } from '../support/axe.ts';
 import { signInWithEnrolment } from '../support/browser-sign-in.ts';
@@ -85,6 +85,12 @@ describe('practice settings, contact safety and the messages page in Chromium', 
     await contract.getByLabel('Start from a template').click();
     await page.getByRole('option', { name: /version 1/ }).click();
     await contract.getByRole('button', { name: 'Draft from template' }).click();
+    // The blanks are filled before it is offered for signature (GT-36).
+    const written = contract.getByLabel('Write the contract');
+    await expect.poll(() => written.inputValue()).toContain('£___');
+    await written.fill(
+      (await written.inputValue()).replace('___ minutes', '50 minutes').replace('£___', '£65'),
+    );
     await contract.getByRole('button', { name: 'Save the contract' }).click();
     await contract.getByText('The organisation’s conditions (GT-36d)').waitFor();
     await contract.getByRole('button', { name: 'Send to the clients to sign in their portal' }).click();

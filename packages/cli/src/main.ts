@@ -184,7 +184,9 @@ function program(io: CliIo): Command {
 
   root
     .command('clauses')
-    .description('the coverage table of the Code: every clause, its duty, status, rule and test')
+    .description(
+      'the coverage table of the Code: every clause, its duty, status and rules, and whether a passing test proves each claim',
+    )
     .option('--json', 'print it as JSON')
     .action((options: { json?: boolean }) => clausesCommand(io, options));
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { type Action, type Actor, actions, can, type Resource, type Role } from './access.ts';
+import { clause } from './testing.ts';
 
 const practiceId = 'practice-1';
 const me = 'user-me';
@@ -305,9 +306,35 @@ const table: ReadonlyArray<readonly [string, Actor, Action, Resource, boolean]> 
   ],
 ];
 
+// The rows that prove a clause run as tests tagged with it (below); the rest as one table.
+const proving = new Set([
+  'practitioner may not read a colleague’s client',
+  'practitioner may not read a colleague’s client’s identity',
+  'supervisor never sees an identity (PG5-5)',
+]);
+
+function holds(label: string): void {
+  const row = table.find(([name]) => name === label);
+  if (row === undefined) throw new Error(`no row ${label}`);
+  const [, who, action, resource, expected] = row;
+  expect(can(who, action, resource)).toBe(expected);
+}
+
 describe('can(actor, action, resource)', () => {
-  it.each(table)('%s', (_label, who, action, resource, expected) => {
+  it.each(table.filter(([label]) => !proving.has(label)))('%s', (_label, who, action, resource, expected) => {
     expect(can(who, action, resource)).toBe(expected);
+  });
+
+  clause('PG5-3', 'practitioner may not read a colleague’s client', () => {
+    holds('practitioner may not read a colleague’s client');
+  });
+
+  clause('PG5-3', 'practitioner may not read a colleague’s client’s identity', () => {
+    holds('practitioner may not read a colleague’s client’s identity');
+  });
+
+  clause('PG5-5', 'supervisor never sees an identity (PG5-5)', () => {
+    holds('supervisor never sees an identity (PG5-5)');
   });
 
   it('denies every action on another practice, for every role', () => {

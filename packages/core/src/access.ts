@@ -1,7 +1,9 @@
+import { ruleRan } from './code/trace.ts';
+
 /**
  * One access decision for the whole of Alcove: a pure function, deny by default, shared
  * by the server and the browser. Storage is reached only through a context that asks it
- * (packages/server/src/context.ts); a record the caller may not see is "not found".
+ * (packages/server/src/context-base.ts); a record the caller may not see is "not found".
  *
  * Roles and what they must never see come from PRODUCT.md ("Who uses it").
  */
@@ -95,6 +97,7 @@ export function appropriateAdultMaySee(youngPerson: { competent: boolean; agrees
 
 /** Deny unless a rule below allows. */
 export function can(actor: Actor, action: Action, resource: Resource): boolean {
+  ruleRan('access.can');
   if (resource.type === 'account') {
     if (resource.userId !== actor.userId) return false;
     if (action === 'account.manage') return true;

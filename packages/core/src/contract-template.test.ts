@@ -6,9 +6,14 @@ describe('contract templates', () => {
     expect(missingSections(STANDARD_TEMPLATE)).toEqual([]);
   });
 
-  it('names the clause behind each missing section', () => {
+  it('names the clause behind each missing section of the Code, and asks nothing of Alcove’s suggested headings', () => {
     const body = STANDARD_TEMPLATE.replace('Sharing within a team\n', '').replace('Aims of therapy\n', '');
-    expect(missingSections(body).map((s) => s.clause)).toEqual(['GT-36c', 'PG5-3']);
+    expect(missingSections(body).map((s) => s.clause)).toEqual(['GT-36c']);
+    const suggestedOnly = STANDARD_TEMPLATE.replace('Working online\n', '').replace(
+      'Fees and cancellations\n',
+      '',
+    );
+    expect(missingSections(suggestedOnly)).toEqual([]);
   });
 
   it('fills the placeholders it knows and leaves others as written', () => {

@@ -1,21 +1,22 @@
 import { z } from 'zod';
+import { codeSections, hasSection } from './code/contracts.ts';
+import { overrideSchema } from './profile.ts';
 import type { CaseFormat, CaseKind } from './records.ts';
 
 /**
  * Contract templates. A practice keeps its own, versioned; a case's contract is generated
- * from one and then edited before anyone signs. Each template must keep the sections the
- * Code asks a contract to cover, as headings on a line of their own:
+ * from one and then edited before anyone signs. Every template and every contract version is
+ * checked for the Code's own sections, as headings on a line of their own (`codeSections`,
+ * code/contracts.ts: GT-36b and GT-36c); one without them goes ahead only with the
+ * practitioner's reason. The standard template's other headings are Alcove's suggestions,
+ * which a practice may leave out:
  */
-export const contractSections = [
-  { heading: 'Rights and responsibilities', clause: 'GT-36b' },
-  { heading: 'Aims of therapy', clause: 'GT-36c' },
-  { heading: 'How and when therapy ends', clause: 'GT-36c' },
-  { heading: 'Confidentiality and its limits', clause: 'PG5-1' },
-  { heading: 'Sharing within a team', clause: 'PG5-3' },
-  { heading: 'Fees and cancellations', clause: 'GT-36' },
-  { heading: 'Working online', clause: 'PG5-6b' },
+export const suggestedSections = [
+  'Confidentiality and its limits',
+  'Sharing within a team',
+  'Fees and cancellations',
+  'Working online',
 ] as const;
-
 /** What a template may name; anything else in double braces is left as written. */
 export const templatePlaceholders = {
   clients: 'The clients of the case, by name',
@@ -26,22 +27,29 @@ export const templatePlaceholders = {
 } as const;
 export type TemplateValues = Record<keyof typeof templatePlaceholders, string>;
 
+/**
+ * The practitioner's reasons for going ahead without one of the Code's sections: one for
+ * each clause refused (a text may lack both GT-36b's section and GT-36c's).
+ */
+export const contractOverridesSchema = z.array(overrideSchema).min(1).max(codeSections.length);
+
 export const contractTemplateSchema = z.strictObject({
   name: z.string().trim().min(1).max(120),
   body: z.string().trim().min(100).max(50_000),
+  overrides: contractOverridesSchema.optional(),
 });
 
-/** The sections a template body lacks, each with the clause that asks for it. */
-export function missingSections(body: string): (typeof contractSections)[number][] {
-  const lines = new Set(
-    body.split(/\r?\n/).map((l) =>
-      l
-        .replace(/^#+\s*/, '')
-        .trim()
-        .toLowerCase(),
-    ),
-  );
-  return contractSections.filter((s) => !lines.has(s.heading.toLowerCase()));
+/** A new version of a case's contract, offered for signature as it is saved. */
+export const newContractSchema = z.strictObject({
+  text: z.string().trim().min(20).max(50_000),
+  /** The template it was drafted from, if any. */
+  templateId: z.uuid().optional(),
+  overrides: contractOverridesSchema.optional(),
+});
+
+/** The Code's sections a text lacks, each with the clause that asks for it. */
+export function missingSections(body: string): (typeof codeSections)[number][] {
+  return codeSections.filter((s) => !hasSection(body, s.heading));
 }
 
 export function renderTemplate(body: string, values: TemplateValues): string {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { decidePassages, redactIdentifiers, releaseDueOn } from './releases.ts';
+import { clause } from './testing.ts';
 
 const participants = [
   { id: 'pa', caseId: 'k', clientId: 'a', label: 'Partner A' },
@@ -13,36 +14,40 @@ const passages = [
 ];
 
 describe('what a release for one partner holds (PG5-1)', () => {
-  it('holds their own passages, never the other partner’s, and joint ones only with the other’s consent', () => {
-    const without = decidePassages({ clientId: 'a', participants, passages, jointConsent: () => false });
-    expect(without.map((d) => [d.ref, d.included])).toEqual([
-      ['own-a', true],
-      ['own-b', false],
-      ['both', false],
-      ['formulation', false],
-    ]);
-    expect(without[2]).toMatchObject({
-      reason: 'Joint material: Partner B has not consented to its release',
-    });
-    expect(without[1]).toMatchObject({ reason: 'Partner B’s own material' });
-    const withConsent = decidePassages({
-      clientId: 'a',
-      participants,
-      passages,
-      jointConsent: (c) => c === 'b',
-    });
-    expect(withConsent.map((d) => d.included)).toEqual([true, false, true, true]);
-    // A's consent never stands in for B's.
-    const ownConsentOnly = decidePassages({
-      clientId: 'a',
-      participants,
-      passages,
-      jointConsent: (c) => c === 'a',
-    });
-    expect(ownConsentOnly.map((d) => d.included)).toEqual([true, false, false, false]);
-  });
+  clause(
+    'PG5-1',
+    'holds their own passages, never the other partner’s, and joint ones only with the other’s consent',
+    () => {
+      const without = decidePassages({ clientId: 'a', participants, passages, jointConsent: () => false });
+      expect(without.map((d) => [d.ref, d.included])).toEqual([
+        ['own-a', true],
+        ['own-b', false],
+        ['both', false],
+        ['formulation', false],
+      ]);
+      expect(without[2]).toMatchObject({
+        reason: 'Joint material: Partner B has not consented to its release',
+      });
+      expect(without[1]).toMatchObject({ reason: 'Partner B’s own material' });
+      const withConsent = decidePassages({
+        clientId: 'a',
+        participants,
+        passages,
+        jointConsent: (c) => c === 'b',
+      });
+      expect(withConsent.map((d) => d.included)).toEqual([true, false, true, true]);
+      // A's consent never stands in for B's.
+      const ownConsentOnly = decidePassages({
+        clientId: 'a',
+        participants,
+        passages,
+        jointConsent: (c) => c === 'a',
+      });
+      expect(ownConsentOnly.map((d) => d.included)).toEqual([true, false, false, false]);
+    },
+  );
 
-  it('withholds more where the practitioner says so, with the reason', () => {
+  clause('PG5-1', 'withholds more where the practitioner says so, with the reason', () => {
     const decided = decidePassages({
       clientId: 'a',
       participants,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ruleRan } from './code/trace.ts';
 import { addMonths, daySchema } from './days.ts';
 import { makeRedactor, type PersonToRedact } from './redaction.ts';
 
@@ -78,6 +79,7 @@ export function decidePassages(input: {
   readonly jointConsent: (clientId: string, caseId: string) => boolean;
   readonly withheldByPractitioner?: ReadonlyMap<string, string>;
 }): PassageDecision[] {
+  ruleRan('release-assembly');
   return input.passages.map((passage) => {
     const extra = input.withheldByPractitioner?.get(passage.ref);
     if (extra !== undefined) {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { anonymise, type ResearchRecord, shiftDay } from './research.ts';
+import { clause } from './testing.ts';
 
 const record = (over: Partial<ResearchRecord> = {}): ResearchRecord => ({
   caseKind: 'couple',
@@ -38,7 +39,7 @@ describe('de-identified exports', () => {
     expect(result.ok ? result.level : 0).toBeGreaterThan(1);
   });
 
-  it('fails rather than leaking when k cannot be met', () => {
+  clause('GT-115', 'fails rather than leaking when k cannot be met', () => {
     expect(anonymise([record(), record(), record()], 5)).toEqual({ ok: false, smallestGroup: 3 });
     const mixed = [...Array.from({ length: 5 }, () => record()), record({ caseKind: 'individual' })];
     expect(anonymise(mixed, 5)).toEqual({ ok: false, smallestGroup: 1 });

@@ -28,10 +28,12 @@ import { AuthService, DEFAULT_SESSION_POLICY, type SessionPolicy } from './auth/
 import { createMailer, type Mailer } from './mail.ts';
 import { holdAnswersUntilDurable, loggableError, registerProblemHandling, sendProblem } from './problems.ts';
 import { requestLogOptions } from './request-log.ts';
+import { routeServices } from './route-services.ts';
 import { accountRoutes } from './routes/account.ts';
 import { authRoutes } from './routes/auth.ts';
 import { benchRoutes } from './routes/bench.ts';
-import { caseRoutes, consentRoutes } from './routes/cases.ts';
+import { caseRoutes } from './routes/cases.ts';
+import { consentRoutes } from './routes/consents.ts';
 import { disclosureRoutes } from './routes/disclosures.ts';
 import { healthRoutes } from './routes/health.ts';
 import { kioskRoutes } from './routes/kiosk.ts';
@@ -145,6 +147,8 @@ export async function buildApp(options: AppOptions): Promise<AlcoveApp> {
   const vault: Vault = { db: options.store.db, keyring: options.keyring };
   let schemaVersion: string | undefined;
   const auth = new AuthService(vault, options.sessionPolicy ?? DEFAULT_SESSION_POLICY, options.now);
+  // What the handlers outside a request context need from the vault: they never hold it.
+  const services = routeServices(vault, auth);
   app.decorate('alcove', {
     engine: options.store.engine,
     // Read once: a running server's schema does not change under it (migrations run before it starts).
@@ -253,7 +257,7 @@ export async function buildApp(options: AppOptions): Promise<AlcoveApp> {
       });
       await api.register(healthRoutes);
       await api.register(openapiRoutes);
-      await api.register(practiceRoutes, { vault });
+      await api.register(practiceRoutes, { practiceOf: services.practiceOf });
       await api.register(authRoutes, {
         auth,
         signInRateLimit: options.signInRateLimit ?? 10,
@@ -265,7 +269,7 @@ export async function buildApp(options: AppOptions): Promise<AlcoveApp> {
         },
         unusedRecoveryCodes: (userId) => unusedRecoveryCodes(vault.db, userId),
       });
-      await api.register(accountRoutes, { auth, vault });
+      await api.register(accountRoutes, { auth, tokens: services.tokens });
       await api.register(sessionRoutes, { auth });
       await api.register(kioskRoutes, { auth, signInRateLimit: options.signInRateLimit ?? 10 });
       await api.register(recordRoutes);
@@ -273,14 +277,18 @@ export async function buildApp(options: AppOptions): Promise<AlcoveApp> {
       await api.register(caseRoutes);
       await api.register(consentRoutes);
       await api.register(portalRoutes, {
-        vault,
+        portal: services.portal,
         joinRateLimit: options.signInRateLimit ?? 10,
         now: auth.clock,
       });
       await api.register(settingsRoutes);
-      await api.register(peopleRoutes, { vault, auth, joinRateLimit: options.signInRateLimit ?? 10 });
+      await api.register(peopleRoutes, {
+        staff: services.staff,
+        auth,
+        joinRateLimit: options.signInRateLimit ?? 10,
+      });
       await api.register(passwordResetRoutes, {
-        vault,
+        resets: services.passwordResets,
         auth,
         signInRateLimit: options.signInRateLimit ?? 10,
       });

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Confidential } from '@alcove/core';
+import { clause } from '@alcove/core/testing';
 import {
   createClient,
   enqueuePracticeMessage,
@@ -82,7 +83,7 @@ describe.each(testEngines)('the audit log checked against its witness on $name',
     expect(await auditFindings(practitioner)).toEqual([]);
   });
 
-  it('finds a log cut behind its witness, and shows the high finding (GT-39)', async () => {
+  clause('GT-39', 'finds a log cut behind its witness, and shows the high finding (GT-39)', async () => {
     const kept = await work();
     expect(kept).toBeGreaterThan(0);
     const cutAt = kept ?? 0;

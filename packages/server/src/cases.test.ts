@@ -2,9 +2,11 @@ import { createHash } from 'node:crypto';
 import { testEngines } from '@alcove/store/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addStaff, bearer, startTestApp, type TestApp, type TestStaff } from './testing/app.ts';
+import { contractText } from './testing/contracts.ts';
 
-const CONTRACT =
-  'Our contract (fictional): weekly sessions of 50 minutes; confidentiality and its limits; how therapy ends.';
+const CONTRACT = contractText(
+  'Our contract (fictional): weekly sessions of 50 minutes; confidentiality and its limits; how therapy ends.',
+);
 const sha = (text: string) => createHash('sha256').update(text).digest('hex');
 
 describe.each(testEngines)('intake, contracts and sessions on $name', (engine) => {

@@ -1,11 +1,14 @@
 import { emptyProfile } from '@alcove/core';
+import { clause } from '@alcove/core/testing';
 import { saveProfile } from '@alcove/store';
 import { testEngines } from '@alcove/store/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addStaff, bearer, startTestApp, type TestApp, type TestStaff } from './testing/app.ts';
+import { contractText } from './testing/contracts.ts';
 
-const CONTRACT =
-  'Contract (fictional): weekly sessions, confidentiality and its limits, and how therapy ends.';
+const CONTRACT = contractText(
+  'Contract (fictional): weekly sessions, confidentiality and its limits, and how therapy ends.',
+);
 
 describe.each(testEngines)('consents and young people on $name', (engine) => {
   let t: TestApp;
@@ -115,27 +118,31 @@ describe.each(testEngines)('consents and young people on $name', (engine) => {
     expect((await therapyOn(caseId, '2026-11-17T16:00:00Z')).statusCode).toBe(422);
   });
 
-  it('refuses therapy with a vulnerable adult without consent (GT-27) or training for that work (GT-26)', async () => {
-    const { clientId, caseId } = await contractedCase({
-      name: 'Vulnerable Adult (fictional)',
-      dateOfBirth: '1970-01-01',
-      vulnerableAdult: true,
-    });
-    const refused = await therapyOn(caseId, '2026-11-20T16:00:00Z');
-    expect(refused.json()).toMatchObject({ clause: 'GT-27', overridable: false });
-    expect(refused.json().detail).toContain('vulnerable adult');
-    await call('POST', `/clients/${clientId}/consents`, {
-      type: 'appropriate-adult',
-      caseId,
-      givenOn: '2026-11-18',
-      givenBy: 'appropriate-adult',
-      mode: 'written-in-person',
-    });
-    // The practitioner is trained for under-18s, not for vulnerable adults.
-    const untrained = await therapyOn(caseId, '2026-11-20T16:00:00Z');
-    expect(untrained.json()).toMatchObject({ clause: 'GT-26', overridable: false });
-    expect(untrained.json().detail).toContain('vulnerable adults');
-  });
+  clause(
+    ['GT-27', 'GT-26'],
+    'refuses therapy with a vulnerable adult without consent (GT-27) or training for that work (GT-26)',
+    async () => {
+      const { clientId, caseId } = await contractedCase({
+        name: 'Vulnerable Adult (fictional)',
+        dateOfBirth: '1970-01-01',
+        vulnerableAdult: true,
+      });
+      const refused = await therapyOn(caseId, '2026-11-20T16:00:00Z');
+      expect(refused.json()).toMatchObject({ clause: 'GT-27', overridable: false });
+      expect(refused.json().detail).toContain('vulnerable adult');
+      await call('POST', `/clients/${clientId}/consents`, {
+        type: 'appropriate-adult',
+        caseId,
+        givenOn: '2026-11-18',
+        givenBy: 'appropriate-adult',
+        mode: 'written-in-person',
+      });
+      // The practitioner is trained for under-18s, not for vulnerable adults.
+      const untrained = await therapyOn(caseId, '2026-11-20T16:00:00Z');
+      expect(untrained.json()).toMatchObject({ clause: 'GT-26', overridable: false });
+      expect(untrained.json().detail).toContain('vulnerable adults');
+    },
+  );
 
   it('lets a young person found Gillick competent start without the appropriate adult', async () => {
     const { clientId, caseId } = await contractedCase({

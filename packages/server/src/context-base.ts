@@ -2,18 +2,27 @@ import {
   type Action,
   type Actor,
   AlcoveError,
+  ClauseRefusalError,
   type Clock,
+  type Command,
   can,
   dayOf,
+  gate,
+  isClauseId,
+  type ProblemDocument,
+  type Refusal,
   type Resource,
   systemClock,
 } from '@alcove/core';
 import {
   type AuditEventInput,
+  appendAuditEvent,
   type CaseFacts,
   caseFacts,
   clientFacts,
   type Database,
+  type FactScope,
+  factStamp,
   findPractice,
   type Opened,
   recordAuditEvent,
@@ -25,6 +34,53 @@ import {
   type Vault,
 } from '@alcove/store';
 import type { Transaction } from 'kysely';
+
+/** A practitioner's departure from a "should", with the reason they give (GT-5). */
+export interface Override {
+  readonly clause: string;
+  readonly reason: string;
+}
+
+/** One command of the Code, as a context runs it (see `runCommand`). */
+export interface CommandRun<F, R> {
+  /** The command; its rules may read less than the facts hold (the facts are inferred from `facts`). */
+  readonly command: Command<NoInfer<F>>;
+  /** The record the command acts on, for its audit events. */
+  readonly record: { readonly type: string; readonly id: string };
+  readonly override?: Override | undefined;
+  /** Several overrides, one for each clause a text may lack (a contract, a template: `overrides`). */
+  readonly overrides?: readonly Override[] | undefined;
+  /** Where the override sits in the request body, for its validation problem. */
+  readonly overridePointer?: string;
+  /** What the facts depend on: read again inside the transaction (store/fact-stamps.ts). */
+  readonly scope: FactScope;
+  /** Reads and decrypts what the rules need, outside the write transaction. */
+  readonly facts: () => Promise<F>;
+  /** Extra detail for the problem document (the matches of a conflict check). */
+  readonly matches?: (facts: F) => ProblemDocument['matches'];
+  /** The work, once the gate lets it through, in the same transaction as its audit events. */
+  readonly work: (trx: Transaction<Database>, answered: readonly Refusal[], facts: F) => Promise<R>;
+}
+
+/**
+ * The reasons that answered a refusal, one for each clause, in the order given: a reason
+ * given where nothing was refused is not kept.
+ */
+export function answeredOverrides(
+  answered: readonly Refusal[],
+  given: readonly Override[] | undefined,
+): Override[] {
+  const clauses = new Set(answered.map((r) => r.clause.id));
+  const kept = new Map<string, Override>();
+  for (const o of given ?? []) {
+    if (clauses.has(o.clause) && !kept.has(o.clause))
+      kept.set(o.clause, { clause: o.clause, reason: o.reason });
+  }
+  return [...kept.values()];
+}
+
+/** How often facts that moved under a command are read again before it gives up. */
+const COMMAND_ATTEMPTS = 3;
 
 /**
  * What every request context shares: the signed-in actor, the one way to ask `can` (a
@@ -165,6 +221,69 @@ export abstract class ContextBase {
   /** A staff member's display name (the practitioner named on a contract). */
   async userName(userId: string): Promise<string> {
     return (await userNames(this.vault.db, this.vault.keyring, [userId])).get(userId)?.reveal() ?? '';
+  }
+
+  /**
+   * The one way a command of the Code runs: read the facts (and decrypt them) outside the
+   * write transaction, run the command's rules, then in one transaction read the facts'
+   * stamp again (a change reads them afresh), and write either the refusal's audit event
+   * or the override's and the work, and commit. A refusal is answered with the problem
+   * document that cites its clause, after its audit event has committed.
+   */
+  protected async runCommand<F, R>(run: CommandRun<F, R>): Promise<R> {
+    const { override } = run;
+    if (override !== undefined && !isClauseId(override.clause)) {
+      throw new AlcoveError('validation-failed', 'There is no such clause.', [
+        {
+          location: 'body',
+          pointer: run.overridePointer ?? '/override/clause',
+          detail: 'Not a clause of the Code',
+        },
+      ]);
+    }
+    const unknown = (run.overrides ?? []).findIndex((o) => !isClauseId(o.clause));
+    if (unknown >= 0) {
+      throw new AlcoveError('validation-failed', 'There is no such clause.', [
+        { location: 'body', pointer: `/overrides/${unknown}/clause`, detail: 'Not a clause of the Code' },
+      ]);
+    }
+    const overrides = new Set([
+      ...(override === undefined ? [] : [override.clause]),
+      ...(run.overrides ?? []).map((o) => o.clause),
+    ]);
+    for (let attempt = 1; attempt <= COMMAND_ATTEMPTS; attempt += 1) {
+      const stamp = await factStamp(this.vault.db, run.scope);
+      const facts = await run.facts();
+      const { refusals, overridden } = gate(run.command, facts, overrides);
+      const refused = refusals[0];
+      const outcome = await this.vault.db.transaction().execute(async (trx) => {
+        if ((await factStamp(trx, run.scope)) !== stamp) return { moved: true as const };
+        if (refused !== undefined) {
+          await appendAuditEvent(
+            trx,
+            this.event(`code.refused:${refused.clause.id}`, run.record.type, run.record.id, 'denied'),
+          );
+          return { refused };
+        }
+        // One event for each clause answered, however many of its rules it answered.
+        for (const clauseId of new Set(overridden.map((answered) => answered.clause.id))) {
+          await appendAuditEvent(
+            trx,
+            this.event(`code.override:${clauseId}`, run.record.type, run.record.id),
+          );
+        }
+        return { done: await run.work(trx, overridden, facts) };
+      });
+      if ('moved' in outcome) continue;
+      if ('refused' in outcome) {
+        throw new ClauseRefusalError({
+          ...outcome.refused,
+          ...(run.matches === undefined ? {} : { matches: run.matches(facts) }),
+        });
+      }
+      return outcome.done;
+    }
+    throw new AlcoveError('conflict', 'The record changed while this was being saved. Try again.');
   }
 
   /** Now, as an ISO instant. */

@@ -12,6 +12,7 @@ import {
   type TestStaff,
 } from './testing/app.ts';
 import { cookieFrom } from './testing/browser-session.ts';
+import { contractText } from './testing/contracts.ts';
 
 const ROWAN = { name: 'Rowan Ash (fictional)', email: 'rowan@example.test', dateOfBirth: '1984-03-02' };
 const SKY = { name: 'Sky Birch (fictional)', email: 'sky@example.test', dateOfBirth: '1986-07-09' };
@@ -388,7 +389,9 @@ describe.each(testEngines)('a tampered entry on $name', (engine) => {
         })
       ).statusCode,
     ).toBe(204);
-    await ok('POST', `/cases/${caseId}/contracts`, { text: 'Couple contract (fictional): weekly sessions.' });
+    await ok('POST', `/cases/${caseId}/contracts`, {
+      text: contractText('Couple contract (fictional): weekly sessions.'),
+    });
     const sent = await ok('POST', `/cases/${caseId}/send-contract`, {});
     expect(sent.sent.map((s: { outcome: string }) => s.outcome)).toEqual(['invited', 'invited']);
     const queued = await db
@@ -465,7 +468,7 @@ describe.each(testEngines)('a tampered entry on $name', (engine) => {
   });
 
   it('a tampered contract: the case answers with the text shown as failing its check; signing it and its PDF are refused, audited and found', async () => {
-    const text = 'Contract to tamper with (fictional): fortnightly sessions.';
+    const text = contractText('Contract to tamper with (fictional): fortnightly sessions.');
     const created = await ok('POST', `/cases/${caseId}/contracts`, { text });
     const contractId = created.id as string;
     const restore = await tamper({ table: 'contract', column: 'text_sealed' }, contractId);
@@ -681,7 +684,9 @@ describe.each(testEngines)('a tampered entry on $name', (engine) => {
   it('a tampered session reason: the case answers, that reason marked; the finding clears once it is restored', async () => {
     const reason = 'Agreed by phone, signed copy in the post (fictional).';
     // Therapy before every signature: a contract is written, not yet signed.
-    await ok('POST', `/cases/${caseId}/contracts`, { text: 'Couple contract (fictional): weekly sessions.' });
+    await ok('POST', `/cases/${caseId}/contracts`, {
+      text: contractText('Couple contract (fictional): weekly sessions.'),
+    });
     const session = (
       await ok('POST', `/cases/${caseId}/sessions`, {
         kind: 'therapy',

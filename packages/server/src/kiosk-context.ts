@@ -7,8 +7,8 @@ import {
   readClientIdentities,
   recordAuditEvent,
 } from '@alcove/store';
-import { RequestContext } from './context.ts';
 import { ContextBase } from './context-base.ts';
+import { ContractsContext } from './contracts-context.ts';
 
 /**
  * The signing screen a practitioner hands to a client in the room (the kiosk). Handing it
@@ -50,7 +50,7 @@ export class KioskContext extends ContextBase {
     if (contract === undefined || contract.id !== kiosk.contractId) {
       throw new AlcoveError(
         'conflict',
-        'This version of the contract has been replaced. Please hand this device back to your therapist.',
+        'This version of the contract is no longer offered for signature. Please hand this device back to your therapist.',
       );
     }
     readableContract(contract);
@@ -67,7 +67,7 @@ export class KioskContext extends ContextBase {
 
   /** Signs the kiosk's contract as its client, on the text whose hash the screen showed. */
   async sign(kiosk: Kiosk, textHash: string, acknowledgedConditions: boolean | undefined): Promise<void> {
-    await this.as(RequestContext).signContractInPerson(
+    await this.as(ContractsContext).signContractInPerson(
       kiosk.caseId,
       kiosk.contractId,
       { kind: 'client', clientId: kiosk.clientId },

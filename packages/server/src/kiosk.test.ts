@@ -11,9 +11,11 @@ import {
   type TestStaff,
 } from './testing/app.ts';
 import { type BrowserSession, cookieFrom, signInAndEnrol } from './testing/browser-session.ts';
+import { contractText } from './testing/contracts.ts';
 
-const CONTRACT =
-  'Our contract (fictional): weekly sessions of 50 minutes; confidentiality and its limits; how therapy ends.';
+const CONTRACT = contractText(
+  'Our contract (fictional): weekly sessions of 50 minutes; confidentiality and its limits; how therapy ends.',
+);
 const PARTNER_A = 'Partner Sorrel (fictional)';
 const PARTNER_B = 'Partner Tamsin (fictional)';
 

@@ -18,11 +18,11 @@ import nodemailer from 'nodemailer';
 /**
  * Sends what the outbox holds. Each message goes through the practice's own settings:
  * captured (kept in the outbox, never sent) or its SMTP server. A failed attempt is
- * recorded with a short reason that names no address, and retried later (store/outbox.ts
+ * recorded with a short reason that names no address, and retried later (store/outbox-sending.ts
  * has the schedule); a practice with no e-mail set up keeps its messages queued.
  *
  * Several servers may share one database: the sender claims a few messages at a time (a
- * lease, store/outbox.ts `claimDueMessages`), sends them outside any transaction, each with
+ * lease, store/outbox-sending.ts `claimDueMessages`), sends them outside any transaction, each with
  * its stable Message-ID, and records each outcome only while it still holds the claim. A
  * message is started only while enough of the claim is left to send it (at most
  * SEND_LIMIT_MS) and record the outcome, so no other server can take it while it is being

@@ -1,15 +1,17 @@
 import {
   AlcoveError,
-  ClauseRefusalError,
   Confidential,
   DEFAULT_LATE_ENTRY_HOURS,
+  deleteNoteCommand,
+  editNoteCommand,
   type FieldIssue,
-  noteGate,
   type notePassageSchema,
   richTextProblems,
   type StructuredKind,
+  signNoteCommand,
   structuredProblems,
   textToHtml,
+  writeNoteCommand,
 } from '@alcove/core';
 import {
   addEntry,
@@ -25,6 +27,7 @@ import {
   noteFacts,
   recordAuditEvent,
   saveDraft,
+  sessionOfCase,
   setCaseStatus,
   signNote,
 } from '@alcove/store';
@@ -64,12 +67,7 @@ export class NotesContext extends ContextBase {
   }
 
   async #session(facts: CaseFacts, sessionId: string) {
-    const session = await this.vault.db
-      .selectFrom('therapy_session')
-      .select(['id', 'starts_at', 'minutes'])
-      .where('id', '=', sessionId)
-      .where('case_id', '=', facts.caseId)
-      .executeTakeFirst();
+    const session = await sessionOfCase(this.vault.db, facts.caseId, sessionId);
     if (session === undefined) {
       throw new AlcoveError('validation-failed', 'There is no such session on this case.', [
         { location: 'body', pointer: '/sessionId', detail: 'Not a session of this case' },
@@ -89,9 +87,11 @@ export class NotesContext extends ContextBase {
     return { note, facts };
   }
 
-  async #refuseSigned(note: NoteFacts, attempt: string): Promise<void> {
-    if (note.status === 'signed' || note.authorId !== this.actor.userId) {
+  /** Someone else's note is not theirs to change: audited, and "not found" as the store answers. */
+  async #refuseOthers(note: NoteFacts, attempt: string): Promise<void> {
+    if (note.authorId !== this.actor.userId) {
       await recordAuditEvent(this.vault.db, this.event(attempt, 'entry', note.id, 'denied'));
+      throw new AlcoveError('not-found', 'There is no such note.');
     }
   }
 
@@ -121,29 +121,28 @@ export class NotesContext extends ContextBase {
     const facts = await this.requireCase(caseId, 'entry.create');
     this.#checkMarkup(input.passages);
     const session = await this.#session(facts, input.sessionId);
-    const refusal = noteGate({ sessionStartsAt: session.starts_at, now: this.now() })[0];
-    if (refusal !== undefined) {
-      await recordAuditEvent(
-        this.vault.db,
-        this.event(`code.refused:${refusal.clause.id}`, 'case', caseId, 'denied'),
-      );
-      throw new ClauseRefusalError(refusal);
-    }
-    const created = await this.vault.db.transaction().execute(async (trx) => {
-      const entry = await addEntry(trx, this.vault.keyring, {
-        practiceId: this.actor.practiceId,
-        theCase: facts,
-        authorId: this.actor.userId,
-        kind: 'session-note',
-        occurredAt: session.starts_at,
-        sessionId: session.id,
-        status: 'draft',
-        passages: this.#passages(input.passages),
-      });
-      crashPoint('note.after-entry');
-      await appendAuditEvent(trx, this.event('note.draft', 'entry', entry.id));
-      crashPoint('note.before-commit');
-      return entry;
+    // The session's start never changes once recorded: the facts need no stamp beyond the case's.
+    const created = await this.runCommand({
+      command: writeNoteCommand,
+      record: { type: 'case', id: caseId },
+      scope: { practiceId: this.actor.practiceId },
+      facts: async () => ({ sessionStartsAt: session.starts_at, now: this.now() }),
+      work: async (trx) => {
+        const entry = await addEntry(trx, this.vault.keyring, {
+          practiceId: this.actor.practiceId,
+          theCase: facts,
+          authorId: this.actor.userId,
+          kind: 'session-note',
+          occurredAt: session.starts_at,
+          sessionId: session.id,
+          status: 'draft',
+          passages: this.#passages(input.passages),
+        });
+        crashPoint('note.after-entry');
+        await appendAuditEvent(trx, this.event('note.draft', 'entry', entry.id));
+        crashPoint('note.before-commit');
+        return entry;
+      },
     });
     crashPoint('note.after-commit');
     return created;
@@ -151,33 +150,46 @@ export class NotesContext extends ContextBase {
 
   async saveDraft(noteId: string, passages: readonly PassageInput[]): Promise<void> {
     const { note, facts } = await this.#note(noteId, 'note.edit');
-    await this.#refuseSigned(note, 'note.edit');
+    await this.#refuseOthers(note, 'note.edit');
     this.#checkMarkup(passages);
-    await this.vault.db.transaction().execute(async (trx) => {
-      await saveDraft(trx, this.vault.keyring, {
-        practiceId: this.actor.practiceId,
-        theCase: facts,
-        note,
-        authorId: this.actor.userId,
-        passages: this.#passages(passages),
-        now: this.now(),
-      });
-      await appendAuditEvent(trx, this.event('note.draft', 'entry', noteId));
+    await this.runCommand({
+      command: editNoteCommand,
+      record: { type: 'entry', id: noteId },
+      // The store refuses a signed note again inside the transaction (a guarded update).
+      scope: { practiceId: this.actor.practiceId },
+      facts: async () => ({ signed: note.status === 'signed' }),
+      work: async (trx) => {
+        await saveDraft(trx, this.vault.keyring, {
+          practiceId: this.actor.practiceId,
+          theCase: facts,
+          note,
+          authorId: this.actor.userId,
+          passages: this.#passages(passages),
+          now: this.now(),
+        });
+        await appendAuditEvent(trx, this.event('note.draft', 'entry', noteId));
+      },
     });
   }
 
   async delete(noteId: string): Promise<void> {
     const { note } = await this.#note(noteId, 'note.delete');
-    await this.#refuseSigned(note, 'note.delete');
-    await this.vault.db.transaction().execute(async (trx) => {
-      await deleteDraft(trx, note, this.actor.userId);
-      await appendAuditEvent(trx, this.event('note.delete-draft', 'case', note.caseId));
+    await this.#refuseOthers(note, 'note.delete');
+    await this.runCommand({
+      command: deleteNoteCommand,
+      record: { type: 'entry', id: noteId },
+      scope: { practiceId: this.actor.practiceId },
+      facts: async () => ({ signed: note.status === 'signed' }),
+      work: async (trx) => {
+        await deleteDraft(trx, note, this.actor.userId);
+        await appendAuditEvent(trx, this.event('note.delete-draft', 'case', note.caseId));
+      },
     });
   }
 
   async sign(noteId: string): Promise<{ late: boolean }> {
     const { note, facts } = await this.#note(noteId, 'note.sign');
-    await this.#refuseSigned(note, 'note.sign');
+    await this.#refuseOthers(note, 'note.sign');
     const session = note.sessionId === null ? undefined : await this.#session(facts, note.sessionId);
     const sessionEndsAt =
       session === undefined
@@ -185,20 +197,26 @@ export class NotesContext extends ContextBase {
         : new Date(Date.parse(session.starts_at) + session.minutes * 60_000).toISOString();
     const lateHours =
       (await lateEntryHoursOf(this.vault.db, this.actor.practiceId)) ?? DEFAULT_LATE_ENTRY_HOURS;
-    const signed = await this.vault.db.transaction().execute(async (trx) => {
-      const result = await signNote(trx, {
-        note,
-        authorId: this.actor.userId,
-        sessionEndsAt,
-        lateHours,
-        now: this.now(),
-      });
-      await appendAuditEvents(trx, [
-        this.event(result.late ? 'note.sign-late' : 'note.sign', 'entry', noteId),
-        ...facts.participants.map((p) => this.event('entry.create', 'client', p.clientId)),
-      ]);
-      crashPoint('sign.before-commit');
-      return result;
+    const signed = await this.runCommand({
+      command: signNoteCommand,
+      record: { type: 'entry', id: noteId },
+      scope: { practiceId: this.actor.practiceId },
+      facts: async () => ({ signed: note.status === 'signed' }),
+      work: async (trx) => {
+        const result = await signNote(trx, {
+          note,
+          authorId: this.actor.userId,
+          sessionEndsAt,
+          lateHours,
+          now: this.now(),
+        });
+        await appendAuditEvents(trx, [
+          this.event(result.late ? 'note.sign-late' : 'note.sign', 'entry', noteId),
+          ...facts.participants.map((p) => this.event('entry.create', 'client', p.clientId)),
+        ]);
+        crashPoint('sign.before-commit');
+        return result;
+      },
     });
     crashPoint('sign.after-commit');
     return signed;

@@ -1,8 +1,12 @@
+import { clause } from '@alcove/core/testing';
 import { testEngines } from '@alcove/store/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addStaff, bearer, startTestApp, type TestApp, type TestStaff } from './testing/app.ts';
+import { contractText } from './testing/contracts.ts';
 
-const CONTRACT = 'Couple contract (fictional): weekly sessions, confidentiality and its limits, endings.';
+const CONTRACT = contractText(
+  'Couple contract (fictional): weekly sessions, confidentiality and its limits, endings.',
+);
 const daysAgo = (days: number) => new Date(Date.now() - days * 86_400_000).toISOString();
 
 describe.each(testEngines)('session notes on $name', (engine) => {
@@ -151,7 +155,7 @@ describe.each(testEngines)('session notes on $name', (engine) => {
     });
   });
 
-  it('refuses every change to a signed note, and audits each attempt', async () => {
+  clause('GT-98', 'refuses every change to a signed note, and audits each attempt', async () => {
     const sessionId = await session(daysAgo(0.2));
     const noteId = (
       await call('POST', `/cases/${caseId}/notes`, {
@@ -161,9 +165,14 @@ describe.each(testEngines)('session notes on $name', (engine) => {
     ).json().id;
     await call('POST', `/notes/${noteId}/sign`, {});
     const passages = [{ section: 'findings', html: '<p>Rewritten</p>', attribution: [] }];
-    expect((await call('PUT', `/notes/${noteId}`, { passages })).statusCode).toBe(409);
-    expect((await call('DELETE', `/notes/${noteId}`)).statusCode).toBe(409);
-    expect((await call('POST', `/notes/${noteId}/sign`, {})).statusCode).toBe(409);
+    for (const refused of [
+      await call('PUT', `/notes/${noteId}`, { passages }),
+      await call('DELETE', `/notes/${noteId}`),
+      await call('POST', `/notes/${noteId}/sign`, {}),
+    ]) {
+      expect(refused.statusCode).toBe(422);
+      expect(refused.json()).toMatchObject({ clause: 'GT-98', overridable: false });
+    }
     expect((await as(colleague)('PUT', `/notes/${noteId}`, { passages })).statusCode).toBe(404);
     const attempts = await t.vault.db
       .selectFrom('audit_event')
@@ -171,7 +180,12 @@ describe.each(testEngines)('session notes on $name', (engine) => {
       .where('record_id', '=', noteId)
       .where('outcome', '=', 'denied')
       .execute();
-    expect(attempts.map((a) => a.action).sort()).toEqual(['note.delete', 'note.edit', 'note.sign']);
+    // Three refusals under GT-98 (the colleague's attempt is refused at the case, as not found).
+    expect(attempts.map((a) => a.action)).toEqual([
+      'code.refused:GT-98',
+      'code.refused:GT-98',
+      'code.refused:GT-98',
+    ]);
     const notes = (await call('GET', `/cases/${caseId}/notes`)).json().notes;
     expect(notes.find((n: { id: string }) => n.id === noteId).passages[0].html).toBe(
       '<p>Signed (fictional).</p>',

@@ -33,6 +33,7 @@ import {
   takePasswordReset,
   userSubject,
   type Vault,
+  waitingPasswordResets,
 } from '@alcove/store';
 import type { Transaction } from 'kysely';
 import { hashPassword, passwordProblem } from './auth/passwords.ts';
@@ -159,14 +160,7 @@ export async function requestPasswordReset(
     return { message: PASSWORD_RESET_REQUESTED, queued: false };
   }
   const { practiceId, clientId, siteUrl } = target;
-  const waiting = await db
-    .selectFrom('password_reset')
-    .select((eb) => eb.fn.countAll<string>().as('n'))
-    .where('user_id', '=', user.id)
-    .where('used_at', 'is', null)
-    .where('expires_at', '>', now)
-    .executeTakeFirst();
-  if (Number(waiting?.n ?? 0) >= WAITING_LIMIT) {
+  if ((await waitingPasswordResets(db, user.id, now)) >= WAITING_LIMIT) {
     await recordAuditEvent(db, {
       actorId: user.id,
       practiceId,

@@ -1,12 +1,11 @@
 import {
   AlcoveError,
   appropriateAdultMaySee,
-  ClauseRefusalError,
   type ClientIdentity,
   Confidential,
   type consentTypeSchema,
   releaseDueOn,
-  signatureGate,
+  signContractCommand,
 } from '@alcove/core';
 import {
   addMembership,
@@ -15,6 +14,7 @@ import {
   type ConsentView,
   type ContractView,
   caseFacts,
+  casesOfClient,
   competentNow,
   consentsOf,
   createUser,
@@ -101,14 +101,7 @@ export class PortalContext extends ContextBase {
 
   async cases(): Promise<PortalCase[]> {
     const me = await this.#me();
-    const rows = await this.vault.db
-      .selectFrom('participant')
-      .innerJoin('care_case', 'care_case.id', 'participant.case_id')
-      .select(['care_case.id as caseId', 'participant.label'])
-      .where('care_case.practice_id', '=', this.actor.practiceId)
-      .where('participant.client_id', '=', me)
-      .orderBy('care_case.opened_at')
-      .execute();
+    const rows = await casesOfClient(this.vault.db, this.actor.practiceId, me);
     const result: PortalCase[] = [];
     for (const row of rows) {
       const facts = await caseFacts(this.vault.db, this.actor.practiceId, row.caseId);
@@ -140,38 +133,43 @@ export class PortalContext extends ContextBase {
   ): Promise<{ signedByAll: boolean }> {
     const me = await this.#me();
     const facts = await this.requireCase(caseId, 'contract.sign-own');
-    const contract = await currentContract(this.vault.db, this.vault.keyring, this.actor.practiceId, facts);
-    // Never a signature over a text that failed its integrity check.
-    if (contract?.id === input.contractId) readableContract(contract);
-    const refusal = signatureGate({
-      signerKind: 'client',
-      conditions: contract?.id === input.contractId && contract.conditions !== null,
-      acknowledged: input.acknowledgedConditions,
-    })[0];
-    if (refusal !== undefined) {
-      await recordAuditEvent(
-        this.vault.db,
-        this.event(`code.refused:${refusal.clause.id}`, 'case', caseId, 'denied'),
-      );
-      throw new ClauseRefusalError(refusal);
-    }
-    return this.vault.db.transaction().execute(async (trx) => {
-      const now = this.now();
-      await signContract(trx, {
-        theCase: facts,
-        contractId: input.contractId,
-        signer: { kind: 'client', clientId: me },
-        mode: 'portal',
-        textHash: input.textHash,
-        acknowledgedConditions: input.acknowledgedConditions,
-        recordedBy: this.actor.userId,
-        now,
-      });
-      await appendAuditEvent(trx, this.event('contract.sign', 'case', caseId));
-      const after = await currentContract(trx, this.vault.keyring, this.actor.practiceId, facts);
-      const signedByAll = after?.signedByAll === true;
-      if (signedByAll) await setCaseStatus(trx, { caseId, to: 'contracted', now, auto: true });
-      return { signedByAll };
+    return this.runCommand({
+      command: signContractCommand,
+      record: { type: 'case', id: caseId },
+      scope: { practiceId: this.actor.practiceId, caseId },
+      facts: async () => {
+        const contract = await currentContract(
+          this.vault.db,
+          this.vault.keyring,
+          this.actor.practiceId,
+          facts,
+        );
+        // Never a signature over a text that failed its integrity check.
+        if (contract?.id === input.contractId) readableContract(contract);
+        return {
+          signerKind: 'client' as const,
+          conditions: contract?.id === input.contractId && contract.conditions !== null,
+          acknowledged: input.acknowledgedConditions,
+        };
+      },
+      work: async (trx) => {
+        const now = this.now();
+        await signContract(trx, {
+          theCase: facts,
+          contractId: input.contractId,
+          signer: { kind: 'client', clientId: me },
+          mode: 'portal',
+          textHash: input.textHash,
+          acknowledgedConditions: input.acknowledgedConditions,
+          recordedBy: this.actor.userId,
+          now,
+        });
+        await appendAuditEvent(trx, this.event('contract.sign', 'case', caseId));
+        const after = await currentContract(trx, this.vault.keyring, this.actor.practiceId, facts);
+        const signedByAll = after?.signedByAll === true;
+        if (signedByAll) await setCaseStatus(trx, { caseId, to: 'contracted', now, auto: true });
+        return { signedByAll };
+      },
     });
   }
 

@@ -3,22 +3,19 @@ import {
   AlcoveError,
   ageOn,
   type CaseStatus,
-  ClauseRefusalError,
   type ClientIdentity,
   type ContactDecision,
   contractToSignMessage,
   DEFAULT_LATE_ENTRY_HOURS,
   emailDecision,
   formatDate,
-  INTEGRITY_FAILED_TEXT,
   type MailSettings,
   type MessagePurpose,
-  missingSections,
   portalInvitationMessage,
   renderTemplate,
   STANDARD_TEMPLATE,
   STANDARD_TEMPLATE_NAME,
-  templateGate,
+  saveTemplateCommand,
   templateValues,
   type WithheldReason,
 } from '@alcove/core';
@@ -26,33 +23,29 @@ import {
   appendAuditEvent,
   auditDigestEnabled,
   type ContractTemplate,
+  coParticipantsOf,
   createInvitation,
   currentContract,
   currentTemplates,
   enqueueMessage,
   findPractice,
   lateEntryHoursOf,
-  listOutbox,
   mailSettingsOf,
-  type OutboxEntry,
-  openClientIdentities,
   organisationConditionsOf,
   type PortalStatus,
   portalStatusOf,
   readClientIdentities,
-  recordAuditEvent,
-  retryMessage,
+  recordOverride,
   saveTemplate,
   setAuditDigest,
   setCaseStatus,
   setLateEntryHours,
-  setMailSettings,
   setOrganisationConditions,
   templateById,
   updateClientContact,
   userNames,
 } from '@alcove/store';
-import { ContextBase } from './context-base.ts';
+import { answeredOverrides, ContextBase, type Override } from './context-base.ts';
 
 export interface SendOutcome {
   readonly clientId: string;
@@ -85,7 +78,8 @@ function portalDelivery(
 
 /**
  * The practice around the records: its contract templates and the organisation's
- * conditions (GT-36d), how e-mail leaves, the outbox, and inviting clients to the portal.
+ * conditions (GT-36d), its settings, clients' contact rules and inviting them to the
+ * portal (e-mail and the outbox: mail-context.ts).
  */
 export class PracticeContext extends ContextBase {
   // ------------------------------------------------------------ contract templates
@@ -107,19 +101,48 @@ export class PracticeContext extends ContextBase {
         ];
   }
 
-  async saveTemplate(input: { name: string; body: string }): Promise<{ id: string; version: number }> {
+  /**
+   * Saves a template, through the command `template.save`: one without a section of the
+   * Code (GT-36b, GT-36c) is refused unless the practitioner gives their reason, which is
+   * kept with their overrides (clause_override) and audited. A template keeps its blanks:
+   * each contract drafted from it fills them before it is offered (`contract.offer`).
+   */
+  async saveTemplate(input: {
+    name: string;
+    body: string;
+    overrides?: readonly Override[] | undefined;
+  }): Promise<{ id: string; version: number }> {
     await this.require('template.write', this.practiceResource(), 'practice', this.actor.practiceId);
-    const refusal = templateGate(missingSections(input.body))[0];
-    if (refusal !== undefined) throw new ClauseRefusalError(refusal);
-    return this.vault.db.transaction().execute(async (trx) => {
-      const saved = await saveTemplate(trx, {
-        practiceId: this.actor.practiceId,
-        ...input,
-        userId: this.actor.userId,
-        now: this.now(),
-      });
-      await appendAuditEvent(trx, this.event('template.save', 'practice', this.actor.practiceId));
-      return saved;
+    return this.runCommand({
+      command: saveTemplateCommand,
+      record: { type: 'practice', id: this.actor.practiceId },
+      overrides: input.overrides,
+      overridePointer: '/overrides',
+      scope: { practiceId: this.actor.practiceId, practice: true },
+      facts: async () => ({ text: input.body, template: true }),
+      work: async (trx, answered) => {
+        const now = this.now();
+        const saved = await saveTemplate(trx, {
+          practiceId: this.actor.practiceId,
+          name: input.name,
+          body: input.body,
+          userId: this.actor.userId,
+          now,
+        });
+        // A reason is kept only where it answered a refusal, once for each clause.
+        for (const { clause, reason } of answeredOverrides(answered, input.overrides)) {
+          await recordOverride(trx, {
+            practiceId: this.actor.practiceId,
+            userId: this.actor.userId,
+            clause,
+            reason,
+            command: saveTemplateCommand.name,
+            now,
+          });
+        }
+        await appendAuditEvent(trx, this.event('template.save', 'practice', this.actor.practiceId));
+        return saved;
+      },
     });
   }
 
@@ -209,119 +232,6 @@ export class PracticeContext extends ContextBase {
     });
   }
 
-  // ------------------------------------------------------------ e-mail
-
-  /** The settings without the password (only whether one is kept). */
-  async mailSettings(): Promise<{ settings: MailSettings | null; hasPassword: boolean }> {
-    await this.require('settings.read', this.practiceResource(), 'practice', this.actor.practiceId);
-    const settings = await mailSettingsOf(this.vault.db, this.vault.keyring, this.actor.practiceId);
-    if (settings === undefined) return { settings: null, hasPassword: false };
-    if (settings.mode === 'capture') return { settings, hasPassword: false };
-    const { password, ...rest } = settings;
-    return { settings: rest, hasPassword: password !== undefined };
-  }
-
-  /** Saves the settings; an SMTP password left out keeps the one already saved. */
-  async setMailSettings(settings: MailSettings): Promise<void> {
-    await this.require('settings.write', this.practiceResource(), 'practice', this.actor.practiceId);
-    let next = settings;
-    if (settings.mode === 'smtp' && settings.password === undefined) {
-      const previous = await mailSettingsOf(this.vault.db, this.vault.keyring, this.actor.practiceId);
-      if (previous?.mode === 'smtp' && previous.password !== undefined) {
-        next = { ...settings, password: previous.password };
-      }
-    }
-    await this.vault.db.transaction().execute(async (trx) => {
-      await setMailSettings(trx, this.vault.keyring, {
-        practiceId: this.actor.practiceId,
-        settings: next,
-        userId: this.actor.userId,
-        now: this.now(),
-      });
-      await appendAuditEvent(trx, this.event('settings.mail', 'practice', this.actor.practiceId));
-    });
-  }
-
-  /** A message to staff or to the practice: the administrators', and a staff member's own. */
-  #mayReadPracticeMessage(entry: Pick<OutboxEntry, 'recipientKind' | 'recipientUserId'>): boolean {
-    return (
-      this.actor.roles.includes('administrator') ||
-      (entry.recipientKind === 'staff' && entry.recipientUserId === this.actor.userId)
-    );
-  }
-
-  /**
-   * The outbox: an administrator sees every message, a practitioner those to their own
-   * clients and to themself. Staff names come with `staffNames`.
-   */
-  async outbox(): Promise<{
-    entries: OutboxEntry[];
-    names: Map<string, string>;
-    staffNames: Map<string, string>;
-    mailSetUp: boolean;
-  }> {
-    await this.require('outbox.read', this.practiceResource(), 'practice', this.actor.practiceId);
-    const all = await listOutbox(this.vault.db, this.actor.practiceId);
-    const ids = [...new Set(all.flatMap((e) => (e.clientId === null ? [] : [e.clientId])))];
-    const visible = await this.clientsAllowed('client.read-identity', ids);
-    const entries = all.filter((e) =>
-      e.recipientKind === 'client'
-        ? e.clientId !== null && visible.has(e.clientId)
-        : this.#mayReadPracticeMessage(e),
-    );
-    const staffIds = [
-      ...new Set(entries.flatMap((e) => (e.recipientUserId === null ? [] : [e.recipientUserId]))),
-    ];
-    const staffNames = new Map(
-      [...(await userNames(this.vault.db, this.vault.keyring, staffIds))].map(([id, name]) => [
-        id,
-        name.reveal(),
-      ]),
-    );
-    // A name that fails its integrity check is shown as such, never keeping the outbox from the rest.
-    const identities = await openClientIdentities(this.vault, this.actor.practiceId, [...visible]);
-    const names = new Map(
-      [...identities].flatMap(([id, identity]): [string, string][] =>
-        identity.ok
-          ? [[id, identity.value.reveal().name]]
-          : identity.reason === 'tampered'
-            ? [[id, INTEGRITY_FAILED_TEXT]]
-            : [],
-      ),
-    );
-    await recordAuditEvent(this.vault.db, this.event('outbox.read', 'practice', this.actor.practiceId));
-    await this.reportTampered(identities.values());
-    const mailSetUp =
-      (await mailSettingsOf(this.vault.db, this.vault.keyring, this.actor.practiceId)) !== undefined;
-    return { entries, names, staffNames, mailSetUp };
-  }
-
-  async retryMessage(messageId: string): Promise<void> {
-    await this.require('outbox.retry', this.practiceResource(), 'practice', this.actor.practiceId);
-    const row = await this.vault.db
-      .selectFrom('outbox_message')
-      .select(['client_id', 'recipient_kind', 'recipient_user_id'])
-      .where('practice_id', '=', this.actor.practiceId)
-      .where('id', '=', messageId)
-      .executeTakeFirst();
-    const clientId = row?.client_id ?? null;
-    const allowed =
-      row !== undefined && row.recipient_kind !== 'client'
-        ? this.#mayReadPracticeMessage({
-            recipientKind: row.recipient_kind as OutboxEntry['recipientKind'],
-            recipientUserId: row.recipient_user_id,
-          })
-        : clientId !== null && (await this.clientsAllowed('client.read-identity', [clientId])).has(clientId);
-    if (!allowed) {
-      await recordAuditEvent(this.vault.db, this.event('outbox.retry', 'outbox', messageId, 'denied'));
-      throw new AlcoveError('not-found', 'There is no such message.');
-    }
-    await this.vault.db.transaction().execute(async (trx) => {
-      await retryMessage(trx, this.actor.practiceId, messageId, this.now());
-      await appendAuditEvent(trx, this.event('outbox.retry', 'outbox', messageId));
-    });
-  }
-
   // ------------------------------------------------------------ clients: contact safety and the portal
 
   async portalStatus(clientId: string): Promise<PortalStatus> {
@@ -374,14 +284,7 @@ export class PracticeContext extends ContextBase {
     }[] = [];
     for (const p of facts.participants) {
       if (contract.signatures.some((s) => s.signerKind === 'client' && s.signerId === p.clientId)) continue;
-      const coParticipants = await this.vault.db
-        .selectFrom('participant as mine')
-        .innerJoin('participant as other', 'other.case_id', 'mine.case_id')
-        .select('other.client_id')
-        .where('mine.client_id', '=', p.clientId)
-        .where('other.client_id', '<>', p.clientId)
-        .execute();
-      const ids = [p.clientId, ...new Set(coParticipants.map((r) => r.client_id))];
+      const ids = [p.clientId, ...(await coParticipantsOf(this.vault.db, p.clientId))];
       const identities = await readClientIdentities(this.vault, this.actor.practiceId, ids);
       const identity = identities.get(p.clientId)?.reveal();
       if (identity === undefined) continue;

@@ -1,3 +1,4 @@
+import { clause } from '@alcove/core/testing';
 import { testEngines } from '@alcove/store/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addStaff, bearer, startTestApp, type TestApp, type TestStaff } from './testing/app.ts';
@@ -74,32 +75,36 @@ describe.each(testEngines)('referrals and dual relationships on $name', (engine)
     await t.close();
   });
 
-  it('refuses a referral letter without the client’s own consent, and a partner’s consent never covers them', async () => {
-    const body = {
-      clientId: rowan,
-      to: 'Dr Hollis (fictional)',
-      reason: 'Medical review of ED (fictional).',
-    };
-    expect(
-      (await t.app.inject({ method: 'POST', url: `/api/v1/cases/${caseId}/referrals`, payload: body }))
-        .statusCode,
-    ).toBe(401);
-    expect((await as(colleague)('POST', `/cases/${caseId}/referrals`, body)).statusCode).toBe(404);
-    expect(
-      (
-        await call('POST', `/cases/${caseId}/referrals`, {
-          ...body,
-          clientId: '6f1c2a4e-0000-4000-8000-000000000000',
-        })
-      ).statusCode,
-    ).toBe(400);
-    const refused = await call('POST', `/cases/${caseId}/referrals`, body);
-    expect(refused.statusCode).toBe(422);
-    expect(refused.json()).toMatchObject({ clause: 'PG5-1', overridable: false });
-    await releaseConsent(sky);
-    expect((await call('POST', `/cases/${caseId}/referrals`, body)).statusCode).toBe(422);
-    expect((await call('GET', `/cases/${caseId}/referrals`)).json().referrals).toEqual([]);
-  });
+  clause(
+    'PG5-1',
+    'refuses a referral letter without the client’s own consent, and a partner’s consent never covers them',
+    async () => {
+      const body = {
+        clientId: rowan,
+        to: 'Dr Hollis (fictional)',
+        reason: 'Medical review of ED (fictional).',
+      };
+      expect(
+        (await t.app.inject({ method: 'POST', url: `/api/v1/cases/${caseId}/referrals`, payload: body }))
+          .statusCode,
+      ).toBe(401);
+      expect((await as(colleague)('POST', `/cases/${caseId}/referrals`, body)).statusCode).toBe(404);
+      expect(
+        (
+          await call('POST', `/cases/${caseId}/referrals`, {
+            ...body,
+            clientId: '6f1c2a4e-0000-4000-8000-000000000000',
+          })
+        ).statusCode,
+      ).toBe(400);
+      const refused = await call('POST', `/cases/${caseId}/referrals`, body);
+      expect(refused.statusCode).toBe(422);
+      expect(refused.json()).toMatchObject({ clause: 'PG5-1', overridable: false });
+      await releaseConsent(sky);
+      expect((await call('POST', `/cases/${caseId}/referrals`, body)).statusCode).toBe(422);
+      expect((await call('GET', `/cases/${caseId}/referrals`)).json().referrals).toEqual([]);
+    },
+  );
 
   it('writes the letter from the client’s own record only, and downloads it as a PDF', async () => {
     await releaseConsent(rowan);
@@ -143,8 +148,18 @@ describe.each(testEngines)('referrals and dual relationships on $name', (engine)
     expect(named.json()).toMatchObject({ clause: 'PG5-5' });
     expect((await call('POST', `/cases/${caseId}/dual-relationships`, good)).statusCode).toBe(201);
     expect((await call('GET', `/cases/${caseId}`)).json().status).toBe('ending');
+    // Rowan's letter is written; Sky's is still to make (GT-35: a referral for each client).
     expect((await call('GET', `/cases/${caseId}/dual-relationships`)).json().dualRelationships).toMatchObject(
-      [{ declaredOn: '2026-11-21', feesStopOn: '2026-11-21', referralMade: true }],
+      [{ declaredOn: '2026-11-21', feesStopOn: '2026-11-21', referralMade: false }],
+    );
+    const forSky = await call('POST', `/cases/${caseId}/referrals`, {
+      clientId: sky,
+      to: 'Dr Hollis (fictional)',
+      reason: 'Continuing couple work elsewhere (fictional).',
+    });
+    expect(forSky.statusCode).toBe(201);
+    expect((await call('GET', `/cases/${caseId}/dual-relationships`)).json().dualRelationships).toMatchObject(
+      [{ referralMade: true }],
     );
     const told = (await as(supervisor)('GET', '/supervision/presentations')).json().presentations;
     expect(told[0].material).toContain(

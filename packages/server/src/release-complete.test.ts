@@ -12,6 +12,7 @@ import { extractText, getDocumentProxy } from 'unpdf';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RELEASE_SECTIONS, TABLE_RELEASE } from './release-coverage.ts';
 import { addStaff, bearer, startTestApp, type TestApp, type TestStaff } from './testing/app.ts';
+import { contractText } from './testing/contracts.ts';
 import { fhirValidator, STANDARD_R4_TYPES } from './testing/fhir.ts';
 
 /**
@@ -136,7 +137,7 @@ describe.each(testEngines)('a release against its record on $name', (engine) => 
     text: string,
     signers: readonly ({ kind: 'practitioner' } | { kind: 'client'; clientId: string })[],
   ) => {
-    const version = await created(`/cases/${caseId}/contracts`, { text });
+    const version = await created(`/cases/${caseId}/contracts`, { text: contractText(text) });
     for (const signer of signers) {
       await call(
         'POST',

@@ -71,7 +71,7 @@ export const TABLE_RELEASE: Record<keyof Database | MigratorTable, ReleaseTreatm
   ),
   contract: released(
     'contracts',
-    'Every version of the contract of each case the client is in: its version, the day it was made and replaced, and its text as signed.',
+    'Every version of the contract of each case the client is in: its version, the day it was made and replaced (or withdrawn before everyone signed it), and its text as signed. Not the practitioner’s reasons for offering a version without one of the Code’s sections (overrides_sealed): their own compliance record, as a session’s override reason is.',
   ),
   contract_signature: released(
     'contracts',

@@ -64,6 +64,8 @@ export interface ReleaseRecord {
   readonly consents: readonly ConsentView[];
   /** Never a disclosure withheld from the client (PG5-2): those are not read into a release at all. */
   readonly disclosures: readonly DisclosureView[];
+  /** The disclosures left out because the law forbids telling the client (their ids only): each omission is audited when the release is issued. */
+  readonly withheldDisclosureIds: readonly string[];
   readonly legalBasisLabels: ReadonlyMap<string, string>;
   /** The client's own referral letters, by case. */
   readonly referrals: readonly (ReferralView & { caseId: string })[];
@@ -99,6 +101,7 @@ export async function readReleaseRecord(
   const presented = (await presentations(db, keyring, practiceId, { caseIds: [...caseIds] })).reverse();
   const names = await userNames(db, keyring, practitionerIds);
   const bases = (await legalBasesOf(db, practiceId)) ?? DEFAULT_LEGAL_BASES;
+  const disclosures = await disclosuresOf(db, keyring, practiceId, { clientId });
   return {
     sessions,
     contracts,
@@ -107,9 +110,8 @@ export async function readReleaseRecord(
     gillick: await gillickAssessmentsOf(db, keyring, practiceId, clientId),
     consents: await consentsOf(db, keyring, practiceId, clientId),
     // Withheld disclosures (PG5-2) are left out here, before anything else sees them.
-    disclosures: (await disclosuresOf(db, keyring, practiceId, { clientId })).filter(
-      (d) => !d.withheldFromClient,
-    ),
+    disclosures: disclosures.filter((d) => !d.withheldFromClient),
+    withheldDisclosureIds: disclosures.filter((d) => d.withheldFromClient).map((d) => d.id),
     legalBasisLabels: new Map(bases.map((b) => [b.id, b.label])),
     referrals,
     earlierRequests: (await releaseRequests(db, keyring, practiceId, { clientIds: [clientId] }))
@@ -347,7 +349,11 @@ export function recordSections(input: {
         shownConditions === undefined ? '' : `\n\nThe organisation’s conditions:\n${redact(shownConditions)}`;
       contractItems.push({
         label: `${kind}: contract version ${v.version} of ${formatDate(v.createdAt)}${
-          v.supersededAt === null ? ', the current version' : `, replaced on ${formatDate(v.supersededAt)}`
+          v.withdrawnAt !== null
+            ? `, withdrawn on ${formatDate(v.withdrawnAt)} before everyone had signed it`
+            : v.supersededAt === null
+              ? ', the current version'
+              : `, replaced on ${formatDate(v.supersededAt)}`
         }`,
         text: `${lines.join(' ')}\n\n${text}${conditions}`,
       });

@@ -1,7 +1,5 @@
 import {
   AlcoveError,
-  ClauseRefusalError,
-  clause,
   decidePassages,
   entryKindLabels,
   type FhirReleaseInput,
@@ -18,6 +16,7 @@ import {
   releaseBasisLabels,
   releaseBundle,
   releaseDueOn,
+  releaseToThirdPartyCommand,
   structuredKinds,
 } from '@alcove/core';
 import {
@@ -65,6 +64,8 @@ export interface Assembly {
   readonly pdf: ReleasePdfInput;
   readonly consentsRelied: readonly string[];
   readonly withheld: readonly WithheldItem[];
+  /** Disclosures the law forbids telling the client of, left out (PG5-2): audited at issue. */
+  readonly withheldDisclosureIds: readonly string[];
   readonly fhir: Omit<FhirReleaseInput, 'releaseId' | 'provenanceId' | 'issuedAt'>;
 }
 
@@ -180,25 +181,22 @@ export class ReleasesContext extends ContextBase {
     const clientId = request.clientId;
     const today = this.today();
     const consentsRelied: string[] = [];
-    const ownConsents = await consentsOf(
-      this.vault.db,
-      this.vault.keyring,
-      this.actor.practiceId,
-      clientId,
-      today,
-    );
     if (basis === 'third-party-consent') {
-      const consent = ownConsents.find((c) => c.type === 'third-party-release');
-      if (consent === undefined) {
-        const entry = clause('PG5-1');
-        if (entry === undefined) throw new Error('PG5-1 missing');
-        throw new ClauseRefusalError({
-          clause: entry,
-          overridable: false,
-          detail: 'The client has no consent in force to release their information to a third party.',
-        });
-      }
-      consentsRelied.push(consent.id);
+      // A release to a third party is a command of the Code (PG5-1): refused, and audited,
+      // without the client's own consent in force today.
+      const consentId = await this.runCommand({
+        command: releaseToThirdPartyCommand,
+        record: { type: 'release-request', id: requestId },
+        scope: { practiceId: this.actor.practiceId, clientIds: [clientId] },
+        facts: async () => {
+          const consent = (
+            await consentsOf(this.vault.db, this.vault.keyring, this.actor.practiceId, clientId, today)
+          ).find((c) => c.type === 'third-party-release');
+          return { consentInForce: consent !== undefined, consentId: consent?.id ?? '' };
+        },
+        work: async (_trx, _answered, facts) => facts.consentId,
+      });
+      consentsRelied.push(consentId);
     }
     const identities = await readClientIdentities(this.vault, this.actor.practiceId, [clientId]);
     const me = identities.get(clientId)?.reveal();
@@ -365,6 +363,7 @@ export class ReleasesContext extends ContextBase {
       passages,
       consentsRelied,
       withheld,
+      withheldDisclosureIds: record.withheldDisclosureIds,
       fhir: {
         title,
         basisLabel: releaseBasisLabels[basis],
@@ -429,6 +428,12 @@ export class ReleasesContext extends ContextBase {
         trx,
         this.event(`release.issue:${assembly.request.basis}`, 'client', assembly.request.clientId),
       );
+      // Each disclosure left out of what the client receives is audited, as in the portal (PG5-2).
+      for (const disclosureId of assembly.withheldDisclosureIds)
+        await appendAuditEvent(
+          trx,
+          this.event('disclosure.withheld-from-client', 'disclosure', disclosureId),
+        );
       return issued;
     });
   }

@@ -1,3 +1,4 @@
+import { clause } from '@alcove/core/testing';
 import { createInvitation } from '@alcove/store';
 import { testEngines } from '@alcove/store/testing';
 import { extractText, getDocumentProxy } from 'unpdf';
@@ -184,56 +185,60 @@ describe.each(testEngines)('confidential releases on $name', (engine) => {
     expect((await call('GET', '/release-requests')).json().requests).toEqual([]);
   });
 
-  it('releases to partner A their own passages and none of B’s, with no B identifier anywhere, joint material only as consents allow', async () => {
-    const requestId = await sar(rowan);
-    const registered = (await call('GET', '/release-requests')).json().requests[0];
-    // Overdue depends on today: the suite also runs with the clock in July 2027 (scripts/test.ts).
-    expect(registered).toMatchObject({ dueOn: '2026-12-21', status: 'received' });
-    expect(registered.overdue).toBe(new Date().toISOString() > '2026-12-22');
-    const preview = (await call('POST', `/release-requests/${requestId}/preview`, {})).json();
-    expect(
-      preview.passages.map((p: { text: string; included: boolean }) => [p.text.slice(0, 6), p.included]),
-    ).toEqual([
-      ['A-OWN:', true],
-      ['B-OWN:', false],
-      ['JOINT:', false],
-      ['FORMUL', false],
-    ]);
-    expect(preview.passages[2].reason).toBe('Joint material: Partner B has not consented to its release');
-    expect(preview.passages[0].text).toBe('A-OWN: Rowan feels unheard when [Partner B] works late.');
+  clause(
+    'PG5-1',
+    'releases to partner A their own passages and none of B’s, with no B identifier anywhere, joint material only as consents allow',
+    async () => {
+      const requestId = await sar(rowan);
+      const registered = (await call('GET', '/release-requests')).json().requests[0];
+      // Overdue depends on today: the suite also runs with the clock in July 2027 (scripts/test.ts).
+      expect(registered).toMatchObject({ dueOn: '2026-12-21', status: 'received' });
+      expect(registered.overdue).toBe(new Date().toISOString() > '2026-12-22');
+      const preview = (await call('POST', `/release-requests/${requestId}/preview`, {})).json();
+      expect(
+        preview.passages.map((p: { text: string; included: boolean }) => [p.text.slice(0, 6), p.included]),
+      ).toEqual([
+        ['A-OWN:', true],
+        ['B-OWN:', false],
+        ['JOINT:', false],
+        ['FORMUL', false],
+      ]);
+      expect(preview.passages[2].reason).toBe('Joint material: Partner B has not consented to its release');
+      expect(preview.passages[0].text).toBe('A-OWN: Rowan feels unheard when [Partner B] works late.');
 
-    const first = await issueAndRead(requestId);
-    expect(first.text).toContain('A-OWN: Rowan feels unheard when [Partner B] works late.');
-    expect(first.text).toContain('OPEN-RECIPIENT');
-    for (const secret of [
-      ...B_IDENTIFIERS,
-      sky,
-      'B-OWN',
-      'JOINT:',
-      'FORMULATION',
-      'WITHHELD-RECIPIENT',
-      's39',
-    ]) {
-      expect(first.text, secret).not.toContain(secret);
-      expect(first.fhir, secret).not.toContain(secret);
-    }
-    expect(first.fhir).toContain('A-OWN: Rowan feels unheard when [Partner B] works late.');
-    expect(first.types).toContain('Patient');
-    expect(first.types).toContain('Consent');
-    expect(first.types).toContain('Encounter');
-    expect(first.types).not.toContain('RelatedPerson');
-    expect(first.text).toContain('Joint material: Partner B has not consented to its release');
+      const first = await issueAndRead(requestId);
+      expect(first.text).toContain('A-OWN: Rowan feels unheard when [Partner B] works late.');
+      expect(first.text).toContain('OPEN-RECIPIENT');
+      for (const secret of [
+        ...B_IDENTIFIERS,
+        sky,
+        'B-OWN',
+        'JOINT:',
+        'FORMULATION',
+        'WITHHELD-RECIPIENT',
+        's39',
+      ]) {
+        expect(first.text, secret).not.toContain(secret);
+        expect(first.fhir, secret).not.toContain(secret);
+      }
+      expect(first.fhir).toContain('A-OWN: Rowan feels unheard when [Partner B] works late.');
+      expect(first.types).toContain('Patient');
+      expect(first.types).toContain('Consent');
+      expect(first.types).toContain('Encounter');
+      expect(first.types).not.toContain('RelatedPerson');
+      expect(first.text).toContain('Joint material: Partner B has not consented to its release');
 
-    // Once partner B consents, the joint material and the formulation are released to A too.
-    await consent(sky, 'joint-material-release');
-    const second = await issueAndRead(await sar(rowan));
-    expect(second.text).toContain('JOINT: both agree a weekly check-in.');
-    expect(second.text).toContain('FORMULATION: a pursue–withdraw cycle; [Partner B] pursues.');
-    for (const secret of [...B_IDENTIFIERS, 'B-OWN', 'WITHHELD-RECIPIENT']) {
-      expect(second.text, secret).not.toContain(secret);
-      expect(second.fhir, secret).not.toContain(secret);
-    }
-  });
+      // Once partner B consents, the joint material and the formulation are released to A too.
+      await consent(sky, 'joint-material-release');
+      const second = await issueAndRead(await sar(rowan));
+      expect(second.text).toContain('JOINT: both agree a weekly check-in.');
+      expect(second.text).toContain('FORMULATION: a pursue–withdraw cycle; [Partner B] pursues.');
+      for (const secret of [...B_IDENTIFIERS, 'B-OWN', 'WITHHELD-RECIPIENT']) {
+        expect(second.text, secret).not.toContain(secret);
+        expect(second.fhir, secret).not.toContain(secret);
+      }
+    },
+  );
 
   it('keeps each release exactly as issued, answers a request once, and lets the client download their own in the portal', async () => {
     const asked = await as(partnerA)('POST', '/portal/release-requests', {});

@@ -1,22 +1,23 @@
 import { randomInt } from 'node:crypto';
 import {
+  AlcoveError,
   ageOn,
   anonymise,
-  ClauseRefusalError,
-  clause,
   dayOf,
   type ExportRow,
+  exportResearchCommand,
   type ResearchRecord,
   type researchPurposes,
+  ruleRan,
   shiftDay,
 } from '@alcove/core';
 import {
   allClientIds,
+  appendAuditEvent,
   consentsOf,
   listSessions,
   readClientCases,
   readClientIdentities,
-  recordAuditEvent,
 } from '@alcove/store';
 import { ContextBase } from './context-base.ts';
 
@@ -37,52 +38,63 @@ export class ResearchContext extends ContextBase {
     const all = await allClientIds(this.vault.db, this.actor.practiceId);
     const allowed = await this.clientsAllowed('client.read-clinical', all);
     const mine = all.filter((id) => allowed.has(id));
-    const identities = await readClientIdentities(this.vault, this.actor.practiceId, mine);
-    const records: ResearchRecord[] = [];
-    let excluded = 0;
-    for (const clientId of mine) {
-      const consented = (
-        await consentsOf(this.vault.db, this.vault.keyring, this.actor.practiceId, clientId, today)
-      ).some((c) => c.type === input.purpose);
-      if (!consented) {
-        excluded += 1;
-        continue;
-      }
-      const dob = identities.get(clientId)?.reveal().dateOfBirth;
-      // Each client's dates move by their own random number of days before they are generalised.
-      const shift = randomInt(-30, 31);
-      for (const c of await readClientCases(this.vault, this.actor.practiceId, clientId)) {
-        const sessions = await listSessions(this.vault.db, this.vault.keyring, this.actor.practiceId, c.id);
-        const first = sessions[0] === undefined ? undefined : dayOf(sessions[0].startsAt);
-        records.push({
-          caseKind: c.kind,
-          ageAtStart: dob === undefined || first === undefined ? undefined : ageOn(dob, first),
-          firstSession: first === undefined ? undefined : shiftDay(first, shift),
-          sessions: sessions.length,
-          attended: sessions.filter((s) => s.attendance === 'attended').length,
-          didNotAttend: sessions.filter((s) => s.attendance === 'did-not-attend').length,
-          cancelled: sessions.filter((s) => s.attendance.startsWith('cancelled')).length,
-        });
-      }
-    }
-    const result = anonymise(records, input.k);
-    if (!result.ok) {
-      await recordAuditEvent(
-        this.vault.db,
-        this.event('research.export', 'practice', this.actor.practiceId, 'denied'),
-      );
-      const entry = clause('GT-115');
-      if (entry === undefined) throw new Error('GT-115 missing');
-      throw new ClauseRefusalError({
-        clause: entry,
-        overridable: false,
-        detail: `Anonymity cannot be kept: even at the coarsest level a group holds only ${result.smallestGroup} of the ${records.length} records with consent, fewer than k = ${input.k}. Nothing was exported.`,
-      });
-    }
-    await recordAuditEvent(
-      this.vault.db,
-      this.event(`research.export:${input.purpose}`, 'practice', this.actor.practiceId),
-    );
-    return { rows: result.rows, level: result.level, included: records.length, excluded };
+    return this.runCommand({
+      command: exportResearchCommand,
+      record: { type: 'practice', id: this.actor.practiceId },
+      scope: { practiceId: this.actor.practiceId, clientIds: mine },
+      facts: async () => {
+        const identities = await readClientIdentities(this.vault, this.actor.practiceId, mine);
+        const records: ResearchRecord[] = [];
+        let excluded = 0;
+        for (const clientId of mine) {
+          const consented = (
+            await consentsOf(this.vault.db, this.vault.keyring, this.actor.practiceId, clientId, today)
+          ).some((c) => c.type === input.purpose);
+          ruleRan('research-consent');
+          if (!consented) {
+            excluded += 1;
+            continue;
+          }
+          const dob = identities.get(clientId)?.reveal().dateOfBirth;
+          // Each client's dates move by their own random number of days before they are generalised.
+          const shift = randomInt(-30, 31);
+          for (const c of await readClientCases(this.vault, this.actor.practiceId, clientId)) {
+            const sessions = await listSessions(
+              this.vault.db,
+              this.vault.keyring,
+              this.actor.practiceId,
+              c.id,
+            );
+            const first = sessions[0] === undefined ? undefined : dayOf(sessions[0].startsAt);
+            records.push({
+              caseKind: c.kind,
+              ageAtStart: dob === undefined || first === undefined ? undefined : ageOn(dob, first),
+              firstSession: first === undefined ? undefined : shiftDay(first, shift),
+              sessions: sessions.length,
+              attended: sessions.filter((s) => s.attendance === 'attended').length,
+              didNotAttend: sessions.filter((s) => s.attendance === 'did-not-attend').length,
+              cancelled: sessions.filter((s) => s.attendance.startsWith('cancelled')).length,
+            });
+          }
+        }
+        const result = anonymise(records, input.k);
+        return {
+          anonymous: result.ok,
+          smallestGroup: result.ok ? input.k : result.smallestGroup,
+          records: records.length,
+          k: input.k,
+          result,
+          excluded,
+        };
+      },
+      work: async (trx, _answered, { result, records, excluded }) => {
+        if (!result.ok) throw new AlcoveError('conflict');
+        await appendAuditEvent(
+          trx,
+          this.event(`research.export:${input.purpose}`, 'practice', this.actor.practiceId),
+        );
+        return { rows: result.rows, level: result.level, included: records, excluded };
+      },
+    });
   }
 }

@@ -1,3 +1,4 @@
+import { clause } from '@alcove/core/testing';
 import { testEngines } from '@alcove/store/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addStaff, bearer, startTestApp, type TestApp, type TestStaff } from './testing/app.ts';
@@ -77,28 +78,32 @@ describe.each(testEngines)('de-identified research exports on $name', (engine) =
     expect((await as(me)('/research-exports', { purpose: 'marketing', k: 5 })).statusCode).toBe(400);
   });
 
-  it('exports only clients with research consent, k-anonymous, with no identifier, date or free text', async () => {
-    const exported = await as(me)('/research-exports', { purpose: 'research', k: 5 });
-    expect(exported.statusCode).toBe(200);
-    expect(exported.json()).toMatchObject({ purpose: 'research', k: 5, included: 5, excluded: 1 });
-    const rows = exported.json().rows as Record<string, string>[];
-    expect(rows).toHaveLength(5);
-    expect(Object.keys(rows[0] ?? {}).sort()).toEqual([
-      'ageBand',
-      'attendance',
-      'caseKind',
-      'sessions',
-      'started',
-    ]);
-    for (const secret of ['Research Person', 'fictional', '199', '2026-10-05', '2026-10-12']) {
-      expect(exported.body, secret).not.toContain(secret);
-    }
-    const csv = await as(me)('/research-exports/csv', { purpose: 'research', k: 5 });
-    expect(csv.headers['content-type']).toContain('text/csv');
-    expect(csv.body.split('\n')[0]).toBe('caseKind,ageBand,started,sessions,attendance');
-  });
+  clause(
+    ['PG5-4', 'GT-114'],
+    'exports only clients with research consent, k-anonymous, with no identifier, date or free text',
+    async () => {
+      const exported = await as(me)('/research-exports', { purpose: 'research', k: 5 });
+      expect(exported.statusCode).toBe(200);
+      expect(exported.json()).toMatchObject({ purpose: 'research', k: 5, included: 5, excluded: 1 });
+      const rows = exported.json().rows as Record<string, string>[];
+      expect(rows).toHaveLength(5);
+      expect(Object.keys(rows[0] ?? {}).sort()).toEqual([
+        'ageBand',
+        'attendance',
+        'caseKind',
+        'sessions',
+        'started',
+      ]);
+      for (const secret of ['Research Person', 'fictional', '199', '2026-10-05', '2026-10-12']) {
+        expect(exported.body, secret).not.toContain(secret);
+      }
+      const csv = await as(me)('/research-exports/csv', { purpose: 'research', k: 5 });
+      expect(csv.headers['content-type']).toContain('text/csv');
+      expect(csv.body.split('\n')[0]).toBe('caseKind,ageBand,started,sessions,attendance');
+    },
+  );
 
-  it('fails rather than leaking when k cannot be met (GT-115)', async () => {
+  clause('GT-115', 'fails rather than leaking when k cannot be met (GT-115)', async () => {
     const refused = await as(me)('/research-exports', { purpose: 'research', k: 6 });
     expect(refused.statusCode).toBe(422);
     expect(refused.json()).toMatchObject({ clause: 'GT-115', overridable: false });

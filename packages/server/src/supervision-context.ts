@@ -1,11 +1,10 @@
 import {
   AlcoveError,
-  ClauseRefusalError,
   Confidential,
-  presentationGate,
+  logSupervisionCommand,
+  presentCaseCommand,
   type Resource,
   richTextProblems,
-  supervisionLogGate,
 } from '@alcove/core';
 import {
   appendAuditEvent,
@@ -58,34 +57,35 @@ export class SupervisionContext extends ContextBase {
         markup.map((detail) => ({ location: 'body' as const, pointer: '/material', detail })),
       );
     }
-    const identities = await readClientIdentities(
-      this.vault,
-      this.actor.practiceId,
-      facts.participants.map((p) => p.clientId),
-    );
-    const refusal = presentationGate(
-      input.material,
-      [...identities.values()].map((i) => i.reveal()),
-    )[0];
-    if (refusal !== undefined) {
-      await recordAuditEvent(
-        this.vault.db,
-        this.event(`code.refused:${refusal.clause.id}`, 'case', caseId, 'denied'),
-      );
-      throw new ClauseRefusalError(refusal);
-    }
-    return this.vault.db.transaction().execute(async (trx) => {
-      const created = await presentCase(trx, this.vault.keyring, {
-        practiceId: this.actor.practiceId,
-        caseId,
-        practitionerId: this.actor.userId,
-        supervisorId: input.supervisorId,
-        presentedOn: input.presentedOn,
-        material: new Confidential(input.material),
-        now: this.now(),
-      });
-      await appendAuditEvent(trx, this.event('supervision.present', 'case', caseId));
-      return created;
+    return this.runCommand({
+      command: presentCaseCommand,
+      record: { type: 'case', id: caseId },
+      scope: { practiceId: this.actor.practiceId, caseId },
+      facts: async () => ({
+        material: input.material,
+        clients: [
+          ...(
+            await readClientIdentities(
+              this.vault,
+              this.actor.practiceId,
+              facts.participants.map((p) => p.clientId),
+            )
+          ).values(),
+        ].map((i) => i.reveal()),
+      }),
+      work: async (trx) => {
+        const created = await presentCase(trx, this.vault.keyring, {
+          practiceId: this.actor.practiceId,
+          caseId,
+          practitionerId: this.actor.userId,
+          supervisorId: input.supervisorId,
+          presentedOn: input.presentedOn,
+          material: new Confidential(input.material),
+          now: this.now(),
+        });
+        await appendAuditEvent(trx, this.event('supervision.present', 'case', caseId));
+        return created;
+      },
     });
   }
 
@@ -110,24 +110,27 @@ export class SupervisionContext extends ContextBase {
         { location: 'body', pointer: '/heldOn', detail: 'This day has not come yet' },
       ]);
     }
-    const supervisor = (await currentProfile(this.vault.db, this.actor.practiceId, this.actor.userId)).details
-      .supervisor;
-    const refusal = supervisionLogGate(supervisor != null)[0];
-    if (refusal !== undefined || supervisor == null) {
-      if (refusal !== undefined) throw new ClauseRefusalError(refusal);
-      throw new AlcoveError('conflict');
-    }
-    return this.vault.db.transaction().execute(async (trx) => {
-      const created = await recordSupervisionSession(trx, {
-        practiceId: this.actor.practiceId,
-        practitionerId: this.actor.userId,
-        heldOn: input.heldOn,
-        minutes: input.minutes,
-        supervisorName: supervisor.name,
-        now: this.now(),
-      });
-      await appendAuditEvent(trx, this.event('supervision.log', 'profile', this.actor.userId));
-      return created;
+    return this.runCommand({
+      command: logSupervisionCommand,
+      record: { type: 'profile', id: this.actor.userId },
+      scope: { practiceId: this.actor.practiceId, userId: this.actor.userId },
+      facts: async () => {
+        const { supervisor } = (await currentProfile(this.vault.db, this.actor.practiceId, this.actor.userId))
+          .details;
+        return { supervisorNamed: supervisor != null, supervisorName: supervisor?.name ?? '' };
+      },
+      work: async (trx, _answered, facts) => {
+        const created = await recordSupervisionSession(trx, {
+          practiceId: this.actor.practiceId,
+          practitionerId: this.actor.userId,
+          heldOn: input.heldOn,
+          minutes: input.minutes,
+          supervisorName: facts.supervisorName,
+          now: this.now(),
+        });
+        await appendAuditEvent(trx, this.event('supervision.log', 'profile', this.actor.userId));
+        return created;
+      },
     });
   }
 

@@ -1,12 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import {
-  appendAuditEvent,
-  auditEventContext,
-  deleteAuditContextBefore,
-  verifyAuditLog,
-  writeCheckpoint,
-} from './audit.ts';
+import { appendAuditEvent, auditEventContext, deleteAuditContextBefore } from './audit.ts';
+import { writeCheckpoint } from './audit-checkpoints.ts';
 import { auditSource, USER_AGENT_MAX, withAuditSource } from './audit-source.ts';
+import { verifyAuditLog } from './audit-verify.ts';
 import { createPractice } from './practices.ts';
 import { testEngines } from './testing/engines.ts';
 import { createTestVault, type TestVault } from './testing/vault.ts';

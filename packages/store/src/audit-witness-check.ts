@@ -10,7 +10,8 @@ import {
   londonDay,
 } from '@alcove/core';
 import type { Kysely, Transaction } from 'kysely';
-import { type AuditVerification, appendAuditEvent, appendAuditEvents, verifyAuditLog } from './audit.ts';
+import { appendAuditEvent, appendAuditEvents } from './audit.ts';
+import { type AuditVerification, verifyAuditLog } from './audit-verify.ts';
 import type { Keyring } from './keyring.ts';
 import { enqueuePracticeMessage, practiceRecipientAddress } from './outbox.ts';
 import type { Database } from './schema.ts';

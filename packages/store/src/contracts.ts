@@ -1,16 +1,19 @@
 import { createHash } from 'node:crypto';
 import { AlcoveError, Confidential, INTEGRITY_FAILED_TEXT, newId, type Unreadable } from '@alcove/core';
 import type { Kysely, Transaction } from 'kysely';
+import type { CaseFacts } from './cases.ts';
 import { type Binding, openText, sealText } from './crypto/aead.ts';
 import { KeyDestroyedError, type Keyring } from './keyring.ts';
-import type { CaseFacts } from './records.ts';
 import type { Database } from './schema.ts';
 import { type Opened, openSealedText, readableOrThrow } from './sealed.ts';
 
 /**
  * The therapy contract (GT-36): versions sealed under the case key; a version is never
  * edited once anyone has signed it, a change is a new version that everyone signs again;
- * each signature keeps who, when, how, and the SHA-256 of the exact text signed.
+ * each signature keeps who, when, how, and the SHA-256 of the exact text signed. Writing a
+ * version offers it for signature (the command `contract.offer`, core/code/contracts.ts);
+ * the practitioner may withdraw it before every party has signed it: it keeps its text and
+ * signatures, and no other version becomes current in its place.
  */
 export function contractHash(text: string): string {
   return createHash('sha256').update(text, 'utf8').digest('hex');
@@ -36,6 +39,8 @@ export async function createContractVersion(
     /** The organisation's conditions, where it holds the contract (GT-36d). */
     conditions?: Confidential<string> | null | undefined;
     templateId?: string | null | undefined;
+    /** Why it is offered without one of the Code's sections (GT-36b, GT-36c), kept with it. */
+    overrides?: Confidential<readonly ContractOverride[]> | undefined;
     userId: string;
     now: string;
   },
@@ -45,6 +50,12 @@ export async function createContractVersion(
     .select(['id', 'version'])
     .where('case_id', '=', input.caseId)
     .where('superseded_at', 'is', null)
+    .executeTakeFirst();
+  // Numbered after every version, a withdrawn one too (none is current after a withdrawal).
+  const latest = await trx
+    .selectFrom('contract')
+    .select((eb) => eb.fn.max('version').as('version'))
+    .where('case_id', '=', input.caseId)
     .executeTakeFirst();
   if (previous !== undefined) {
     await trx
@@ -57,7 +68,8 @@ export async function createContractVersion(
   const key = await keyring.dataKey(trx, input.practiceId, keyId);
   const id = newId();
   const text = input.text.reveal();
-  const version = (previous?.version ?? 0) + 1;
+  const version = Number(latest?.version ?? 0) + 1;
+  const overrides = input.overrides?.reveal() ?? [];
   await trx
     .insertInto('contract')
     .values({
@@ -77,9 +89,103 @@ export async function createContractVersion(
               ...contractBinding(input.practiceId, id, keyId),
               field: 'conditions',
             }),
+      withdrawn_at: null,
+      withdrawn_by: null,
+      overrides_sealed:
+        overrides.length === 0
+          ? null
+          : sealText(key, JSON.stringify(overrides), {
+              ...contractBinding(input.practiceId, id, keyId),
+              field: 'overrides',
+            }),
     })
     .execute();
   return { id, version, textHash: contractHash(text) };
+}
+
+/** A "should" of the Code a version was offered without, and the practitioner's reason (GT-5). */
+export interface ContractOverride {
+  readonly clause: string;
+  readonly reason: string;
+}
+
+/**
+ * Withdraws the case's current version before every party has signed it: it is no longer
+ * current (superseded at the same instant) and can no longer be signed, in person, in the
+ * portal or on the signing screen. Its text and any signature stay, as every version's do.
+ * Refused: a version that is not the current one (withdrawn, or replaced by a newer
+ * version), and one every party has signed.
+ */
+export async function withdrawContractVersion(
+  trx: Transaction<Database>,
+  input: { theCase: CaseFacts; contractId: string; userId: string; now: string },
+): Promise<{ version: number }> {
+  const row = await trx
+    .selectFrom('contract')
+    .select(['id', 'version', 'superseded_at', 'withdrawn_at'])
+    .where('id', '=', input.contractId)
+    .where('case_id', '=', input.theCase.caseId)
+    .executeTakeFirst();
+  if (row === undefined) throw new AlcoveError('not-found', 'There is no such contract on this case.');
+  if (row.withdrawn_at !== null)
+    throw new AlcoveError('conflict', `Version ${row.version} is withdrawn already.`);
+  if (row.superseded_at !== null) {
+    throw new AlcoveError('conflict', `Version ${row.version} has been replaced by a newer version already.`);
+  }
+  if (await signedByAll(trx, input.theCase, row.id)) {
+    throw new AlcoveError(
+      'conflict',
+      'Every party has signed this version: it is the agreement, and is kept. Write a new version to change it.',
+    );
+  }
+  const updated = await trx
+    .updateTable('contract')
+    .set({ superseded_at: input.now, withdrawn_at: input.now, withdrawn_by: input.userId })
+    .where('id', '=', row.id)
+    .where('superseded_at', 'is', null)
+    .executeTakeFirst();
+  if (Number(updated.numUpdatedRows) !== 1)
+    throw new AlcoveError('conflict', 'The contract changed: try again.');
+  return { version: row.version };
+}
+
+/** Every client of the case and the practitioner have signed this version. */
+async function signedByAll(db: Kysely<Database>, theCase: CaseFacts, contractId: string): Promise<boolean> {
+  const signatures = await db
+    .selectFrom('contract_signature')
+    .select(['signer_kind', 'signer_id'])
+    .where('contract_id', '=', contractId)
+    .execute();
+  return everyPartySigned(theCase, signatures);
+}
+
+function everyPartySigned(
+  theCase: CaseFacts,
+  signatures: readonly { signer_kind: string; signer_id: string }[],
+) {
+  const signed = new Set(signatures.map((s) => `${s.signer_kind}:${s.signer_id}`));
+  const parties = [
+    `practitioner:${theCase.practitionerId}`,
+    ...theCase.participants.map((p) => `client:${p.clientId}`),
+  ];
+  return parties.every((p) => signed.has(p));
+}
+
+/** The case's most recent version, where it was withdrawn and nothing has replaced it since. */
+export async function withdrawnContract(
+  db: Kysely<Database>,
+  caseId: string,
+): Promise<{ id: string; version: number; withdrawnAt: string } | undefined> {
+  const latest = await db
+    .selectFrom('contract')
+    .select(['id', 'version', 'withdrawn_at'])
+    .where('case_id', '=', caseId)
+    .orderBy('version', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  return latest?.withdrawn_at == null
+    ? undefined
+    : { id: latest.id, version: latest.version, withdrawnAt: latest.withdrawn_at };
 }
 
 export interface ContractView {
@@ -95,6 +201,8 @@ export interface ContractView {
   readonly createdAt: string;
   /** The organisation's conditions shown with this version (GT-36d), or null. */
   readonly conditions: Confidential<string> | null;
+  /** Why it was offered without one of the Code's sections, opened; null where there was none. */
+  readonly overrides: Opened<Confidential<readonly ContractOverride[]>> | null;
   readonly signatures: readonly {
     signerKind: 'client' | 'practitioner';
     signerId: string;
@@ -141,6 +249,15 @@ export async function currentContract(
           { ...contractBinding(practiceId, row.id, keyId), field: 'conditions' },
           (t) => new Confidential(t),
         );
+  const overrides =
+    row.overrides_sealed === null
+      ? null
+      : openSealedText(
+          key,
+          row.overrides_sealed,
+          { ...contractBinding(practiceId, row.id, keyId), field: 'overrides' },
+          (t) => new Confidential(JSON.parse(t) as ContractOverride[]),
+        );
   const failed = !text.ok || (conditions !== null && !conditions.ok);
   const signatures = await db
     .selectFrom('contract_signature')
@@ -148,11 +265,6 @@ export async function currentContract(
     .where('contract_id', '=', row.id)
     .orderBy('signed_at')
     .execute();
-  const signed = new Set(signatures.map((s) => `${s.signer_kind}:${s.signer_id}`));
-  const parties = [
-    `practitioner:${theCase.practitionerId}`,
-    ...theCase.participants.map((p) => `client:${p.clientId}`),
-  ];
   return {
     id: row.id,
     version: row.version,
@@ -163,6 +275,7 @@ export async function currentContract(
     createdAt: row.created_at,
     conditions:
       conditions === null ? null : conditions.ok ? conditions.value : new Confidential(INTEGRITY_FAILED_TEXT),
+    overrides,
     signatures: signatures.map((s) => ({
       signerKind: s.signer_kind as 'client' | 'practitioner',
       signerId: s.signer_id,
@@ -171,7 +284,7 @@ export async function currentContract(
       textHash: s.text_hash,
       acknowledgedConditions: s.acknowledged_conditions === 1,
     })),
-    signedByAll: parties.every((p) => signed.has(p)),
+    signedByAll: everyPartySigned(theCase, signatures),
   };
 }
 
@@ -191,8 +304,10 @@ export interface ContractVersionView {
   readonly text: Confidential<string> | null;
   readonly textHash: string;
   readonly createdAt: string;
-  /** When a newer version replaced it; null for the current version. */
+  /** When a newer version replaced it, or it was withdrawn; null for the current version. */
   readonly supersededAt: string | null;
+  /** When the practitioner withdrew it before every party signed it; null where they did not. */
+  readonly withdrawnAt: string | null;
   readonly conditions: Confidential<string> | null;
   readonly signatures: ContractView['signatures'];
 }
@@ -236,6 +351,7 @@ export async function contractVersions(
     textHash: row.text_hash,
     createdAt: row.created_at,
     supersededAt: row.superseded_at,
+    withdrawnAt: row.withdrawn_at,
     conditions:
       key === undefined || row.conditions_sealed === null
         ? null
@@ -258,12 +374,14 @@ export async function contractVersions(
   }));
 }
 
+/** Whether a version was ever offered on the case and not withdrawn (a withdrawn one was never agreed). */
 export async function contractExists(db: Kysely<Database>, caseId: string): Promise<boolean> {
   return (
     (await db
       .selectFrom('contract')
       .select('id')
       .where('case_id', '=', caseId)
+      .where('withdrawn_at', 'is', null)
       .limit(1)
       .executeTakeFirst()) !== undefined
   );
@@ -294,6 +412,12 @@ export async function signContract(
     .where('case_id', '=', input.theCase.caseId)
     .executeTakeFirst();
   if (contract === undefined) throw new AlcoveError('not-found', 'There is no such contract on this case.');
+  if (contract.withdrawn_at !== null) {
+    throw new AlcoveError(
+      'conflict',
+      `Version ${contract.version} was withdrawn: it can no longer be signed.`,
+    );
+  }
   if (contract.superseded_at !== null) {
     throw new AlcoveError(
       'conflict',
@@ -334,105 +458,4 @@ export async function signContract(
       acknowledged_conditions: input.acknowledgedConditions === true ? 1 : 0,
     })
     .execute();
-}
-
-export interface TherapySession {
-  readonly id: string;
-  readonly kind: 'assessment' | 'therapy';
-  readonly format: string;
-  readonly startsAt: string;
-  readonly minutes: number;
-  readonly attendance: string;
-  /** The participants who were there (ids); null where it was not recorded. */
-  readonly present: readonly string[] | null;
-  /**
-   * The recorded reason where therapy went ahead before every signature (GT-36a), opened
-   * (shredded or tampered where it cannot be read); null where there is none.
-   */
-  readonly overrideReason: Opened<Confidential<string>> | null;
-}
-
-export async function recordSession(
-  trx: Transaction<Database>,
-  keyring: Keyring,
-  input: {
-    practiceId: string;
-    caseId: string;
-    kind: 'assessment' | 'therapy';
-    format: string;
-    startsAt: string;
-    minutes: number;
-    attendance: string;
-    present?: readonly string[] | undefined;
-    overrideReason?: Confidential<string>;
-    userId: string;
-    now: string;
-  },
-): Promise<{ id: string }> {
-  const id = newId();
-  let sealedReason: string | null = null;
-  if (input.overrideReason !== undefined) {
-    const keyId = await caseKeyId(trx, input.caseId);
-    const key = await keyring.dataKey(trx, input.practiceId, keyId);
-    sealedReason = sealText(key, input.overrideReason.reveal(), {
-      practiceId: input.practiceId,
-      record: `session/${id}`,
-      field: 'override-reason',
-      keyId,
-    });
-  }
-  await trx
-    .insertInto('therapy_session')
-    .values({
-      id,
-      case_id: input.caseId,
-      kind: input.kind,
-      format: input.format,
-      starts_at: new Date(input.startsAt).toISOString(),
-      minutes: input.minutes,
-      attendance: input.attendance,
-      present: input.present === undefined ? null : JSON.stringify([...input.present]),
-      override_reason_sealed: sealedReason,
-      created_by: input.userId,
-      created_at: input.now,
-    })
-    .execute();
-  return { id };
-}
-
-export async function listSessions(
-  db: Kysely<Database>,
-  keyring: Keyring,
-  practiceId: string,
-  caseId: string,
-): Promise<TherapySession[]> {
-  const rows = await db
-    .selectFrom('therapy_session')
-    .selectAll()
-    .where('case_id', '=', caseId)
-    .orderBy('starts_at')
-    .execute();
-  const keyId = await caseKeyId(db, caseId);
-  // A reason (or key) that failed its check is marked tampered, the sessions still listed.
-  const key = rows.some((r) => r.override_reason_sealed !== null)
-    ? (await keyring.dataKeysOrTampered(db, practiceId, [keyId])).get(keyId)
-    : undefined;
-  return rows.map((r) => ({
-    id: r.id,
-    kind: r.kind as 'assessment' | 'therapy',
-    format: r.format,
-    startsAt: r.starts_at,
-    minutes: r.minutes,
-    attendance: r.attendance,
-    present: r.present === null ? null : (JSON.parse(r.present) as string[]),
-    overrideReason:
-      r.override_reason_sealed === null
-        ? null
-        : openSealedText(
-            key,
-            r.override_reason_sealed,
-            { practiceId, record: `session/${r.id}`, field: 'override-reason', keyId },
-            (text) => new Confidential(text),
-          ),
-  }));
 }

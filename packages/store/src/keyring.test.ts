@@ -1,18 +1,12 @@
+import { clause } from '@alcove/core/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { newKey, open, openText, sealText, TamperedError } from './crypto/aead.ts';
-import {
-  createKeyring,
-  formatRecoveryKit,
-  KeyDestroyedError,
-  type Keyring,
-  parseRecoveryKit,
-  UnlockError,
-  unlockKeyring,
-} from './keyring.ts';
+import { createKeyring, KeyDestroyedError, type Keyring, unlockKeyring } from './keyring.ts';
 import { migrateToLatest } from './migrate.ts';
 import { createPractice } from './practices.ts';
 import { openStore, type Store } from './store.ts';
 import { type TestDatabase, testEngines } from './testing/engines.ts';
+import { formatRecoveryKit, parseRecoveryKit, UnlockError } from './unlock.ts';
 
 describe('sealing', () => {
   const key = newKey();
@@ -25,7 +19,7 @@ describe('sealing', () => {
     expect(openText(key, a, binding)).toBe('Fictional clinical text');
   });
 
-  it('detects a change to any one byte', () => {
+  clause('GT-39', 'detects a change to any one byte', () => {
     const sealed = Buffer.from(sealText(key, 'Fictional clinical text', binding), 'base64');
     for (let i = 0; i < sealed.length; i += 1) {
       const tampered = Buffer.from(sealed);

@@ -1,7 +1,8 @@
 import { AlcoveError, Confidential, isLate } from '@alcove/core';
 import type { Kysely, Transaction } from 'kysely';
+import type { CaseFacts } from './cases.ts';
+import { type NewPassage, writePassages } from './entries.ts';
 import type { Keyring } from './keyring.ts';
-import { type CaseFacts, type NewPassage, writePassages } from './records.ts';
 import type { Database } from './schema.ts';
 import { type Opened, openSealedText } from './sealed.ts';
 

@@ -1,18 +1,17 @@
 import { Confidential } from '@alcove/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { addMembership, createUser } from './accounts.ts';
+import { createClient } from './clients.ts';
+import { enqueueMessage, listOutbox } from './outbox.ts';
 import {
   type Claim,
   claimDueMessages,
-  enqueueMessage,
-  listOutbox,
   markAttemptFailed,
   markDelivered,
   messageIdOf,
   releaseClaim,
-} from './outbox.ts';
+} from './outbox-sending.ts';
 import { createPractice } from './practices.ts';
-import { createClient } from './records.ts';
 import { setMailSettings } from './settings.ts';
 import { openStore, type Store } from './store.ts';
 import { testEngines } from './testing/engines.ts';

@@ -4,25 +4,15 @@ import { AlcoveError, Confidential } from '@alcove/core';
 import { sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { addMembership, createUser } from './accounts.ts';
+import { type CaseFacts, openCase } from './cases.ts';
+import { readClientCases } from './client-record.ts';
+import { createClient, openClientIdentities, readClientIdentities } from './clients.ts';
 import { SQLITE_FILE } from './config.ts';
 import { TamperedError } from './crypto/aead.ts';
-import {
-  integrityFindings,
-  recheckSealed,
-  recordIntegrityFailures,
-  resolveIntegrityFinding,
-} from './integrity.ts';
-import {
-  addEntry,
-  type CaseFacts,
-  createClient,
-  destroyCaseKeys,
-  destroyParticipantKey,
-  openCase,
-  openClientIdentities,
-  readClientCases,
-  readClientIdentities,
-} from './records.ts';
+import { addEntry } from './entries.ts';
+import { integrityFindings, recordIntegrityFailures, resolveIntegrityFinding } from './integrity.ts';
+import { recheckSealed } from './sealed-places.ts';
+import { destroyCaseKeys, destroyParticipantKey } from './shredding.ts';
 import { testEngines } from './testing/engines.ts';
 import { createTestVault, type TestVault } from './testing/vault.ts';
 

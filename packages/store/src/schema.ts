@@ -339,6 +339,11 @@ export interface ContractTable {
   template_id: string | null;
   /** The organisation's conditions shown with this version (GT-36d), sealed under the case key. */
   conditions_sealed: string | null;
+  /** Withdrawn by the practitioner before every party signed it (then also superseded). */
+  withdrawn_at: string | null;
+  withdrawn_by: string | null;
+  /** Why it was offered without one of the Code's sections: JSON `{clause, reason}[]`, sealed under the case key. */
+  overrides_sealed: string | null;
 }
 
 export interface ContractSignatureTable {

@@ -1,8 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { appendAuditEvent, verifyAuditLog, writeCheckpoint } from './audit.ts';
-import { restoreBackup, writeBackup } from './backup.ts';
+import { appendAuditEvent } from './audit.ts';
+import { writeCheckpoint } from './audit-checkpoints.ts';
+import { verifyAuditLog } from './audit-verify.ts';
+import { writeBackup } from './backup.ts';
+import { restoreBackup } from './restore.ts';
 import { openStore } from './store.ts';
 import { tempDir, testEngines } from './testing/engines.ts';
 import { createTestVault, type TestVault } from './testing/vault.ts';

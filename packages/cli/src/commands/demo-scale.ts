@@ -13,13 +13,15 @@ import {
   createUser,
   type Database,
   giveConsent,
+  insertInBatches,
   type Keyring,
+  refreshPlannerStatistics,
   type Store,
   sealClientIdentity,
   sealPassageText,
   writeCheckpoint,
 } from '@alcove/store';
-import { type Insertable, sql, type Transaction } from 'kysely';
+import type { Insertable } from 'kysely';
 import { uniformFloat64 } from 'pure-rand/distribution/uniformFloat64';
 import { uniformInt } from 'pure-rand/distribution/uniformInt';
 import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
@@ -138,22 +140,6 @@ function emptyBatch(): Batch {
   };
 }
 
-async function insertAll<T extends (typeof TABLES)[number]>(
-  trx: Transaction<Database>,
-  table: T,
-  rows: readonly Insertable<Database[T]>[],
-): Promise<void> {
-  if (rows.length === 0) return;
-  // Both engines bound the parameters of one statement (SQLite 32,766; PostgreSQL 65,535).
-  const perStatement = Math.floor(30_000 / Object.keys(rows[0] ?? {}).length);
-  for (let i = 0; i < rows.length; i += perStatement) {
-    await trx
-      .insertInto(table)
-      .values(rows.slice(i, i + perStatement) as never)
-      .execute();
-  }
-}
-
 export interface ScaleResult {
   readonly practitioners: number;
   readonly clients: number;
@@ -216,7 +202,7 @@ export async function generateScale(
     const current = batch;
     batch = emptyBatch();
     await db.transaction().execute(async (trx) => {
-      for (const table of TABLES) await insertAll(trx, table, current[table]);
+      for (const table of TABLES) await insertInBatches(trx, table, current[table]);
       await appendAuditEvents(trx, current.audit);
     });
     totals.notes += current.notes;
@@ -420,7 +406,7 @@ export async function generateScale(
   await writeCheckpoint(db, keyring);
   // Fresh statistics for the query planner: without them PostgreSQL scanned every case to
   // open one record (22 ms instead of 1) until autovacuum came round.
-  await sql`analyze`.execute(db);
+  await refreshPlannerStatistics(db);
 
   // Both partners of the benchmarks' couple agree to joint material being released, so a
   // subject access release for either holds the whole joint record.

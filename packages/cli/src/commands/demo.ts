@@ -338,8 +338,9 @@ async function seedDemo(
     // Contracts at two stages: the couple's signed by the practitioner and Alex, not yet by Jordan;
     // Casey's signed by everyone, with an assessment and a therapy session recorded.
     const now = new Date().toISOString();
+    // With the Code's sections (GT-36b, GT-36c) and no blank left to fill, as `contract.offer` asks.
     const contractText = (who: string) =>
-      `Therapy contract for ${who} (demo, fictional).\n\nWe meet weekly for 60 minutes. What you tell me stays confidential, except where someone is at serious risk of harm or the law requires otherwise. Sessions cancelled with less than 48 hours' notice are charged. Either of us may end therapy; we plan the ending together.`;
+      `Therapy contract for ${who} (demo, fictional).\n\nRights and responsibilities\nWe meet weekly for 60 minutes. What you tell me stays confidential, except where someone is at serious risk of harm or the law requires otherwise. Sessions cancelled with less than 48 hours' notice are charged.\n\nAims of therapy\nWe agree the aims at the assessment and review them every six sessions.\n\nHow and when therapy ends\nEither of us may end therapy; we plan the ending together.`;
     // A contract for the case, signed in person by the parties named.
     const contractSignedBy = async (
       theCase: typeof couple,

@@ -1,9 +1,10 @@
 import { londonDay } from '../dates.ts';
 import type { Finding } from './rules.ts';
+import { ruleRan } from './trace.ts';
 
 /**
  * What the daily check of the audit log against its witness found (issue 15): the same
- * comparison as `alcove audit verify` (store/audit.ts `verifyAuditLog` with the witness).
+ * comparison as `alcove audit verify` (store/audit-verify.ts `verifyAuditLog` with the witness).
  *
  * - `ok`: the log reaches and agrees with every checkpoint witnessed outside the database;
  * - `tampered`: it does not (it ends before the newest witnessed checkpoint, or disagrees
@@ -41,6 +42,7 @@ const KEEP =
  * It names the witness file, never a client or anything in the records.
  */
 export function auditWitnessFinding(check: AuditWitnessCheck): Finding | undefined {
+  ruleRan(AUDIT_WITNESS_RULE);
   if (check.result === 'ok') return undefined;
   const common = {
     key: `${AUDIT_WITNESS_RULE}:${check.id}:${check.result}`,

@@ -3,10 +3,12 @@ import type { ClauseText, Duty } from './seed-parser.ts';
 
 /**
  * The Code as data: every clause of both seed documents, its duty, and what Alcove does
- * about it. `alcove clauses` prints this table; nothing here is written twice.
+ * about it. The rules that enforce or check a clause are not named here: they declare
+ * their clause themselves (registry.ts), and the tests that prove them are tagged with it
+ * (`clause()` in @alcove/core/testing). `alcove clauses` prints the three together.
  *
- * - enforced: a command that would break it is refused (names the rule and its test);
- * - checked: a finding on the compliance dashboard (names the rule and its test);
+ * - enforced: a command that would break it is refused, or a safeguard holds it on every path;
+ * - checked: a finding on the compliance dashboard;
  * - recorded: Alcove keeps the evidence (says where);
  * - planned: a later piece of work will enforce, check or record it (says which);
  * - out-of-scope: software cannot help, with the reason.
@@ -17,10 +19,6 @@ export interface CatalogueEntry extends ClauseText {
   /** The clause as a reader needs it: a lettered sub-clause with its lead-in. */
   readonly quote: string;
   readonly status: ClauseStatus;
-  /** enforced/checked: the rule ids (rules.ts, commands.ts, access.ts) */
-  readonly rules?: readonly string[];
-  /** enforced/checked: the names of the tests that prove them */
-  readonly tests?: readonly string[];
   /** recorded: where the evidence is; planned: which capability; out-of-scope: why. */
   readonly note?: string;
 }
@@ -47,12 +45,16 @@ const statuses: Record<string, Status> = {
     ]),
   ),
   'GT-12': conduct(),
-  'GT-13': planned('Recorded through the CPD log (GT-15); no separate rule.'),
-  'GT-14': planned('Recorded through the CPD log (GT-15); no separate rule.'),
+  'GT-13': {
+    status: 'recorded',
+    note: 'The CPD log in the professional record keeps each activity (what, when, hours); the obligations page shows the year’s total against the practice’s requirement (GT-15).',
+  },
+  'GT-14': {
+    status: 'recorded',
+    note: 'The CPD log in the professional record keeps each activity (what, when, hours); the obligations page shows the year’s total against the practice’s requirement (GT-15).',
+  },
   'GT-15': {
     status: 'checked',
-    rules: ['cpd-hours'],
-    tests: ['cpd-hours: 29.5 hours is short of 30', 'cpd-hours: 30 hours meets 30'],
   },
   'GT-16': conduct(),
   'GT-17': conduct(),
@@ -60,17 +62,18 @@ const statuses: Record<string, Status> = {
   'GT-19': planned('Outcome measures and the yearly self-audit (quality and outcomes).'),
   'GT-20': conduct(),
   'GT-20a': conduct(),
-  'GT-21': planned('The clinical record: structured assessment.'),
+  'GT-21': {
+    status: 'recorded',
+    note: 'A client’s assessment is a structured entry of the clinical record with a field for each factor GT-21a names; what it finds is the practitioner’s judgement.',
+  },
   'GT-21a': {
     status: 'recorded',
     note: 'A client’s assessment has a field for each factor GT-21a names (history, symptoms, psychological, spiritual, social and cultural factors, their views and values); presenting concerns and history are required.',
   },
   'GT-21b': conduct(),
   'GT-21c': {
-    status: 'enforced',
-    rules: ['referral-with-consent'],
-    tests: ['refuses a referral letter without the client’s own consent to release (PG5-1, GT-21c)'],
-    note: 'Referral letters are generated from the client’s own record (name, date of birth, their assessment) with their consent, and kept with their material.',
+    status: 'recorded',
+    note: 'Whether to refer is the practitioner’s judgement; a referral letter is written from the client’s own record (with their consent to release, PG5-1), kept with their material and listed on the case.',
   },
   'GT-22': conduct(),
   'GT-22a': conduct(),
@@ -87,30 +90,17 @@ const statuses: Record<string, Status> = {
   'GT-24': conduct(),
   'GT-25': {
     status: 'recorded',
-    note: 'Written consent to a physical examination is recorded as a consent of its own (consent type physical-examination); checking it at the examination comes with the clinical record.',
+    note: 'Written consent to a physical examination is recorded as a consent of its own (consent type physical-examination). Alcove does not know when an examination is made, so nothing checks the consent at that moment.',
   },
   'GT-26': {
     status: 'enforced',
-    rules: ['dbs-and-training-for-under-18s', 'dbs-current', 'training-for-groups'],
-    tests: [
-      'needs DBS and training (GT-26) and an experienced supervisor (GT-65) for under-18s',
-      'dbs-current: a certificate under three years old is current',
-      'training-for-groups: work with under-18s needs its training',
-    ],
   },
   'GT-27': {
     status: 'enforced',
-    rules: ['appropriate-adult-consent'],
-    tests: [
-      'refuses a 16-year-old without an appropriate adult’s consent or a Gillick assessment (GT-27)',
-      'refuses therapy with a vulnerable adult without a consent or an assessment, and without training for that work',
-    ],
     note: 'Age is taken on the day of the session; a client recorded as a vulnerable adult is treated alike. The consent is a consent of type appropriate-adult in force that day; competence is a recorded assessment.',
   },
   'GT-28': {
     status: 'enforced',
-    rules: ['conflict-check'],
-    tests: ['refuses a declared relative under GT-28, and no "proceed" opens it'],
     note: 'Matched on a keyed index of the normalised name and date of birth against the practitioner’s declared connections.',
   },
   'GT-29': conduct(),
@@ -118,8 +108,6 @@ const statuses: Record<string, Status> = {
   'GT-31': conduct(),
   'GT-32': {
     status: 'enforced',
-    rules: ['conflict-check'],
-    tests: ['asks for a recorded decision when the candidate matches a client (GT-32)'],
   },
   'GT-33': conduct(),
   'GT-34': {
@@ -128,55 +116,37 @@ const statuses: Record<string, Status> = {
   },
   'GT-35': {
     status: 'recorded',
-    note: 'A declared dual relationship records the day fees stop (invoicing honours it), moves the case to its ending, and shows a referral still to make until one is written.',
+    note: 'A declared dual relationship records the day fees stop, moves the case to its ending, and shows a referral still to make until one is written. Alcove does not invoice yet, so no fee can be charged through it after that day.',
   },
   'GT-36': {
     status: 'enforced',
-    rules: ['contract-before-therapy'],
-    tests: ['refuses therapy with no contract under GT-36, with no override'],
   },
   'GT-36a': {
     status: 'enforced',
-    rules: ['contract-signed-by-all'],
-    tests: ['refuses therapy on a contract not yet signed by all under GT-36a, unless overridden'],
     note: 'Signatures keep who, when, how (in person or in the client portal), and the SHA-256 of the text signed.',
   },
   'GT-36b': {
-    status: 'checked',
-    rules: ['contract-template-sections'],
-    tests: ['refuses a template without a section the Code asks for, naming its clause'],
-    note: 'Every contract template keeps a “Rights and responsibilities” section; what it says is the practitioner’s.',
+    status: 'enforced',
+    note: 'A template, and every contract version before it is offered for signature, keeps a “Rights and responsibilities” section, or the practitioner records why it goes without one (a “should”); what it says is theirs.',
   },
   'GT-36c': {
-    status: 'checked',
-    rules: ['contract-template-sections'],
-    tests: ['refuses a template without a section the Code asks for, naming its clause'],
-    note: 'Every contract template keeps “Aims of therapy” and “How and when therapy ends” sections.',
+    status: 'enforced',
+    note: 'A template, and every contract version before it is offered for signature, keeps “Aims of therapy” and “How and when therapy ends” sections, or the practitioner records why it goes without them (a “should”).',
   },
   'GT-36d': {
     status: 'enforced',
-    rules: ['organisation-conditions-acknowledged'],
-    tests: ['refuses a client signature without acknowledging the organisation’s conditions under GT-36d'],
     note: 'The practice’s conditions are sealed with each contract version, shown on the signing screen and in the portal, and the acknowledgement kept with the signature.',
   },
   'GT-37': {
     status: 'recorded',
-    note: 'Written consent to explicit material is recorded as a consent of its own (consent type explicit-material); checking it at use comes with the clinical record.',
+    note: 'Written consent to explicit material is recorded as a consent of its own (consent type explicit-material). Alcove does not know when explicit material is used, so nothing checks the consent at that moment.',
   },
   'GT-38': {
     status: 'enforced',
-    rules: ['note-after-the-session'],
-    tests: ['refuses a note for a session that has not happened yet (GT-38)'],
     note: 'Every entry keeps when it happened and when it was written; a note signed more than the practice’s setting (24 hours by default) after its session ended is marked late.',
   },
   'GT-39': {
     status: 'enforced',
-    rules: ['access.can', 'aead.seal', 'audit-witness'],
-    tests: [
-      'allows exactly what the rules allow, for every route, role and record',
-      'detects a change to any one byte',
-      'finds a log cut behind its witness, and shows the high finding (GT-39)',
-    ],
     note: 'The audit log is checked daily against its witness outside the database; a log cut or changed since it was witnessed is a finding on the obligations page.',
   },
   'GT-40': {
@@ -195,8 +165,6 @@ const statuses: Record<string, Status> = {
   },
   'GT-41': {
     status: 'checked',
-    rules: ['executor-appointed'],
-    tests: ['executor-appointed: no executor is a finding'],
   },
   'GT-42': planned('Quality and outcomes: the yearly self-audit.'),
   'GT-42a': planned('Quality and outcomes: the yearly self-audit.'),
@@ -209,11 +177,6 @@ const statuses: Record<string, Status> = {
   'GT-44': planned('Confidential releases: minimal, de-identified disclosure.'),
   'GT-45': {
     status: 'checked',
-    rules: ['insurance-current'],
-    tests: [
-      'insurance-current: cover ending today is still current',
-      'insurance-current: cover that ended yesterday is a finding',
-    ],
   },
   'GT-46': conduct(),
   'GT-47': {
@@ -236,32 +199,22 @@ const statuses: Record<string, Status> = {
   'GT-56': conduct(),
   'GT-57': conduct(),
   'GT-58': planned('Clients and cases: language and communication needs at intake.'),
-  'GT-59': planned('Couple safety: nothing sent to one partner mentions the other.'),
+  'GT-59': conduct(
+    'Being considerate to those close to a client, and signposting a partner to a therapist of their own, is the practitioner’s judgement; a referral letter, where one is written, is kept (GT-21c).',
+  ),
   'GT-60': conduct(),
   'GT-61': conduct(),
   'GT-62': conduct(),
   'GT-63': planned('Supervision: supervision of staff an organisation manages.'),
   'GT-64': {
-    status: 'checked',
-    rules: ['supervisor-in-place', 'supervision-with-named-supervisor'],
-    tests: [
-      'supervisor-in-place: no supervisor is a finding',
-      'logs supervision only with the supervisor the record names (GT-64)',
-    ],
+    status: 'enforced',
     note: 'Supervision sessions are logged with their length and the supervisor the record named that day; the hours this year show on the obligations page.',
   },
   'GT-65': {
     status: 'enforced',
-    rules: ['supervisor-for-under-18s', 'supervisor-experience'],
-    tests: [
-      'needs DBS and training (GT-26) and an experienced supervisor (GT-65) for under-18s',
-      'supervisor-experience: young or vulnerable clients need an experienced supervisor',
-    ],
   },
   'GT-66': {
     status: 'checked',
-    rules: ['career-break-return'],
-    tests: ['career-break-return: an ended break with no agreed return is a finding'],
   },
   'GT-67': planned('Advertising check: in-training status shown on the practitioner’s profile.'),
   'GT-68': conduct(),
@@ -275,8 +228,6 @@ const statuses: Record<string, Status> = {
   'GT-73c': planned('Consents: teaching and research.'),
   'GT-74': {
     status: 'enforced',
-    rules: ['access.can'],
-    tests: ['allows exactly what the rules allow, for every route, role and record'],
   },
   'GT-75': conduct(),
   'GT-75a': conduct(),
@@ -306,11 +257,6 @@ const statuses: Record<string, Status> = {
   'GT-87': planned('Advertising check: only valid qualifications displayed.'),
   'GT-88': {
     status: 'enforced',
-    rules: ['refuse-pending-accreditation', 'pending-accreditation'],
-    tests: [
-      'refuses advertising accreditation that is pending (GT-88, not overridable)',
-      'pending-accreditation: advertised but pending is a finding',
-    ],
   },
   'GT-89': planned('Advertising check: words that suggest a medical role.'),
   'GT-89f': planned('Advertising check: job titles.'),
@@ -319,24 +265,14 @@ const statuses: Record<string, Status> = {
   'GT-90': planned('Advertising check: qualifications that read as medical.'),
   'GT-91': {
     status: 'checked',
-    rules: ['doctor-title'],
-    tests: ['doctor-title: Doctor without a relevant doctorate is a finding'],
     note: 'The title Professor comes with the advertising check.',
   },
   'GT-91i': {
     status: 'checked',
-    rules: ['doctor-title'],
-    tests: ['doctor-title: Doctor without a relevant doctorate is a finding'],
   },
   'GT-91j': planned('Advertising check: the title Professor.'),
   'GT-92': {
     status: 'enforced',
-    rules: ['refuse-online-without-training', 'online-session-without-training', 'online-training'],
-    tests: [
-      'refuses online work without training unless overridden with a reason (GT-92)',
-      'refuses an online session without online-work training under GT-92, unless overridden',
-      'online-training: online work needs its training',
-    ],
   },
   'GT-93': conduct(),
   'GT-94': planned('Clients and cases: monitored channels for children and young people.'),
@@ -344,15 +280,13 @@ const statuses: Record<string, Status> = {
   'GT-96': planned('Advertising check.'),
   'GT-97': planned('Advertising check.'),
   'GT-98': {
-    status: 'recorded',
-    note: 'A signed note is never edited or deleted, by any route (refused, and the attempt audited); a correction is a dated addendum with its reason, kept beside the original.',
+    status: 'enforced',
+    note: 'A signed note is never edited, re-signed or deleted, by any route (refused, and the attempt audited); a correction is a dated addendum with its reason, kept beside the original.',
   },
   'GT-98k': conduct(),
   'GT-98l': conduct(),
   'GT-99': {
     status: 'checked',
-    rules: ['psychosexual-title'],
-    tests: ['psychosexual-title: the title needs a qualification'],
   },
   'GT-100': planned('Advertising check: membership as a qualification.'),
   'GT-101': planned('Advertising check: the COSRT logo by membership category.'),
@@ -363,28 +297,18 @@ const statuses: Record<string, Status> = {
   'GT-106': conduct(),
   'GT-107': {
     status: 'checked',
-    rules: ['cosrt-notifications'],
-    tests: ['cosrt-notifications: the 14th day is due, the 15th is overdue'],
   },
   'GT-107m': {
     status: 'checked',
-    rules: ['cosrt-notifications'],
-    tests: ['cosrt-notifications: the 14th day is due, the 15th is overdue'],
   },
   'GT-107n': {
     status: 'checked',
-    rules: ['cosrt-notifications'],
-    tests: ['cosrt-notifications: the 14th day is due, the 15th is overdue'],
   },
   'GT-107o': {
     status: 'checked',
-    rules: ['cosrt-notifications'],
-    tests: ['cosrt-notifications: the 14th day is due, the 15th is overdue'],
   },
   'GT-108': {
     status: 'checked',
-    rules: ['cosrt-notifications'],
-    tests: ['cosrt-notifications: a suspension cites GT-108'],
   },
   'GT-109': planned('Running the practice: invoices and payment status.'),
   'GT-110': conduct(),
@@ -399,17 +323,10 @@ const statuses: Record<string, Status> = {
   },
   'GT-115': {
     status: 'enforced',
-    rules: ['k-anonymity'],
-    tests: ['fails rather than leaking when k cannot be met (GT-115)'],
     note: 'Direct identifiers removed, dates shifted per client, values generalised until every combination is shared by k ≥ 5 clients, or nothing is exported.',
   },
   'PG5-1': {
     status: 'enforced',
-    rules: ['release-assembly', 'referral-with-consent'],
-    tests: [
-      'holds their own passages, never the other partner’s, and joint ones only with the other’s consent',
-      'releases to partner A their own passages and none of B’s, with no B identifier anywhere, joint material only as consents allow',
-    ],
     note: 'A release for one client holds their own material, joint material only with every other client’s consent in force that day, and never another client’s identifiers (hidden as “[Partner B]”); a third party only with the client’s consent.',
   },
   'PG5-2': {
@@ -418,22 +335,13 @@ const statuses: Record<string, Status> = {
   },
   'PG5-3': {
     status: 'enforced',
-    rules: ['access.can'],
-    tests: ['practitioner may not read a colleague’s client'],
     note: 'Team sharing under a consent comes with consents.',
   },
   'PG5-4': {
     status: 'enforced',
-    rules: ['research-consent'],
-    tests: ['exports only clients with research consent, k-anonymous, with no identifier, date or free text'],
   },
   'PG5-5': {
     status: 'enforced',
-    rules: ['access.can', 'presentation-without-identity'],
-    tests: [
-      'supervisor never sees an identity (PG5-5)',
-      'refuses presentation material that names a client of the case (PG5-5)',
-    ],
     note: 'A case goes to supervision under its pseudonym with the material the practitioner chose; material naming a client is refused, and a supervisor reaches no identity by any route.',
   },
   'PG5-6a': {
@@ -441,7 +349,10 @@ const statuses: Record<string, Status> = {
     note: 'A release for a formal accusation holds only the passages the practitioner selects, and the selection is kept with the release.',
   },
   'PG5-6b': planned('Running the practice: a secure payment method for online work.'),
-  'PG5-7': planned('Retention: records stay encrypted and access-checked after a case closes.'),
+  'PG5-7': {
+    status: 'enforced',
+    note: 'A closed case’s records stay sealed under their keys and behind the same access rules as an open one: nobody reaches them by its closing. When records are destroyed comes with retention.',
+  },
   'PG5-8': {
     status: 'recorded',
     note: 'The insurer’s retention period is kept with each policy (profile insurance retentionYears); retention itself comes later.',

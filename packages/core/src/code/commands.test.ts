@@ -1,11 +1,15 @@
-import { describe, expect, it } from 'vitest';
-import { emptyProfile } from '../profile.ts';
-import { refusalsForDetails } from './commands.ts';
+import { describe, expect } from 'vitest';
+import { emptyProfile, type Profile, type ProfileDetails } from '../profile.ts';
+import { clause } from '../testing.ts';
+import { updateDetailsCommand } from './commands.ts';
+import { gate } from './pipeline.ts';
 
 const details = emptyProfile.details;
+const refusalsForDetails = (next: ProfileDetails, profile: Profile, overrides: ReadonlySet<string>) =>
+  gate(updateDetailsCommand, { next, profile }, overrides).refusals;
 
-describe('refusals', () => {
-  it('refuses advertising accreditation that is pending (GT-88, not overridable)', () => {
+describe('saving the practitioner’s details', () => {
+  clause('GT-88', 'refuses advertising accreditation that is pending (GT-88, not overridable)', () => {
     const next = {
       ...details,
       membership: { category: 'Member', accreditation: 'pending' as const, advertisesAccreditation: true },
@@ -23,7 +27,7 @@ describe('refusals', () => {
     ).toEqual([]);
   });
 
-  it('refuses online work without training unless overridden with a reason (GT-92)', () => {
+  clause('GT-92', 'refuses online work without training unless overridden with a reason (GT-92)', () => {
     const next = { ...details, worksWith: { ...details.worksWith, online: true } };
     expect(refusalsForDetails(next, emptyProfile, new Set())).toMatchObject([
       { rule: 'refuse-online-without-training', overridable: true, clause: { id: 'GT-92', duty: 'should' } },

@@ -1,4 +1,5 @@
 import { type CatalogueEntry, clause } from './catalogue.ts';
+import { defineCommand, isOverridable } from './pipeline.ts';
 
 /**
  * The conflict check at intake (GT-28, GT-32), over keyed blind indexes: a name (and, where
@@ -28,6 +29,44 @@ export interface ConflictMatch {
   readonly overridable: boolean;
 }
 
+/** GT-28: never a declared intimate partner, relative, close friend or associate. */
+const connectionRule = {
+  id: 'conflict-with-connection',
+  clause: 'GT-28',
+  check: (f: IntakeFacts) =>
+    f.unresolved.some((m) => m.kind === 'connection')
+      ? 'This person matches one of your declared personal connections. If they are a different person, record that; otherwise they cannot be your client.'
+      : undefined,
+};
+
+/** GT-32: a match with a client, current or past, needs a recorded decision. */
+const clientRule = {
+  id: 'conflict-with-client',
+  clause: 'GT-32',
+  check: (f: IntakeFacts) =>
+    f.unresolved.some((m) => m.kind === 'client')
+      ? 'This person matches one of your clients, current or past. Record whether they are a different person, or why you go ahead.'
+      : undefined,
+};
+
+export interface IntakeFacts {
+  /** Every match the conflict check found (the decisions on them are kept with the client). */
+  readonly matches: readonly ConflictMatch[];
+  /** The matches the practitioner's decisions leave open (`unresolvedConflicts`). */
+  readonly unresolved: readonly ConflictMatch[];
+}
+
+/**
+ * Taking a client on, through the conflict check. A match's decision ("different person",
+ * or "proceed" with a reason for a GT-32 match) is recorded with the client; what is left
+ * unresolved is refused.
+ */
+export const createClientCommand = defineCommand<IntakeFacts>({
+  name: 'client.create',
+  summary: 'Take a client on',
+  rules: [connectionRule, clientRule],
+});
+
 /** The same name, and the same date of birth where both are known. */
 export function samePerson(a: MatchKeys, b: MatchKeys): boolean {
   if (a.nameIndex !== b.nameIndex) return false;
@@ -42,8 +81,8 @@ export function conflictMatches(candidate: Candidate, known: readonly KnownPerso
     .filter((person) => samePerson(candidate, person))
     .map((person) =>
       person.kind === 'connection'
-        ? { matchId: person.id, kind: 'connection', clause: gt28, overridable: false }
-        : { matchId: person.id, kind: 'client', clause: gt32, overridable: true },
+        ? { matchId: person.id, kind: 'connection', clause: gt28, overridable: isOverridable(connectionRule) }
+        : { matchId: person.id, kind: 'client', clause: gt32, overridable: isOverridable(clientRule) },
     );
 }
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CPD_REQUIREMENT, emptyProfile, type Profile } from '../profile.ts';
+import { clause } from '../testing.ts';
 import { cpdYear, evaluateRules, type Finding, type RuleContext, rules } from './rules.ts';
 
 const id = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
@@ -72,14 +73,14 @@ describe('the rules, as truth tables', () => {
     insurance: [{ id: id(9), insurer: 'X', startsOn, endsOn }],
   });
 
-  it('insurance-current: cover ending today is still current', () => {
+  clause('GT-45', 'insurance-current: cover ending today is still current', () => {
     const findings = run('insurance-current', withInsurance('2026-01-01', '2026-11-22'));
     expect(findings).toMatchObject([
       { clause: 'GT-45', severity: 'medium', title: 'Your insurance cover ends today' },
     ]);
   });
 
-  it('insurance-current: cover that ended yesterday is a finding', () => {
+  clause('GT-45', 'insurance-current: cover that ended yesterday is a finding', () => {
     expect(run('insurance-current', withInsurance('2025-11-22', '2026-11-21'))).toMatchObject([
       { clause: 'GT-45', severity: 'high', since: '2026-11-22' },
     ]);
@@ -88,27 +89,31 @@ describe('the rules, as truth tables', () => {
     ]);
   });
 
-  it('insurance-current: ending in 31 days is quiet, in 30 days a warning, renewed is quiet', () => {
-    expect(run('insurance-current', withInsurance('2026-01-01', '2026-12-23'))).toEqual([]);
-    expect(run('insurance-current', withInsurance('2026-01-01', '2026-12-22'))).toMatchObject([
-      { severity: 'medium' },
-    ]);
-    const renewed = { ...withInsurance('2026-01-01', '2026-12-22') };
-    renewed.insurance = [
-      ...renewed.insurance,
-      { id: id(10), insurer: 'X', startsOn: '2026-12-23', endsOn: '2027-12-22' },
-    ];
-    expect(run('insurance-current', renewed)).toEqual([]);
-  });
+  clause(
+    'GT-45',
+    'insurance-current: ending in 31 days is quiet, in 30 days a warning, renewed is quiet',
+    () => {
+      expect(run('insurance-current', withInsurance('2026-01-01', '2026-12-23'))).toEqual([]);
+      expect(run('insurance-current', withInsurance('2026-01-01', '2026-12-22'))).toMatchObject([
+        { severity: 'medium' },
+      ]);
+      const renewed = { ...withInsurance('2026-01-01', '2026-12-22') };
+      renewed.insurance = [
+        ...renewed.insurance,
+        { id: id(10), insurer: 'X', startsOn: '2026-12-23', endsOn: '2027-12-22' },
+      ];
+      expect(run('insurance-current', renewed)).toEqual([]);
+    },
+  );
 
-  it('executor-appointed: no executor is a finding', () => {
+  clause('GT-41', 'executor-appointed: no executor is a finding', () => {
     expect(run('executor-appointed', fine())).toEqual([]);
     expect(
       run('executor-appointed', { ...fine(), details: { ...fine().details, executor: null } }),
     ).toMatchObject([{ clause: 'GT-41', severity: 'high' }]);
   });
 
-  it('supervisor-in-place: no supervisor is a finding', () => {
+  clause('GT-64', 'supervisor-in-place: no supervisor is a finding', () => {
     expect(run('supervisor-in-place', fine())).toEqual([]);
     expect(
       run('supervisor-in-place', { ...fine(), details: { ...fine().details, supervisor: null } }),
@@ -120,7 +125,7 @@ describe('the rules, as truth tables', () => {
     details: { ...p.details, worksWith: { ...p.details.worksWith, under18s: true } },
   });
 
-  it('supervisor-experience: young or vulnerable clients need an experienced supervisor', () => {
+  clause('GT-65', 'supervisor-experience: young or vulnerable clients need an experienced supervisor', () => {
     expect(run('supervisor-experience', fine())).toEqual([]);
     expect(run('supervisor-experience', young(fine()))).toMatchObject([{ clause: 'GT-65' }]);
     const experienced = young(fine());
@@ -131,7 +136,7 @@ describe('the rules, as truth tables', () => {
     expect(run('supervisor-experience', experienced)).toEqual([]);
   });
 
-  it('dbs-current: a certificate under three years old is current', () => {
+  clause('GT-26', 'dbs-current: a certificate under three years old is current', () => {
     expect(run('dbs-current', fine())).toEqual([]); // no young or vulnerable clients: no rule
     expect(run('dbs-current', young(fine()))).toMatchObject([{ clause: 'GT-26' }]);
     expect(
@@ -154,7 +159,7 @@ describe('the rules, as truth tables', () => {
     ).toMatchObject([{ since: '2026-01-01' }]);
   });
 
-  it('training-for-groups: work with under-18s needs its training', () => {
+  clause('GT-26', 'training-for-groups: work with under-18s needs its training', () => {
     expect(run('training-for-groups', young(fine()))).toMatchObject([
       { key: 'training-for-groups:under-18s' },
     ]);
@@ -171,7 +176,7 @@ describe('the rules, as truth tables', () => {
     details: { ...p.details, worksWith: { ...p.details.worksWith, online: true } },
   });
 
-  it('online-training: online work needs its training', () => {
+  clause('GT-92', 'online-training: online work needs its training', () => {
     expect(run('online-training', online(fine()))).toMatchObject([{ clause: 'GT-92', severity: 'medium' }]);
     expect(
       run('online-training', {
@@ -198,43 +203,51 @@ describe('the rules, as truth tables', () => {
     ],
   });
 
-  it('cpd-hours: 29.5 hours is short of 30', () => {
+  clause('GT-15', 'cpd-hours: 29.5 hours is short of 30', () => {
     expect(run('cpd-hours', cpd(29.5))).toMatchObject([
       { clause: 'GT-15', title: 'CPD this year so far: 29.5 of 30 hours in all' },
     ]);
   });
 
-  it('cpd-hours: 30 hours meets 30', () => {
+  clause('GT-15', 'cpd-hours: 30 hours meets 30', () => {
     expect(run('cpd-hours', cpd(30))).toEqual([]);
   });
 
-  it('cpd-hours: counts sex and relationship therapy and face-to-face hours on their own', () => {
-    expect(run('cpd-hours', cpd(30, false, true))[0]?.title).toContain(
-      '0 of 16 in sex and relationship therapy',
-    );
-    expect(run('cpd-hours', cpd(30, true, false))[0]?.title).toContain('0 of 6 face to face');
-  });
+  clause(
+    'GT-15',
+    'cpd-hours: counts sex and relationship therapy and face-to-face hours on their own',
+    () => {
+      expect(run('cpd-hours', cpd(30, false, true))[0]?.title).toContain(
+        '0 of 16 in sex and relationship therapy',
+      );
+      expect(run('cpd-hours', cpd(30, true, false))[0]?.title).toContain('0 of 6 face to face');
+    },
+  );
 
-  it('cpd-hours: a year that ended short is high; this year is low until its last 90 days', () => {
-    const lastYearShort = {
-      ...fine(),
-      cpd: [
-        {
-          id: id(3),
-          date: '2026-03-01',
-          title: 'This year',
-          hours: 30,
-          sexAndRelationship: true,
-          faceToFace: true,
-        },
-      ],
-    };
-    expect(run('cpd-hours', lastYearShort)).toMatchObject([
-      { severity: 'high', key: 'cpd-hours:2025-01-01', since: '2026-01-01' },
-    ]);
-    expect(run('cpd-hours', cpd(10), '2026-06-01')).toMatchObject([{ severity: 'low' }]);
-    expect(run('cpd-hours', cpd(10), '2026-10-02')).toMatchObject([{ severity: 'medium' }]);
-  });
+  clause(
+    'GT-15',
+    'cpd-hours: a year that ended short is high; this year is low until its last 90 days',
+    () => {
+      const lastYearShort = {
+        ...fine(),
+        cpd: [
+          {
+            id: id(3),
+            date: '2026-03-01',
+            title: 'This year',
+            hours: 30,
+            sexAndRelationship: true,
+            faceToFace: true,
+          },
+        ],
+      };
+      expect(run('cpd-hours', lastYearShort)).toMatchObject([
+        { severity: 'high', key: 'cpd-hours:2025-01-01', since: '2026-01-01' },
+      ]);
+      expect(run('cpd-hours', cpd(10), '2026-06-01')).toMatchObject([{ severity: 'low' }]);
+      expect(run('cpd-hours', cpd(10), '2026-10-02')).toMatchObject([{ severity: 'medium' }]);
+    },
+  );
 
   it('cpd-hours: the CPD year follows the setting', () => {
     expect(cpdYear('2026-11-22', '01-01')).toEqual({ start: '2026-01-01', end: '2026-12-31' });
@@ -242,7 +255,7 @@ describe('the rules, as truth tables', () => {
     expect(cpdYear('2026-04-01', '04-01')).toEqual({ start: '2026-04-01', end: '2027-03-31' });
   });
 
-  it('career-break-return: an ended break with no agreed return is a finding', () => {
+  clause('GT-66', 'career-break-return: an ended break with no agreed return is a finding', () => {
     const ended = { ...fine(), careerBreaks: [{ id: id(8), from: '2026-01-01', to: '2026-06-30' }] };
     expect(run('career-break-return', ended)).toMatchObject([{ clause: 'GT-66', since: '2026-06-30' }]);
     expect(
@@ -264,13 +277,13 @@ describe('the rules, as truth tables', () => {
     notifications: [{ id: id(11), kind, occurredOn }],
   });
 
-  it('cosrt-notifications: the 14th day is due, the 15th is overdue', () => {
+  clause(['GT-107', 'GT-107n'], 'cosrt-notifications: the 14th day is due, the 15th is overdue', () => {
     // Occurred 8 Nov: the deadline is 22 Nov, the 14th day.
     expect(run('cosrt-notifications', notification('2026-11-08'))).toMatchObject([
-      { clause: 'GT-107', severity: 'medium', title: 'Tell COSRT by 22 Nov 2026 (today)' },
+      { clause: 'GT-107n', severity: 'medium', title: 'Tell COSRT by 22 Nov 2026 (today)' },
     ]);
     expect(run('cosrt-notifications', notification('2026-11-07'))).toMatchObject([
-      { clause: 'GT-107', severity: 'high', since: '2026-11-22' },
+      { clause: 'GT-107n', severity: 'high', since: '2026-11-22' },
     ]);
     const told = notification('2026-11-07');
     told.notifications = [
@@ -284,13 +297,25 @@ describe('the rules, as truth tables', () => {
     expect(run('cosrt-notifications', told)).toEqual([]);
   });
 
-  it('cosrt-notifications: a suspension cites GT-108', () => {
+  clause.each([
+    { kind: 'police-caution-or-inquiry', cites: 'GT-107m' },
+    { kind: 'criminal-charge-or-conviction', cites: 'GT-107n' },
+    { kind: 'other-body-proceedings', cites: 'GT-107o' },
+  ] as const)(
+    (row) => ['GT-107', row.cites],
+    'cosrt-notifications: $kind cites $cites',
+    ({ kind, cites }) => {
+      expect(run('cosrt-notifications', notification('2026-11-20', kind))).toMatchObject([{ clause: cites }]);
+    },
+  );
+
+  clause('GT-108', 'cosrt-notifications: a suspension cites GT-108', () => {
     expect(run('cosrt-notifications', notification('2026-11-20', 'suspension-or-restriction'))).toMatchObject(
       [{ clause: 'GT-108' }],
     );
   });
 
-  it('doctor-title: Doctor without a relevant doctorate is a finding', () => {
+  clause(['GT-91', 'GT-91i'], 'doctor-title: Doctor without a relevant doctorate is a finding', () => {
     const doctor = {
       ...fine(),
       details: { ...fine().details, titles: { ...fine().details.titles, usesDoctor: true } },
@@ -314,7 +339,7 @@ describe('the rules, as truth tables', () => {
     expect(run('doctor-title', { ...qualified, qualifications: irrelevant })).toHaveLength(1);
   });
 
-  it('psychosexual-title: the title needs a qualification', () => {
+  clause('GT-99', 'psychosexual-title: the title needs a qualification', () => {
     const advertises = {
       ...fine(),
       details: {
@@ -340,7 +365,7 @@ describe('the rules, as truth tables', () => {
     ).toEqual([]);
   });
 
-  it('pending-accreditation: advertised but pending is a finding', () => {
+  clause('GT-88', 'pending-accreditation: advertised but pending is a finding', () => {
     const pending = {
       ...fine(),
       details: {

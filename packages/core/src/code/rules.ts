@@ -1,5 +1,6 @@
 import { addDays, addYears, dayInYear, daysBetween, formatDay, laterDay, yearOf } from '../days.ts';
-import type { CpdRequirement, Profile } from '../profile.ts';
+import type { CpdRequirement, notificationKinds, Profile } from '../profile.ts';
+import { ruleRan } from './trace.ts';
 
 /**
  * The Code's rules over a practitioner's own record: pure functions of the record, the
@@ -48,6 +49,8 @@ export interface RuleContext {
 export interface Rule {
   readonly id: string;
   readonly clause: string;
+  /** Every clause the rule's findings cite, where more than `clause` (registry.ts). */
+  readonly serves?: readonly string[];
   readonly evaluate: (context: RuleContext) => Finding[];
 }
 
@@ -121,12 +124,14 @@ const insuranceCurrent: Rule = {
 const singleton = (
   id: string,
   clause: string,
+  serves: readonly string[] | undefined,
   missing: (c: RuleContext) => boolean,
   title: string,
   action: string,
 ): Rule => ({
   id,
   clause,
+  ...(serves === undefined ? {} : { serves }),
   evaluate(context) {
     return missing(context)
       ? [
@@ -148,6 +153,7 @@ const singleton = (
 const executorAppointed = singleton(
   'executor-appointed',
   'GT-41',
+  undefined,
   ({ profile }) => profile.details.executor === null,
   'No professional executor appointed',
   'Appoint a professional executor to care for your clients if you end practice without planning, and record them.',
@@ -156,6 +162,7 @@ const executorAppointed = singleton(
 const supervisorInPlace = singleton(
   'supervisor-in-place',
   'GT-64',
+  undefined,
   ({ profile }) => profile.details.supervisor === null,
   'No supervisor recorded',
   'Record the experienced, qualified supervisor you work with.',
@@ -167,6 +174,7 @@ const worksWithYoungOrVulnerable = (p: Profile) =>
 const supervisorExperience = singleton(
   'supervisor-experience',
   'GT-65',
+  undefined,
   ({ profile }) =>
     worksWithYoungOrVulnerable(profile) &&
     profile.details.supervisor !== null &&
@@ -349,14 +357,23 @@ const careerBreakReturn: Rule = {
   },
 };
 
+/** Each notifiable event cites the clause that names it: GT-107m, n, o, and GT-108. */
+export const notificationClauses = {
+  'police-caution-or-inquiry': 'GT-107m',
+  'criminal-charge-or-conviction': 'GT-107n',
+  'other-body-proceedings': 'GT-107o',
+  'suspension-or-restriction': 'GT-108',
+} as const satisfies Record<(typeof notificationKinds)[number], string>;
+
 const cosrtNotifications: Rule = {
   id: 'cosrt-notifications',
   clause: 'GT-107',
+  serves: ['GT-107', 'GT-107m', 'GT-107n', 'GT-107o', 'GT-108'],
   evaluate({ profile, today }) {
     return profile.notifications
       .filter((n) => n.notifiedOn === undefined)
       .map((n) => {
-        const clause = n.kind === 'suspension-or-restriction' ? 'GT-108' : 'GT-107';
+        const clause = notificationClauses[n.kind];
         const deadline = plusDays(n.occurredOn, NOTIFICATION_DAYS);
         const overdue = today > deadline;
         const left = daysBetween(today, deadline);
@@ -379,6 +396,7 @@ const cosrtNotifications: Rule = {
 const doctorTitle = singleton(
   'doctor-title',
   'GT-91i',
+  ['GT-91', 'GT-91i'],
   ({ profile }) =>
     profile.details.titles.usesDoctor &&
     !profile.qualifications.some((q) => q.kind === 'doctorate' && q.relevantToTherapy),
@@ -389,6 +407,7 @@ const doctorTitle = singleton(
 const psychosexualTitle = singleton(
   'psychosexual-title',
   'GT-99',
+  undefined,
   ({ profile }) =>
     profile.details.titles.advertisesAsPsychosexualTherapist &&
     !profile.qualifications.some(
@@ -401,6 +420,7 @@ const psychosexualTitle = singleton(
 const pendingAccreditation = singleton(
   'pending-accreditation',
   'GT-88',
+  undefined,
   ({ profile }) =>
     profile.details.membership.advertisesAccreditation &&
     profile.details.membership.accreditation !== 'accredited',
@@ -408,21 +428,30 @@ const pendingAccreditation = singleton(
   'Stop advertising accreditation until COSRT grants it.',
 );
 
-export const rules: readonly Rule[] = [
-  insuranceCurrent,
-  executorAppointed,
-  supervisorInPlace,
-  supervisorExperience,
-  dbsCurrent,
-  trainingForGroups,
-  onlineTraining,
-  cpdHours,
-  careerBreakReturn,
-  cosrtNotifications,
-  doctorTitle,
-  psychosexualTitle,
-  pendingAccreditation,
-];
+/** Every finding rule; each reports itself to trace.ts when it is evaluated, however it is called. */
+export const rules: readonly Rule[] = (
+  [
+    insuranceCurrent,
+    executorAppointed,
+    supervisorInPlace,
+    supervisorExperience,
+    dbsCurrent,
+    trainingForGroups,
+    onlineTraining,
+    cpdHours,
+    careerBreakReturn,
+    cosrtNotifications,
+    doctorTitle,
+    psychosexualTitle,
+    pendingAccreditation,
+  ] as const
+).map((rule) => ({
+  ...rule,
+  evaluate(context: RuleContext) {
+    ruleRan(rule.id);
+    return rule.evaluate(context);
+  },
+}));
 
 const severityOrder: Record<Severity, number> = { high: 0, medium: 1, low: 2 };
 

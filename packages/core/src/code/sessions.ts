@@ -1,11 +1,20 @@
-import { nameTokens } from '../identifiers.ts';
-import { type CatalogueEntry, clause } from './catalogue.ts';
+import { defineCommand } from './pipeline.ts';
+import {
+  AGE_OF_MAJORITY,
+  type PractitionerFacts,
+  type YoungPersonFacts,
+  youngPersonRules,
+} from './young-people.ts';
 
 /**
- * The contract gate (GT-36): no therapy session on a case without an agreed contract
- * ("must", never overridable); a contract not yet signed by every party refuses it too
- * ("should", GT-36a: overridable with a recorded reason, such as agreement by phone).
- * Assessment sessions pass: GT-36 speaks of "before starting therapy".
+ * Recording a session and writing its note: the commands that stand between a case and
+ * its therapy.
+ *
+ * The contract gate (GT-36): no therapy session on a case without an agreed contract; a
+ * contract not yet signed by every party refuses it too (GT-36a, a "should": a recorded
+ * reason, such as agreement by phone, answers it). Assessment sessions pass: GT-36 speaks of
+ * "before starting therapy". Online work needs its training (GT-92, a "should"); therapy
+ * with an under-18 or a vulnerable adult needs its safeguards (young-people.ts).
  */
 export type SessionKind = 'assessment' | 'therapy';
 
@@ -16,101 +25,57 @@ export interface ContractState {
   readonly signedByAll: boolean;
 }
 
-export interface GateRefusal {
-  readonly rule: string;
-  readonly clause: CatalogueEntry;
-  readonly overridable: boolean;
-  readonly detail: string;
-}
-
-function entry(id: string): CatalogueEntry {
-  const found = clause(id);
-  if (found === undefined) throw new Error(`unknown clause ${id}`);
-  return found;
-}
-
-export interface SessionFormat {
+export interface SessionFacts {
+  readonly kind: SessionKind;
   readonly online: boolean;
   /** The practitioner's record holds training for online work (GT-92). */
   readonly onlineTrained: boolean;
+  readonly contract: ContractState;
+  /** The case's clients as the young-person rules need them, on the day of the session. */
+  readonly clients: readonly YoungPersonFacts[];
+  readonly practitioner: PractitionerFacts;
 }
 
-export function sessionGate(
-  kind: SessionKind,
-  contract: ContractState,
-  overrides: ReadonlySet<string>,
-  format: SessionFormat = { online: false, onlineTrained: true },
-): GateRefusal[] {
-  // GT-92 is a "should": online work without training goes ahead only with a recorded reason.
-  if (format.online && !format.onlineTrained && !overrides.has('GT-92')) {
-    return [
-      {
-        rule: 'online-session-without-training',
-        clause: entry('GT-92'),
-        overridable: true,
-        detail:
-          'Your professional record holds no training for online work. Record it, or give your reason for going ahead.',
-      },
-    ];
-  }
-  if (kind === 'assessment') return [];
-  if (!contract.exists) {
-    return [
-      {
-        rule: 'contract-before-therapy',
-        clause: entry('GT-36'),
-        overridable: false,
-        detail:
-          'Agree a contract with the client before therapy starts. An assessment session can be recorded now.',
-      },
-    ];
-  }
-  if (!contract.signedByAll && !overrides.has('GT-36a')) {
-    return [
-      {
-        rule: 'contract-signed-by-all',
-        clause: entry('GT-36a'),
-        overridable: true,
-        detail:
-          'The contract is not yet signed by every party. Wait for the signatures, or record why therapy goes ahead now.',
-      },
-    ];
-  }
-  return [];
+/** Whether any client is under 18 or a vulnerable adult on the day (the safeguards apply). */
+export function needsYoungPersonSafeguards(clients: readonly YoungPersonFacts[]): boolean {
+  return clients.some((c) => (c.age !== undefined && c.age < AGE_OF_MAJORITY) || c.vulnerable === true);
 }
 
-/**
- * GT-36d: where the organisation is responsible for the contract, the client signs only
- * having been shown its conditions and acknowledged them. A "must": never overridable.
- */
-export function signatureGate(input: {
-  readonly signerKind: 'client' | 'practitioner';
-  readonly conditions: boolean;
-  readonly acknowledged: boolean;
-}): GateRefusal[] {
-  if (input.signerKind !== 'client' || !input.conditions || input.acknowledged) return [];
-  return [
+export const recordSessionCommand = defineCommand<SessionFacts>({
+  name: 'session.record',
+  summary: 'Record a session on a case',
+  rules: [
+    ...youngPersonRules<SessionFacts>((f) => (f.kind === 'therapy' ? f : undefined)),
     {
-      rule: 'organisation-conditions-acknowledged',
-      clause: entry('GT-36d'),
-      overridable: false,
-      detail:
-        'The organisation holds this contract: the client reads its conditions and acknowledges them before signing.',
+      id: 'online-session-without-training',
+      clause: 'GT-92',
+      check: (f) =>
+        f.online && !f.onlineTrained
+          ? 'Your professional record holds no training for online work. Record it, or give your reason for going ahead.'
+          : undefined,
     },
-  ];
-}
+    {
+      id: 'contract-before-therapy',
+      clause: 'GT-36',
+      check: (f) =>
+        f.kind === 'therapy' && !f.contract.exists
+          ? 'Agree a contract with the client before therapy starts. An assessment session can be recorded now.'
+          : undefined,
+    },
+    {
+      id: 'contract-signed-by-all',
+      clause: 'GT-36a',
+      check: (f) =>
+        f.kind === 'therapy' && f.contract.exists && !f.contract.signedByAll
+          ? 'The contract is not yet signed by every party. Wait for the signatures, or record why therapy goes ahead now.'
+          : undefined,
+    },
+  ],
+});
 
-/**
- * GT-36b, GT-36c: a contract template keeps the sections the Code asks a contract to
- * cover (see contract-template.ts); a template without one is refused, naming its clause.
- */
-export function templateGate(missing: readonly { heading: string; clause: string }[]): GateRefusal[] {
-  return missing.map((m) => ({
-    rule: 'contract-template-sections',
-    clause: entry(m.clause),
-    overridable: false,
-    detail: `The template has no “${m.heading}” section. Add it as a heading on a line of its own.`,
-  }));
+export interface NoteFacts {
+  readonly sessionStartsAt: string;
+  readonly now: string;
 }
 
 /**
@@ -118,83 +83,49 @@ export function templateGate(missing: readonly { heading: string; clause: string
  * afterwards, and must be accurate: a note for a session that has not yet happened is
  * refused.
  */
-export function noteGate(input: { readonly sessionStartsAt: string; readonly now: string }): GateRefusal[] {
-  if (Date.parse(input.sessionStartsAt) <= Date.parse(input.now)) return [];
-  return [
+export const writeNoteCommand = defineCommand<NoteFacts>({
+  name: 'note.create',
+  summary: 'Start the note of a session',
+  rules: [
     {
-      rule: 'note-after-the-session',
-      clause: entry('GT-38'),
-      overridable: false,
-      detail: 'This session has not happened yet: write its note once it has taken place.',
+      id: 'note-after-the-session',
+      clause: 'GT-38',
+      check: (f) =>
+        Date.parse(f.sessionStartsAt) <= Date.parse(f.now)
+          ? undefined
+          : 'This session has not happened yet: write its note once it has taken place.',
     },
-  ];
-}
+  ],
+});
 
 /**
- * PG5-5: client confidentiality is maintained in supervision. A case goes to supervision
- * under its pseudonym; material that names a client of the case (a name outside brackets,
- * an e-mail address or a phone number on their record) is refused before it is stored.
+ * GT-98: documents the practitioner writes or signs are never false or misleading. A signed
+ * note is never changed, re-signed or deleted, by any route; a correction is a dated
+ * addendum with its reason, kept beside the original.
  */
-export function presentationGate(
-  material: string,
-  clients: readonly {
-    name: string;
-    preferredName?: string | undefined;
-    email?: string | undefined;
-    phone?: string | undefined;
-  }[],
-): GateRefusal[] {
-  const text = material.replace(/<[^>]*>/g, ' ').toLowerCase();
-  const words = new Set(text.split(/[^\p{L}\p{N}'’-]+/u).filter((w) => w !== ''));
-  const digits = text.replace(/\D/g, '');
-  const named = clients.some((c) => {
-    const tokens = nameTokens(c);
-    const phone = c.phone?.replace(/\D/g, '') ?? '';
-    return (
-      tokens.some((t) => words.has(t)) ||
-      (c.email !== undefined && text.includes(c.email.toLowerCase())) ||
-      (phone.length >= 6 && digits.includes(phone))
-    );
-  });
-  if (!named) return [];
-  return [
-    {
-      rule: 'presentation-without-identity',
-      clause: entry('PG5-5'),
-      overridable: false,
-      detail:
-        'The material names a client of this case (a name, an e-mail address or a phone number). Supervision sees the case’s pseudonym only: refer to the clients as Partner A, Partner B or the client.',
-    },
-  ];
-}
+const signedNoteNeverChanged = {
+  id: 'signed-note-never-changed',
+  clause: 'GT-98',
+  check: (f: { readonly signed: boolean }) =>
+    f.signed
+      ? 'A signed note is never changed or deleted: add an addendum with the reason instead.'
+      : undefined,
+} as const;
 
-/**
- * PG5-1, GT-21c: a referral letter releases a client's information to another
- * practitioner, so it is written only with that client's own consent to release to a third
- * party, in force today. One partner's consent never covers the other.
- */
-export function referralGate(consentInForce: boolean): GateRefusal[] {
-  if (consentInForce) return [];
-  return [
-    {
-      rule: 'referral-with-consent',
-      clause: entry('PG5-1'),
-      overridable: false,
-      detail:
-        'Record the client’s consent to release their information to a third party (a consent of their own, in force today) before writing the referral.',
-    },
-  ];
-}
+export const editNoteCommand = defineCommand<{ readonly signed: boolean }>({
+  name: 'note.edit',
+  summary: 'Save a draft note',
+  rules: [signedNoteNeverChanged],
+});
 
-/** GT-64: supervision is logged with the experienced, qualified supervisor the record names. */
-export function supervisionLogGate(supervisorNamed: boolean): GateRefusal[] {
-  if (supervisorNamed) return [];
-  return [
-    {
-      rule: 'supervision-with-named-supervisor',
-      clause: entry('GT-64'),
-      overridable: false,
-      detail: 'Name your supervisor in your professional record before logging supervision with them.',
-    },
-  ];
-}
+export const deleteNoteCommand = defineCommand<{ readonly signed: boolean }>({
+  name: 'note.delete',
+  summary: 'Discard a draft note',
+  rules: [signedNoteNeverChanged],
+});
+
+export const signNoteCommand = defineCommand<{ readonly signed: boolean }>({
+  name: 'note.sign',
+  summary: 'Sign a note',
+  rules: [signedNoteNeverChanged],
+});

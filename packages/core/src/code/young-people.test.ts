@@ -1,6 +1,21 @@
 import { describe, expect, it } from 'vitest';
 import { ageOn } from '../days.ts';
-import { youngPersonGate } from './young-people.ts';
+import { clause } from '../testing.ts';
+import { gate } from './pipeline.ts';
+import { needsYoungPersonSafeguards, recordSessionCommand } from './sessions.ts';
+import type { PractitionerFacts, YoungPersonFacts } from './young-people.ts';
+
+/** The refusals of a therapy session on a signed contract, in person, with these clients. */
+function youngPersonGate(clients: YoungPersonFacts[], practitioner: PractitionerFacts) {
+  return gate(recordSessionCommand, {
+    kind: 'therapy',
+    online: false,
+    onlineTrained: true,
+    contract: { exists: true, signedByAll: true },
+    clients: needsYoungPersonSafeguards(clients) ? clients : [],
+    practitioner,
+  }).refusals;
+}
 
 const ready = { dbsCurrent: true, trainedForUnder18s: true, supervisorExperienced: true };
 
@@ -13,21 +28,24 @@ describe('therapy with under-18s', () => {
     expect(ageOn('2008-02-29', '2026-02-28')).toBe(17);
   });
 
-  it('refuses a 16-year-old without an appropriate adult’s consent or a Gillick assessment (GT-27)', () => {
-    expect(
-      youngPersonGate(
-        [{ clientId: 'c', age: 16, appropriateAdultConsent: false, gillickCompetent: false }],
-        ready,
-      ),
-    ).toMatchObject([
-      {
-        rule: 'appropriate-adult-consent',
-        clause: { id: 'GT-27', duty: 'must' },
-        overridable: false,
-        clientId: 'c',
-      },
-    ]);
-  });
+  clause(
+    'GT-27',
+    'refuses a 16-year-old without an appropriate adult’s consent or a Gillick assessment (GT-27)',
+    () => {
+      expect(
+        youngPersonGate(
+          [{ clientId: 'c', age: 16, appropriateAdultConsent: false, gillickCompetent: false }],
+          ready,
+        ),
+      ).toMatchObject([
+        {
+          rule: 'appropriate-adult-consent',
+          clause: { id: 'GT-27', duty: 'must' },
+          overridable: false,
+        },
+      ]);
+    },
+  );
 
   it('lets a 16-year-old start with the appropriate adult’s consent, or a Gillick assessment', () => {
     expect(
@@ -60,40 +78,56 @@ describe('therapy with under-18s', () => {
     ).toEqual([]);
   });
 
-  it('needs DBS and training (GT-26) and an experienced supervisor (GT-65) for under-18s', () => {
-    const young = [{ clientId: 'c', age: 15, appropriateAdultConsent: true, gillickCompetent: false }];
-    expect(youngPersonGate(young, { ...ready, dbsCurrent: false }).map((r) => r.clause.id)).toEqual([
-      'GT-26',
-    ]);
-    expect(
-      youngPersonGate(young, { ...ready, supervisorExperienced: false }).map((r) => r.clause.id),
-    ).toEqual(['GT-65']);
-  });
+  clause(
+    ['GT-26', 'GT-65'],
+    'needs DBS and training (GT-26) and an experienced supervisor (GT-65) for under-18s',
+    () => {
+      const young = [{ clientId: 'c', age: 15, appropriateAdultConsent: true, gillickCompetent: false }];
+      expect(youngPersonGate(young, { ...ready, dbsCurrent: false }).map((r) => r.clause.id)).toEqual([
+        'GT-26',
+      ]);
+      expect(
+        youngPersonGate(young, { ...ready, supervisorExperienced: false }).map((r) => r.clause.id),
+      ).toEqual(['GT-65']);
+    },
+  );
 });
 
 describe('vulnerable adults (GT-26, GT-27, GT-65)', () => {
   const ready = { dbsCurrent: true, trainedForUnder18s: true, supervisorExperienced: true };
-  it('refuses therapy with a vulnerable adult without a consent or an assessment, and without training for that work', () => {
-    const refusals = youngPersonGate(
-      [{ clientId: 'v', age: 40, vulnerable: true, appropriateAdultConsent: false, gillickCompetent: false }],
-      ready,
-    );
-    expect(refusals.map((r) => r.clause.id)).toEqual(['GT-27', 'GT-26']);
-    expect(refusals[0]?.detail).toContain('vulnerable adult');
-    expect(refusals[1]?.detail).toContain('vulnerable adults');
-    expect(
-      youngPersonGate(
+  clause(
+    ['GT-26', 'GT-27'],
+    'refuses therapy with a vulnerable adult without a consent or an assessment, and without training for that work',
+    () => {
+      const refusals = youngPersonGate(
         [
           {
             clientId: 'v',
             age: 40,
             vulnerable: true,
-            appropriateAdultConsent: true,
+            appropriateAdultConsent: false,
             gillickCompetent: false,
           },
         ],
-        { ...ready, trainedForVulnerableAdults: true },
-      ),
-    ).toEqual([]);
-  });
+        ready,
+      );
+      expect(refusals.map((r) => r.clause.id)).toEqual(['GT-27', 'GT-26']);
+      expect(refusals[0]?.detail).toContain('vulnerable adult');
+      expect(refusals[1]?.detail).toContain('vulnerable adults');
+      expect(
+        youngPersonGate(
+          [
+            {
+              clientId: 'v',
+              age: 40,
+              vulnerable: true,
+              appropriateAdultConsent: true,
+              gillickCompetent: false,
+            },
+          ],
+          { ...ready, trainedForVulnerableAdults: true },
+        ),
+      ).toEqual([]);
+    },
+  );
 });

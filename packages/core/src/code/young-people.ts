@@ -1,4 +1,4 @@
-import { type CatalogueEntry, clause } from './catalogue.ts';
+import type { CommandRule } from './pipeline.ts';
 
 /**
  * Therapy with under-18s (GT-26, GT-27, GT-65): the appropriate adult's written consent
@@ -25,65 +25,71 @@ export interface PractitionerFacts {
   readonly supervisorExperienced: boolean;
 }
 
-export interface YoungPersonRefusal {
-  readonly rule: string;
-  readonly clause: CatalogueEntry;
-  readonly overridable: false;
-  readonly detail: string;
-  readonly clientId?: string;
-}
+type Safeguarded = {
+  readonly clients: readonly YoungPersonFacts[];
+  readonly practitioner: PractitionerFacts;
+};
 
-function entry(id: string): CatalogueEntry {
-  const found = clause(id);
-  if (found === undefined) throw new Error(`unknown clause ${id}`);
-  return found;
-}
+const isYoung = (c: YoungPersonFacts) => c.age !== undefined && c.age < AGE_OF_MAJORITY;
 
-/** What stands in the way of a therapy session with these clients on that day. All are "must". */
-export function youngPersonGate(
-  clients: readonly YoungPersonFacts[],
-  practitioner: PractitionerFacts,
-): YoungPersonRefusal[] {
-  const isYoung = (c: YoungPersonFacts) => c.age !== undefined && c.age < AGE_OF_MAJORITY;
+/** Who the safeguards are for, and how the refusals name them. */
+function groups(clients: readonly YoungPersonFacts[]) {
   const young = clients.filter(isYoung);
   const vulnerable = clients.filter((c) => !isYoung(c) && c.vulnerable === true);
-  if (young.length === 0 && vulnerable.length === 0) return [];
-  const refusals: YoungPersonRefusal[] = [];
-  for (const c of [...young, ...vulnerable]) {
-    if (!c.appropriateAdultConsent && !c.gillickCompetent) {
-      refusals.push({
-        rule: 'appropriate-adult-consent',
-        clause: entry('GT-27'),
-        overridable: false,
-        detail: isYoung(c)
-          ? `A client is ${c.age} on the day of the session: record the appropriate adult’s written consent, or a Gillick assessment that finds them competent to consent.`
-          : 'A client is recorded as a vulnerable adult: record the appropriate adult’s written consent, or an assessment that finds them able to consent.',
-        clientId: c.clientId,
-      });
-    }
-  }
-  const groups = [
+  const words = [
     ...(young.length > 0 ? ['under-18s'] : []),
     ...(vulnerable.length > 0 ? ['vulnerable adults'] : []),
   ].join(' and ');
-  const trained =
-    (young.length === 0 || practitioner.trainedForUnder18s) &&
-    (vulnerable.length === 0 || practitioner.trainedForVulnerableAdults === true);
-  if (!practitioner.dbsCurrent || !trained) {
-    refusals.push({
-      rule: 'dbs-and-training-for-under-18s',
-      clause: entry('GT-26'),
-      overridable: false,
-      detail: `Working with ${groups} needs a current full-disclosure DBS certificate and evidenced training for that work in your professional record.`,
-    });
-  }
-  if (!practitioner.supervisorExperienced) {
-    refusals.push({
-      rule: 'supervisor-for-under-18s',
-      clause: entry('GT-65'),
-      overridable: false,
-      detail: `Working with ${groups} needs a supervisor experienced with that group, recorded in your professional record.`,
-    });
-  }
-  return refusals;
+  return { young, vulnerable, words };
+}
+
+/**
+ * The rules for therapy with under-18s and vulnerable adults (all "must"), over the facts
+ * `of` picks from a command's facts (undefined where they do not apply, as for an
+ * assessment session).
+ */
+export function youngPersonRules<F>(of: (facts: F) => Safeguarded | undefined): CommandRule<F>[] {
+  return [
+    {
+      id: 'appropriate-adult-consent',
+      clause: 'GT-27',
+      check(facts) {
+        const f = of(facts);
+        if (f === undefined) return undefined;
+        const { young, vulnerable } = groups(f.clients);
+        const c = [...young, ...vulnerable].find((x) => !x.appropriateAdultConsent && !x.gillickCompetent);
+        if (c === undefined) return undefined;
+        return isYoung(c)
+          ? `A client is ${c.age} on the day of the session: record the appropriate adult’s written consent, or a Gillick assessment that finds them competent to consent.`
+          : 'A client is recorded as a vulnerable adult: record the appropriate adult’s written consent, or an assessment that finds them able to consent.';
+      },
+    },
+    {
+      id: 'dbs-and-training-for-under-18s',
+      clause: 'GT-26',
+      check(facts) {
+        const f = of(facts);
+        if (f === undefined) return undefined;
+        const { young, vulnerable, words } = groups(f.clients);
+        if (young.length === 0 && vulnerable.length === 0) return undefined;
+        const trained =
+          (young.length === 0 || f.practitioner.trainedForUnder18s) &&
+          (vulnerable.length === 0 || f.practitioner.trainedForVulnerableAdults === true);
+        if (f.practitioner.dbsCurrent && trained) return undefined;
+        return `Working with ${words} needs a current full-disclosure DBS certificate and evidenced training for that work in your professional record.`;
+      },
+    },
+    {
+      id: 'supervisor-for-under-18s',
+      clause: 'GT-65',
+      check(facts) {
+        const f = of(facts);
+        if (f === undefined) return undefined;
+        const { young, vulnerable, words } = groups(f.clients);
+        if ((young.length === 0 && vulnerable.length === 0) || f.practitioner.supervisorExperienced)
+          return undefined;
+        return `Working with ${words} needs a supervisor experienced with that group, recorded in your professional record.`;
+      },
+    },
+  ];
 }

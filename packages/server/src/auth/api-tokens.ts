@@ -13,6 +13,7 @@ import {
   createApiToken,
   listApiTokens,
   recordAuditEvent,
+  revokeApiToken,
   type Vault,
 } from '@alcove/store';
 import { newBearerSecret, sha256Hex } from './secrets.ts';
@@ -109,4 +110,28 @@ export async function createToken(
     lastDay: expiry.lastDay,
     token,
   };
+}
+
+/** Revokes one of the actor's own tokens, audited in the same transaction; false when they have no such token. */
+export async function revokeToken(
+  vault: Vault,
+  auth: AuthService,
+  actor: Actor,
+  tokenId: string,
+): Promise<boolean> {
+  return vault.db.transaction().execute(async (trx) => {
+    const done = await revokeApiToken(trx, actor.userId, tokenId, auth.clock().toISOString());
+    if (done) {
+      await appendAuditEvent(trx, {
+        actorId: actor.userId,
+        practiceId: actor.practiceId,
+        action: 'account.token-revoked',
+        outcome: 'ok',
+        recordType: 'api-token',
+        recordId: tokenId,
+        purpose: 'security',
+      });
+    }
+    return done;
+  });
 }

@@ -3,7 +3,7 @@ import { sessionKiosk, type Vault } from '@alcove/store';
 import cookie from '@fastify/cookie';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { RequestContext } from '../context.ts';
+import { ContextBase } from '../context-base.ts';
 import { requestComesFromAnotherSite } from './cross-site.ts';
 import { type AuthService, type Principal, SECURE_SESSION_COOKIE, SESSION_COOKIE } from './service.ts';
 
@@ -32,14 +32,20 @@ declare module 'fastify' {
   }
   interface FastifyRequest {
     principal: Principal | undefined;
-    context: RequestContext | undefined;
+    context: ContextBase | undefined;
   }
 }
 
 const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
+/**
+ * The signed-in actor, before a route picks the capability it works through
+ * (`contextOf(request).as(CasesContext)`, …): it knows who is asking, and nothing more.
+ */
+class SignedInContext extends ContextBase {}
+
 /** The request's context: only routes that are 'signed-in' have one. */
-export function contextOf(request: FastifyRequest): RequestContext {
+export function contextOf(request: FastifyRequest): ContextBase {
   if (request.context === undefined) throw new AlcoveError('unauthenticated');
   return request.context;
 }
@@ -202,7 +208,7 @@ export const authPlugin = fp(
       const actor = await options.auth.actorFor(principal);
       if (actor === undefined)
         throw new AlcoveError('unauthenticated', 'This account has no access to a practice.');
-      request.context = new RequestContext(options.vault, actor, options.auth.clock);
+      request.context = new SignedInContext(options.vault, actor, options.auth.clock);
     });
   },
   { name: 'alcove-auth' },

@@ -8,18 +8,17 @@ import {
   reauthenticateSchema,
   recoveryCodesSchema,
 } from '@alcove/core';
-import { appendAuditEvent, revokeApiToken, type Vault } from '@alcove/store';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { createToken, listTokens } from '../auth/api-tokens.ts';
 import { contextOf, principalOf, setSessionCookie } from '../auth/plugin.ts';
 import type { AuthService } from '../auth/service.ts';
+import type { RouteServices } from '../route-services.ts';
 
 /** The signed-in person's own account: password, recovery codes, API tokens. */
-export const accountRoutes: FastifyPluginAsyncZod<{ auth: AuthService; vault: Vault }> = async (
-  app,
-  { auth, vault },
-) => {
+export const accountRoutes: FastifyPluginAsyncZod<{
+  auth: AuthService;
+  tokens: RouteServices['tokens'];
+}> = async (app, { auth, tokens }) => {
   app.post(
     '/account/password',
     {
@@ -81,7 +80,7 @@ export const accountRoutes: FastifyPluginAsyncZod<{ auth: AuthService; vault: Va
         response: { 200: z.strictObject({ tokens: z.array(apiTokenSummarySchema) }) },
       },
     },
-    async (request) => ({ tokens: await listTokens(vault, auth, contextOf(request).actor) }),
+    async (request) => ({ tokens: await tokens.list(contextOf(request).actor) }),
   );
 
   app.post(
@@ -97,7 +96,7 @@ export const accountRoutes: FastifyPluginAsyncZod<{ auth: AuthService; vault: Va
     },
     async (request, reply) => {
       const { actor } = contextOf(request);
-      const created = await createToken(vault, auth, principalOf(request), actor, request.body);
+      const created = await tokens.create(principalOf(request), actor, request.body);
       return reply.code(201).send(created);
     },
   );
@@ -120,26 +119,7 @@ export const accountRoutes: FastifyPluginAsyncZod<{ auth: AuthService; vault: Va
       const principal = principalOf(request);
       if (!(principal.kind === 'token' && principal.tokenId === request.params.tokenId))
         auth.requireRecentReauthentication(principal);
-      const revoked = await vault.db.transaction().execute(async (trx) => {
-        const done = await revokeApiToken(
-          trx,
-          actor.userId,
-          request.params.tokenId,
-          auth.clock().toISOString(),
-        );
-        if (done) {
-          await appendAuditEvent(trx, {
-            actorId: actor.userId,
-            practiceId: actor.practiceId,
-            action: 'account.token-revoked',
-            outcome: 'ok',
-            recordType: 'api-token',
-            recordId: request.params.tokenId,
-            purpose: 'security',
-          });
-        }
-        return done;
-      });
+      const revoked = await tokens.revoke(actor, request.params.tokenId);
       if (!revoked) throw new AlcoveError('not-found', 'You have no such token.');
       return reply.code(204).send(null);
     },

@@ -4,21 +4,20 @@ import {
   caseStatusMoves,
   caseStatusSchema,
   clientIdentitySchema,
-  consentTypeSchema,
-  daySchema,
   deliverySchema,
   INTEGRITY_FAILED_TEXT,
-  newConsentSchema,
-  newGillickAssessmentSchema,
+  newContractSchema,
   overrideSchema,
   unreadableSchema,
-  withdrawConsentSchema,
   withheldReasons,
 } from '@alcove/core';
 import { unreadableOf } from '@alcove/store';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { contextOf } from '../auth/plugin.ts';
+import { CaseSessionsContext } from '../case-sessions-context.ts';
+import { CasesContext } from '../cases-context.ts';
+import { ContractsContext } from '../contracts-context.ts';
 import { contractPdf, sendPdf } from '../pdf.ts';
 import { PracticeContext } from '../practice-context.ts';
 import { presentName } from './unreadable.ts';
@@ -54,6 +53,10 @@ const caseDetailSchema = z.strictObject({
       signedByAll: z.boolean(),
       /** The organisation's conditions, shown to each client before they sign (GT-36d). */
       conditions: z.string().nullable(),
+      /** Why it was offered without one of the Code's sections (GT-36b, GT-36c), a reason for each clause. */
+      overrides: z.array(z.strictObject({ clause: z.string(), reason: z.string() })),
+      /** Where the reasons failed their integrity check (`overrides` is then empty). */
+      overridesUnreadable: unreadableSchema,
       signatures: z.array(
         z.strictObject({
           signerKind: z.enum(['client', 'practitioner']),
@@ -65,6 +68,8 @@ const caseDetailSchema = z.strictObject({
       ),
     })
     .nullable(),
+  /** Where the newest version was withdrawn and nothing has replaced it: no version is current. */
+  withdrawnContract: z.strictObject({ version: z.number().int(), withdrawnAt: z.iso.datetime() }).nullable(),
   sessions: z.array(
     z.strictObject({
       id: z.string(),
@@ -104,7 +109,10 @@ export const caseRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request) => {
-      const { facts, names, contract, sessions } = await contextOf(request).readCase(request.params.caseId);
+      const { facts, names, contract, withdrawn, sessions } = await contextOf(request)
+        .as(CasesContext)
+        .readCase(request.params.caseId);
+      const overrides = contract?.overrides ?? null;
       return {
         id: facts.caseId,
         kind: facts.kind,
@@ -129,6 +137,8 @@ export const caseRoutes: FastifyPluginAsyncZod = async (app) => {
                 createdAt: contract.createdAt,
                 signedByAll: contract.signedByAll,
                 conditions: contract.conditions?.reveal() ?? null,
+                overrides: overrides?.ok === true ? overrides.value.reveal().map((o) => ({ ...o })) : [],
+                overridesUnreadable: overrides === null ? null : unreadableOf(overrides),
                 signatures: contract.signatures.map((s) => ({
                   signerKind: s.signerKind,
                   signerId: s.signerId,
@@ -137,6 +147,8 @@ export const caseRoutes: FastifyPluginAsyncZod = async (app) => {
                   acknowledgedConditions: s.acknowledgedConditions,
                 })),
               },
+        withdrawnContract:
+          withdrawn === undefined ? null : { version: withdrawn.version, withdrawnAt: withdrawn.withdrawnAt },
         sessions: sessions.map((s) => ({
           id: s.id,
           kind: s.kind,
@@ -163,14 +175,11 @@ export const caseRoutes: FastifyPluginAsyncZod = async (app) => {
     '/cases/:caseId/contracts',
     {
       schema: {
-        summary: 'Write a new version of the case’s contract (earlier versions are superseded, never edited)',
+        summary:
+          'Write a new version of the case’s contract and offer it for signature (earlier versions are superseded, never edited). Blanks left unfilled are refused (GT-36); a missing section of the Code (GT-36b, GT-36c) needs a reason in `overrides`',
         tags: ['cases'],
         params: caseParams,
-        body: z.strictObject({
-          text: z.string().trim().min(20).max(50_000),
-          /** The template it was drafted from, if any. */
-          templateId: z.uuid().optional(),
-        }),
+        body: newContractSchema,
         response: {
           201: z.strictObject({ id: z.string(), version: z.number().int(), textHash: z.string() }),
         },
@@ -180,12 +189,26 @@ export const caseRoutes: FastifyPluginAsyncZod = async (app) => {
       reply
         .code(201)
         .send(
-          await contextOf(request).createContract(
-            request.params.caseId,
-            request.body.text,
-            request.body.templateId,
-          ),
+          await contextOf(request).as(ContractsContext).createContract(request.params.caseId, request.body),
         ),
+  );
+
+  app.post(
+    '/cases/:caseId/contracts/:contractId/withdrawal',
+    {
+      schema: {
+        summary:
+          'Withdraw the current version before every party has signed it: it can no longer be signed, its text and signatures are kept, and no earlier version becomes current',
+        tags: ['cases'],
+        params: contractParams,
+        body: z.strictObject({}),
+        response: { 200: z.strictObject({ version: z.number().int() }) },
+      },
+    },
+    async (request) =>
+      contextOf(request)
+        .as(ContractsContext)
+        .withdrawContract(request.params.caseId, request.params.contractId),
   );
 
   app.get(
@@ -252,7 +275,9 @@ export const caseRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request, reply) => {
-      const { facts, names, contract } = await contextOf(request).readCase(request.params.caseId);
+      const { facts, names, contract } = await contextOf(request)
+        .as(CasesContext)
+        .readCase(request.params.caseId);
       if (contract === undefined || contract.id !== request.params.contractId) {
         throw new AlcoveError('not-found', 'This is not the current version of the contract.');
       }
@@ -303,13 +328,15 @@ export const caseRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request, reply) => {
-      await contextOf(request).signContractInPerson(
-        request.params.caseId,
-        request.params.contractId,
-        request.body.signer,
-        request.body.textHash,
-        request.body.acknowledgedConditions,
-      );
+      await contextOf(request)
+        .as(ContractsContext)
+        .signContractInPerson(
+          request.params.caseId,
+          request.params.contractId,
+          request.body.signer,
+          request.body.textHash,
+          request.body.acknowledgedConditions,
+        );
       return reply.code(201).send(null);
     },
   );
@@ -330,7 +357,11 @@ export const caseRoutes: FastifyPluginAsyncZod = async (app) => {
       const { override, ...session } = request.body;
       return reply
         .code(201)
-        .send(await contextOf(request).recordSession(request.params.caseId, session, override));
+        .send(
+          await contextOf(request)
+            .as(CaseSessionsContext)
+            .recordSession(request.params.caseId, session, override),
+        );
     },
   );
 };
@@ -348,96 +379,3 @@ export const newClientWithDecisionsSchema = z.strictObject({
     .max(20)
     .optional(),
 });
-
-const clientParams = z.strictObject({ clientId: z.uuid() });
-const consentSchema = z.strictObject({
-  id: z.string(),
-  type: consentTypeSchema,
-  caseId: z.string().nullable(),
-  recipient: z.string().nullable(),
-  /** Of the recipient: null when read (or there is none); "tampered" or "shredded" when it cannot be. */
-  unreadable: unreadableSchema,
-  givenOn: daySchema,
-  givenBy: z.string(),
-  mode: z.string(),
-  withdrawnOn: daySchema.nullable(),
-});
-
-export const consentRoutes: FastifyPluginAsyncZod = async (app) => {
-  app.get(
-    '/clients/:clientId/consents',
-    {
-      schema: {
-        summary: 'A client’s consents; with ?on=yyyy-MM-dd, those in force on that day',
-        tags: ['consents'],
-        params: clientParams,
-        querystring: z.strictObject({ on: daySchema.optional() }),
-        response: { 200: z.strictObject({ consents: z.array(consentSchema) }) },
-      },
-    },
-    async (request) => ({
-      consents: (await contextOf(request).consents(request.params.clientId, request.query.on)).map((c) => ({
-        id: c.id,
-        type: c.type as z.infer<typeof consentTypeSchema>,
-        caseId: c.caseId,
-        recipient: c.recipient?.ok === true ? c.recipient.value.reveal() : null,
-        unreadable: c.recipient === null ? null : unreadableOf(c.recipient),
-        givenOn: c.givenOn,
-        givenBy: c.givenBy,
-        mode: c.mode,
-        withdrawnOn: c.withdrawnOn,
-      })),
-    }),
-  );
-
-  app.post(
-    '/clients/:clientId/consents',
-    {
-      schema: {
-        summary: 'Record a consent the client (or their appropriate adult) has given',
-        tags: ['consents'],
-        params: clientParams,
-        body: newConsentSchema,
-        response: { 201: z.strictObject({ id: z.string() }) },
-      },
-    },
-    async (request, reply) =>
-      reply.code(201).send(await contextOf(request).giveConsent(request.params.clientId, request.body)),
-  );
-
-  app.post(
-    '/clients/:clientId/consents/:consentId/withdraw',
-    {
-      schema: {
-        summary: 'Record the withdrawal of a consent (from that day on)',
-        tags: ['consents'],
-        params: z.strictObject({ clientId: z.uuid(), consentId: z.uuid() }),
-        body: withdrawConsentSchema,
-        response: { 204: z.null() },
-      },
-    },
-    async (request, reply) => {
-      await contextOf(request).withdrawConsent(
-        request.params.clientId,
-        request.params.consentId,
-        request.body.withdrawnOn,
-      );
-      return reply.code(204).send(null);
-    },
-  );
-
-  app.post(
-    '/clients/:clientId/gillick-assessments',
-    {
-      schema: {
-        summary: 'Record a Gillick competence assessment (GT-27)',
-        tags: ['consents'],
-        params: clientParams,
-        body: newGillickAssessmentSchema,
-        response: { 201: z.strictObject({ id: z.string() }) },
-      },
-    },
-    async (request, reply) =>
-      reply.code(201).send(await contextOf(request).recordGillick(request.params.clientId, request.body)),
-  );
-};

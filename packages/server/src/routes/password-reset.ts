@@ -7,18 +7,13 @@ import {
   passwordResetTokenSchema,
   signInResultSchema,
 } from '@alcove/core';
-import type { Vault } from '@alcove/store';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { auditSourceOf } from '../audit-source.ts';
 import { contextOf, setSessionCookie } from '../auth/plugin.ts';
 import type { AuthService } from '../auth/service.ts';
-import {
-  PasswordResetContext,
-  previewPasswordReset,
-  requestPasswordReset,
-  resetPassword,
-} from '../password-reset.ts';
+import { PasswordResetContext } from '../password-reset.ts';
+import type { RouteServices } from '../route-services.ts';
 
 /**
  * Resetting a forgotten password (issue 16, ASVS V6.4.3): asked for by address (always the
@@ -26,10 +21,10 @@ import {
  * the second factor as at sign-in.
  */
 export const passwordResetRoutes: FastifyPluginAsyncZod<{
-  vault: Vault;
+  resets: RouteServices['passwordResets'];
   auth: AuthService;
   signInRateLimit: number;
-}> = async (app, { vault, auth, signInRateLimit }) => {
+}> = async (app, { resets, auth, signInRateLimit }) => {
   const limit = { max: signInRateLimit, timeWindow: '1 minute' };
 
   app.post(
@@ -45,7 +40,7 @@ export const passwordResetRoutes: FastifyPluginAsyncZod<{
       },
     },
     async (request, reply) => {
-      const { message, queued } = await requestPasswordReset(vault, {
+      const { message, queued } = await resets.request({
         email: request.body.email,
         now: auth.clock().toISOString(),
       });
@@ -65,7 +60,7 @@ export const passwordResetRoutes: FastifyPluginAsyncZod<{
         response: { 200: passwordResetPreviewSchema },
       },
     },
-    async (request) => previewPasswordReset(vault, request.body.token, auth.clock().toISOString()),
+    async (request) => resets.preview(request.body.token, auth.clock().toISOString()),
   );
 
   app.post(
@@ -81,7 +76,7 @@ export const passwordResetRoutes: FastifyPluginAsyncZod<{
       },
     },
     async (request, reply) => {
-      const result = await resetPassword(vault, {
+      const result = await resets.reset({
         token: request.body.token,
         password: request.body.password,
         now: auth.clock().toISOString(),

@@ -12,13 +12,13 @@ import {
   setRolesSchema,
   signInResultSchema,
 } from '@alcove/core';
-import type { Vault } from '@alcove/store';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { auditSourceOf } from '../audit-source.ts';
 import { contextOf, principalOf, setSessionCookie } from '../auth/plugin.ts';
 import type { AuthService } from '../auth/service.ts';
-import { choosePractice, joinPractice, PeopleContext, previewStaffInvitation } from '../people-context.ts';
+import { PeopleContext } from '../people-context.ts';
+import type { RouteServices } from '../route-services.ts';
 
 /**
  * The practice's people (issue 16): administrators invite, list, change roles, suspend,
@@ -26,10 +26,10 @@ import { choosePractice, joinPractice, PeopleContext, previewStaffInvitation } f
  * sessions alone is `POST /people/:userId/sessions/end` (routes of the account's sessions).
  */
 export const peopleRoutes: FastifyPluginAsyncZod<{
-  vault: Vault;
+  staff: RouteServices['staff'];
   auth: AuthService;
   joinRateLimit: number;
-}> = async (app, { vault, auth, joinRateLimit }) => {
+}> = async (app, { staff, auth, joinRateLimit }) => {
   const people = (request: Parameters<typeof contextOf>[0]) => contextOf(request).as(PeopleContext);
   const userParams = z.strictObject({ userId: z.uuid() });
   const joinLimit = { max: joinRateLimit, timeWindow: '1 minute' };
@@ -91,7 +91,7 @@ export const peopleRoutes: FastifyPluginAsyncZod<{
         response: { 200: joinPreviewSchema },
       },
     },
-    async (request) => previewStaffInvitation(vault, request.body.token, auth.clock().toISOString()),
+    async (request) => staff.preview(request.body.token, auth.clock().toISOString()),
   );
 
   app.post(
@@ -107,7 +107,7 @@ export const peopleRoutes: FastifyPluginAsyncZod<{
       },
     },
     async (request, reply) => {
-      const joined = await joinPractice(vault, {
+      const joined = await staff.join({
         token: request.body.token,
         name: request.body.name,
         password: request.body.password,
@@ -216,8 +216,7 @@ export const peopleRoutes: FastifyPluginAsyncZod<{
       },
     },
     async (request, reply) => {
-      const chosen = await choosePractice(
-        vault,
+      const chosen = await staff.choosePractice(
         principalOf(request),
         request.body.practiceId,
         auth.clock().toISOString(),

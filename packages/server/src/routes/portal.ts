@@ -5,12 +5,13 @@ import {
   daySchema,
   unreadableSchema,
 } from '@alcove/core';
-import { unreadableOf, type Vault } from '@alcove/store';
+import { unreadableOf } from '@alcove/store';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { contextOf } from '../auth/plugin.ts';
 import { contractPdf, sendPdf } from '../pdf.ts';
-import { joinPortal, PortalContext } from '../portal-context.ts';
+import { PortalContext } from '../portal-context.ts';
+import type { RouteServices } from '../route-services.ts';
 
 const caseParams = z.strictObject({ caseId: z.uuid() });
 
@@ -71,10 +72,10 @@ const consentSchema = z.strictObject({
  * takes a client id, so one partner cannot even name the other's record.
  */
 export const portalRoutes: FastifyPluginAsyncZod<{
-  vault: Vault;
+  portal: RouteServices['portal'];
   joinRateLimit: number;
   now: () => Date;
-}> = async (app, { vault, joinRateLimit, now }) => {
+}> = async (app, { portal, joinRateLimit, now }) => {
   app.post(
     '/portal/join',
     {
@@ -90,7 +91,7 @@ export const portalRoutes: FastifyPluginAsyncZod<{
       },
     },
     async (request, reply) => {
-      await joinPortal(vault, {
+      await portal.join({
         token: request.body.token,
         password: request.body.password,
         now: now().toISOString(),

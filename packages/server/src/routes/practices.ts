@@ -1,5 +1,5 @@
 import { practiceSummarySchema } from '@alcove/core';
-import { findPractice, type Practice, type Vault } from '@alcove/store';
+import type { Practice } from '@alcove/store';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { contextOf } from '../auth/plugin.ts';
@@ -9,7 +9,9 @@ function presentPractice(practice: Practice): z.infer<typeof practiceSummarySche
   return { id: practice.id, name: practice.name, createdAt: practice.createdAt, demo: practice.demo };
 }
 
-export const practiceRoutes: FastifyPluginAsyncZod<{ vault: Vault }> = async (app, { vault }) => {
+export const practiceRoutes: FastifyPluginAsyncZod<{
+  practiceOf: (practiceId: string) => Promise<Practice | undefined>;
+}> = async (app, { practiceOf }) => {
   app.get(
     '/practices',
     {
@@ -20,7 +22,7 @@ export const practiceRoutes: FastifyPluginAsyncZod<{ vault: Vault }> = async (ap
       },
     },
     async (request) => {
-      const practice = await findPractice(vault.db, contextOf(request).actor.practiceId);
+      const practice = await practiceOf(contextOf(request).actor.practiceId);
       return { practices: practice === undefined ? [] : [presentPractice(practice)] };
     },
   );

@@ -7,10 +7,12 @@ import {
   overrideSchema,
   profileDetailsSchema,
   profileSchema,
+  rulesForClause,
 } from '@alcove/core';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { contextOf } from '../auth/plugin.ts';
+import { ProfileContext } from '../profile-context.ts';
 
 const overridesSchema = z.array(
   z.strictObject({
@@ -55,8 +57,8 @@ const clausesSchema = z.strictObject({
       text: z.string(),
       duty: z.enum(['must', 'should', 'principle']),
       status: z.enum(['enforced', 'checked', 'recorded', 'planned', 'out-of-scope']),
+      /** The registered rules that enforce or check it (core/code/registry.ts). */
       rules: z.array(z.string()),
-      tests: z.array(z.string()),
       note: z.string().nullable(),
     }),
   ),
@@ -83,8 +85,7 @@ export const profileRoutes: FastifyPluginAsyncZod = async (app) => {
         text: c.text,
         duty: c.duty,
         status: c.status,
-        rules: [...(c.rules ?? [])],
-        tests: [...(c.tests ?? [])],
+        rules: [...new Set(rulesForClause(c.id).map((r) => r.id))],
         note: c.note ?? null,
       })),
     }),
@@ -100,7 +101,7 @@ export const profileRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request) => {
-      const { profile, overrides } = await contextOf(request).readProfile();
+      const { profile, overrides } = await contextOf(request).as(ProfileContext).readProfile();
       return {
         profile,
         overrides: overrides.map((o) => ({
@@ -124,7 +125,8 @@ export const profileRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 201: z.strictObject({ id: z.string() }) },
       },
     },
-    async (request, reply) => reply.code(201).send(await contextOf(request).addProfileItem(request.body)),
+    async (request, reply) =>
+      reply.code(201).send(await contextOf(request).as(ProfileContext).addProfileItem(request.body)),
   );
 
   app.delete(
@@ -138,7 +140,7 @@ export const profileRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request, reply) => {
-      await contextOf(request).removeProfileItem(request.params.itemId);
+      await contextOf(request).as(ProfileContext).removeProfileItem(request.params.itemId);
       return reply.code(204).send(null);
     },
   );
@@ -155,7 +157,9 @@ export const profileRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request, reply) => {
-      await contextOf(request).markNotified(request.params.itemId, request.body.notifiedOn);
+      await contextOf(request)
+        .as(ProfileContext)
+        .markNotified(request.params.itemId, request.body.notifiedOn);
       return reply.code(204).send(null);
     },
   );
@@ -171,7 +175,9 @@ export const profileRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request) => ({
-      profile: await contextOf(request).updateDetails(request.body.details, request.body.override),
+      profile: await contextOf(request)
+        .as(ProfileContext)
+        .updateDetails(request.body.details, request.body.override),
     }),
   );
 
@@ -196,7 +202,7 @@ export const profileRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request) => ({
-      connections: (await contextOf(request).listConnections()).map((c) => ({
+      connections: (await contextOf(request).as(ProfileContext).listConnections()).map((c) => ({
         id: c.id,
         relation: c.relation,
         name: c.name.reveal(),
@@ -219,7 +225,8 @@ export const profileRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 201: z.strictObject({ id: z.string() }) },
       },
     },
-    async (request, reply) => reply.code(201).send(await contextOf(request).addConnection(request.body)),
+    async (request, reply) =>
+      reply.code(201).send(await contextOf(request).as(ProfileContext).addConnection(request.body)),
   );
 
   app.delete(
@@ -233,7 +240,7 @@ export const profileRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request, reply) => {
-      await contextOf(request).removeConnection(request.params.connectionId);
+      await contextOf(request).as(ProfileContext).removeConnection(request.params.connectionId);
       return reply.code(204).send(null);
     },
   );
@@ -248,7 +255,7 @@ export const profileRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request) => {
-      const result = await contextOf(request).compliance();
+      const result = await contextOf(request).as(ProfileContext).compliance();
       return {
         ...result,
         findings: result.findings.map((f) => {
@@ -268,7 +275,7 @@ export const profileRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 200: cpdRequirementSchema },
       },
     },
-    async (request) => contextOf(request).readCpdRequirement(),
+    async (request) => contextOf(request).as(ProfileContext).readCpdRequirement(),
   );
 
   app.put(
@@ -282,7 +289,7 @@ export const profileRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request, reply) => {
-      await contextOf(request).setCpdRequirement(request.body);
+      await contextOf(request).as(ProfileContext).setCpdRequirement(request.body);
       return reply.code(204).send(null);
     },
   );

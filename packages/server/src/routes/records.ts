@@ -3,7 +3,8 @@ import { type RecordCase, unreadableOf } from '@alcove/store';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { contextOf } from '../auth/plugin.ts';
-import type { RequestContext } from '../context.ts';
+import { CasesContext } from '../cases-context.ts';
+import { IntakeContext } from '../intake-context.ts';
 import { newClientWithDecisionsSchema } from './cases.ts';
 
 const clientParams = z.strictObject({ clientId: z.uuid() });
@@ -94,7 +95,7 @@ function presentRecord(cases: readonly RecordCase[]): z.infer<typeof recordSchem
 
 /** Clients as the list shows them: an id, a name (or why it cannot be read), when taken on. */
 function presentClientList(
-  clients: Awaited<ReturnType<RequestContext['listClients']>>,
+  clients: Awaited<ReturnType<IntakeContext['listClients']>>,
 ): z.infer<typeof clientListSchema> {
   return {
     clients: clients.map((c) => ({
@@ -119,7 +120,7 @@ export const recordRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 200: clientListSchema },
       },
     },
-    async (request) => presentClientList(await contextOf(request).listClients()),
+    async (request) => presentClientList(await contextOf(request).as(IntakeContext).listClients()),
   );
 
   // A name never goes in a URL: a URL is kept in access logs, proxies and the browser's history.
@@ -137,7 +138,8 @@ export const recordRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 200: clientListSchema },
       },
     },
-    async (request) => presentClientList(await contextOf(request).listClients(request.body.name)),
+    async (request) =>
+      presentClientList(await contextOf(request).as(IntakeContext).listClients(request.body.name)),
   );
 
   app.post(
@@ -151,11 +153,11 @@ export const recordRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request, reply) =>
-      reply
-        .code(201)
-        .send(
-          await contextOf(request).createClient(request.body.identity, request.body.conflictDecisions ?? []),
-        ),
+      reply.code(201).send(
+        await contextOf(request)
+          .as(IntakeContext)
+          .createClient(request.body.identity, request.body.conflictDecisions ?? []),
+      ),
   );
 
   app.get(
@@ -177,7 +179,7 @@ export const recordRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request) => {
-      const identity = await contextOf(request).readClientIdentity(request.params.clientId);
+      const identity = await contextOf(request).as(IntakeContext).readClientIdentity(request.params.clientId);
       return {
         id: request.params.clientId,
         identity: identity.ok ? identity.value.reveal() : null,
@@ -196,7 +198,8 @@ export const recordRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 200: recordSchema },
       },
     },
-    async (request) => presentRecord(await contextOf(request).readClientRecord(request.params.clientId)),
+    async (request) =>
+      presentRecord(await contextOf(request).as(CasesContext).readClientRecord(request.params.clientId)),
   );
 
   app.get(
@@ -210,7 +213,7 @@ export const recordRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request) => {
-      const events = await contextOf(request).readAccessHistory(request.params.clientId);
+      const events = await contextOf(request).as(IntakeContext).readAccessHistory(request.params.clientId);
       return {
         events: events.map((e) => ({
           seq: e.seq,
@@ -235,11 +238,9 @@ export const recordRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request, reply) => {
-      const opened = await contextOf(request).openCase(
-        request.body.kind,
-        request.body.clientIds,
-        request.body.format,
-      );
+      const opened = await contextOf(request)
+        .as(CasesContext)
+        .openCase(request.body.kind, request.body.clientIds, request.body.format);
       return reply.code(201).send({
         id: opened.caseId,
         kind: opened.kind,
@@ -260,6 +261,8 @@ export const recordRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request, reply) =>
-      reply.code(201).send(await contextOf(request).addEntry(request.params.caseId, request.body)),
+      reply
+        .code(201)
+        .send(await contextOf(request).as(CasesContext).addEntry(request.params.caseId, request.body)),
   );
 };

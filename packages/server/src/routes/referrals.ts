@@ -139,16 +139,14 @@ export const referralRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request) => {
-      const context = referrals(request);
-      const made = (await context.list(request.params.caseId)).length > 0;
       return {
-        dualRelationships: (await context.dualRelationships(request.params.caseId)).map((d) => ({
+        dualRelationships: (await referrals(request).dualRelationships(request.params.caseId)).map((d) => ({
           id: d.id,
           declaredOn: d.declaredOn,
           feesStopOn: d.feesStopOn,
           description: d.description.ok ? d.description.value.reveal() : null,
           unreadable: unreadableOf(d.description),
-          referralMade: made,
+          referralMade: d.referralMade,
         })),
       };
     },

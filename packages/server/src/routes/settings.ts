@@ -14,6 +14,7 @@ import { UNREADABLE_MESSAGE_ERRORS } from '@alcove/store';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { contextOf } from '../auth/plugin.ts';
+import { MailContext } from '../mail-context.ts';
 import { PracticeContext } from '../practice-context.ts';
 
 const outboxEntrySchema = z.strictObject({
@@ -38,7 +39,7 @@ const outboxEntrySchema = z.strictObject({
   sentAt: z.iso.datetime().nullable(),
 });
 
-/** Why a failed message could not be read, from the words it failed with (store/outbox.ts). */
+/** Why a failed message could not be read, from the words it failed with (store/outbox-sending.ts). */
 function unreadableMessage(status: string, lastError: string | null): Unreadable | null {
   if (status !== 'failed') return null;
   for (const reason of unreadableReasons) {
@@ -53,6 +54,7 @@ function unreadableMessage(status: string, lastError: string | null): Unreadable
  */
 export const settingsRoutes: FastifyPluginAsyncZod = async (app) => {
   const practice = (request: Parameters<typeof contextOf>[0]) => contextOf(request).as(PracticeContext);
+  const mail = (request: Parameters<typeof contextOf>[0]) => contextOf(request).as(MailContext);
 
   app.get(
     '/settings/mail',
@@ -65,7 +67,7 @@ export const settingsRoutes: FastifyPluginAsyncZod = async (app) => {
         },
       },
     },
-    async (request) => practice(request).mailSettings(),
+    async (request) => mail(request).mailSettings(),
   );
 
   app.put(
@@ -79,7 +81,7 @@ export const settingsRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request, reply) => {
-      await practice(request).setMailSettings(request.body);
+      await mail(request).setMailSettings(request.body);
       return reply.code(204).send(null);
     },
   );
@@ -220,7 +222,7 @@ export const settingsRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request) => {
-      const { entries, names, staffNames, mailSetUp } = await practice(request).outbox();
+      const { entries, names, staffNames, mailSetUp } = await mail(request).outbox();
       return {
         mailSetUp,
         messages: entries.map((e) => ({
@@ -247,7 +249,7 @@ export const settingsRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request, reply) => {
-      await practice(request).retryMessage(request.params.messageId);
+      await mail(request).retryMessage(request.params.messageId);
       request.server.alcove.mailer.kick();
       return reply.code(204).send(null);
     },

@@ -1,4 +1,5 @@
 import { createCipheriv, createDecipheriv, createSecretKey, type KeyObject, randomBytes } from 'node:crypto';
+import { ruleRan } from '@alcove/core';
 
 /**
  * AES-256-GCM from node:crypto, with every ciphertext bound to its place. The associated
@@ -64,6 +65,7 @@ function keyObjectOf(key: Buffer): KeyObject {
 }
 
 export function seal(key: Buffer, plaintext: Buffer, binding: Binding): string {
+  ruleRan('aead.seal');
   if (key.length !== KEY_BYTES) throw new RangeError('AES-256 needs a 32-byte key');
   const iv = randomBytes(IV_BYTES);
   const cipher = createCipheriv('aes-256-gcm', keyObjectOf(key), iv, { authTagLength: TAG_BYTES });

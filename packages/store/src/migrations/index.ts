@@ -20,6 +20,7 @@ import * as m0018 from './0018-reauthentication-and-token-expiry.ts';
 import * as m0019 from './0019-session-and-audit-context.ts';
 import * as m0020 from './0020-practice-people.ts';
 import * as m0021 from './0021-password-reset.ts';
+import * as m0022 from './0022-contract-offers.ts';
 
 /**
  * The one migration set, for both engines, in order. Names sort in the order they run;
@@ -47,4 +48,5 @@ export const migrations: Record<string, Migration> = {
   '0019-session-and-audit-context': m0019,
   '0020-practice-people': m0020,
   '0021-password-reset': m0021,
+  '0022-contract-offers': m0022,
 };

@@ -63,6 +63,9 @@ const caseSchema = z.object({
       createdAt: z.string(),
       signedByAll: z.boolean(),
       conditions: z.string().nullable(),
+      /** Why it was offered without one of the Code's sections (GT-36b, GT-36c). */
+      overrides: z.array(z.object({ clause: z.string(), reason: z.string() })),
+      overridesUnreadable: unreadableSchema.optional(),
       signatures: z.array(
         z.object({
           signerKind: z.string(),
@@ -74,6 +77,8 @@ const caseSchema = z.object({
       ),
     })
     .nullable(),
+  /** The newest version, where it was withdrawn and nothing has replaced it. */
+  withdrawnContract: z.object({ version: z.number(), withdrawnAt: z.string() }).nullable(),
   sessions: z.array(
     z.object({
       id: z.string(),
@@ -116,6 +121,7 @@ export function CasePage() {
       <Contract
         caseId={c.id}
         contract={c.contract}
+        withdrawn={c.withdrawnContract}
         participants={c.participants}
         onChanged={theCase.reload}
       />
@@ -243,15 +249,21 @@ const outcomeWords = {
 function Contract({
   caseId,
   contract,
+  withdrawn,
   participants,
   onChanged,
 }: {
   caseId: string;
   contract: Case['contract'];
+  withdrawn: Case['withdrawnContract'];
   participants: Case['participants'];
   onChanged: () => void;
 }) {
   const [text, setText] = useState('');
+  /** The Code's refusal of the version being saved, and the reasons given so far, one for each clause. */
+  const [refusal, setRefusal] = useState<ProblemDocument | undefined>(undefined);
+  const [overrides, setOverrides] = useState<{ clause: string; reason: string }[]>([]);
+  const [confirmWithdraw, setConfirmWithdraw] = useState(false);
   const [templateId, setTemplateId] = useState<string | null>(null);
   const [draftedFrom, setDraftedFrom] = useState<string | null>(null);
   const [acknowledged, setAcknowledged] = useState<Record<string, boolean>>({});
@@ -318,15 +330,49 @@ function Contract({
       setError(describeProblem(e));
     }
   };
-  const write = async (event: FormEvent) => {
-    event.preventDefault();
+  /**
+   * Saves the version, which offers it for signature. Blanks left unfilled are refused
+   * (GT-36, a "must"); a section of the Code left out is refused until the practitioner gives
+   * their reason (GT-36b, GT-36c), one for each clause, sent together.
+   */
+  const save = async (reasons: { clause: string; reason: string }[]) => {
     setError(undefined);
     try {
       await api('POST', `/cases/${caseId}/contracts`, z.object({ id: z.string() }), {
-        body: { text, ...(draftedFrom === null ? {} : { templateId: draftedFrom }) },
+        body: {
+          text,
+          ...(draftedFrom === null ? {} : { templateId: draftedFrom }),
+          ...(reasons.length === 0 ? {} : { overrides: reasons }),
+        },
       });
       setText('');
       setDraftedFrom(null);
+      setSent(undefined);
+      setRefusal(undefined);
+      setOverrides([]);
+      onChanged();
+    } catch (e) {
+      if (e instanceof ApiProblem && e.problem.code === 'refused-by-code') setRefusal(e.problem);
+      else setError(describeProblem(e));
+    }
+  };
+  const write = (event: FormEvent) => {
+    event.preventDefault();
+    void save(overrides);
+  };
+  const withdraw = async () => {
+    if (contract === null) return;
+    setError(undefined);
+    try {
+      await api(
+        'POST',
+        `/cases/${caseId}/contracts/${contract.id}/withdrawal`,
+        z.object({ version: z.number() }),
+        {
+          body: {},
+        },
+      );
+      setConfirmWithdraw(false);
       setSent(undefined);
       onChanged();
     } catch (e) {
@@ -352,7 +398,12 @@ function Contract({
       <Title order={3} size="h4" id="contract-title" mb="sm">
         Therapy contract (GT-36)
       </Title>
-      {contract === null ? (
+      {contract === null && withdrawn !== null ? (
+        <Text c="dimmed" size="sm" mb="sm">
+          Version {withdrawn.version} was withdrawn on {formatDate(withdrawn.withdrawnAt)}, before everyone
+          had signed it. No version is offered for signature now: write the next one below.
+        </Text>
+      ) : contract === null ? (
         <Text c="dimmed" size="sm" mb="sm">
           No contract yet. Therapy sessions cannot be recorded until one is agreed; assessment sessions can.
         </Text>
@@ -373,6 +424,17 @@ function Contract({
             <Text size="sm" style={{ whiteSpace: 'pre-wrap' }} bg="gray.0" p="sm">
               {contract.text}
             </Text>
+          )}
+          {contract.overridesUnreadable === 'tampered' ? (
+            <Text size="sm">
+              Offered without a section of the Code: the reason cannot be shown ({INTEGRITY_FAILED_TEXT}).
+            </Text>
+          ) : (
+            contract.overrides.map((o) => (
+              <Text size="sm" key={o.clause}>
+                Offered without a section of the Code ({o.clause}): {o.reason}
+              </Text>
+            ))
           )}
           {contract.conditions !== null && contract.unreadable !== 'tampered' && (
             <Alert color="blue" title="The organisation’s conditions (GT-36d)">
@@ -444,7 +506,28 @@ function Contract({
             >
               Download as PDF
             </Button>
+            {!contract.signedByAll && !confirmWithdraw && (
+              <Button variant="subtle" color="red" onClick={() => setConfirmWithdraw(true)}>
+                Withdraw this version
+              </Button>
+            )}
           </Group>
+          {!contract.signedByAll && confirmWithdraw && (
+            <Alert color="orange" title={`Withdraw version ${contract.version}?`}>
+              <Text size="sm">
+                It can no longer be signed, here, in the portal or on the signing screen. Its text and any
+                signature already given are kept. No earlier version takes its place: you write the next one.
+              </Text>
+              <Group gap="sm" mt="sm">
+                <Button color="red" onClick={() => void withdraw()}>
+                  Withdraw it
+                </Button>
+                <Button variant="default" onClick={() => setConfirmWithdraw(false)}>
+                  Keep it
+                </Button>
+              </Group>
+            </Alert>
+          )}
           {sent !== undefined && (
             <Alert color={sent.some((s) => s.outcome === 'withheld') ? 'orange' : 'alcove'} role="status">
               {sent.length === 0
@@ -498,12 +581,32 @@ function Contract({
         )}
         <Textarea
           label={contract === null ? 'Write the contract' : 'Write a new version'}
-          description="Rights and responsibilities, aims, how and when therapy ends, the limits of confidentiality, fees and cancellations."
+          description="The Code asks for these headings, each on a line of its own: Rights and responsibilities, Aims of therapy, How and when therapy ends. Fill every blank (___) before saving: saving offers it for signature."
           minRows={4}
           autosize
           value={text}
-          onChange={(e) => setText(e.currentTarget.value)}
+          onChange={(e) => {
+            setText(e.currentTarget.value);
+            // A reason answers the text it was given for.
+            setRefusal(undefined);
+            setOverrides([]);
+          }}
         />
+        {refusal !== undefined && (
+          <Stack mt="sm">
+            <RefusalAlert
+              key={refusal.clause}
+              refusal={refusal}
+              reasonLabel="Why this contract goes ahead without it (kept with the contract and audited)"
+              confirmLabel="Save it, with my reason"
+              onOverride={(clause, reason) => {
+                const next = [...overrides.filter((o) => o.clause !== clause), { clause, reason }];
+                setOverrides(next);
+                void save(next);
+              }}
+            />
+          </Stack>
+        )}
         <Button
           type="submit"
           mt="sm"

@@ -1,4 +1,4 @@
-import { contractSections } from '@alcove/core';
+import { codeSections, type ProblemDocument, suggestedSections } from '@alcove/core';
 import {
   Alert,
   Button,
@@ -18,8 +18,9 @@ import {
 } from '@mantine/core';
 import { type FormEvent, useEffect, useState } from 'react';
 import { z } from 'zod';
-import { api, describeProblem } from '../api.ts';
+import { ApiProblem, api, describeProblem } from '../api.ts';
 import { useSession } from '../session.tsx';
+import { RefusalAlert } from '../shell/refusal.tsx';
 import { Failure, Loading } from '../shell/status.tsx';
 import { useApi } from '../use-api.ts';
 
@@ -382,6 +383,9 @@ function Templates() {
   const [name, setName] = useState('');
   const [body, setBody] = useState('');
   const [notice, setNotice] = useState<Notice>(undefined);
+  /** The Code's refusal of the template being saved, and the reasons given so far, one for each clause. */
+  const [refusal, setRefusal] = useState<ProblemDocument | undefined>(undefined);
+  const [overrides, setOverrides] = useState<{ clause: string; reason: string }[]>([]);
   const loaded = templates.state === 'ready' ? templates.data : undefined;
   useEffect(() => {
     if (loaded === undefined || chosen !== null) return;
@@ -398,9 +402,10 @@ function Templates() {
     setChosen(t.id);
     setName(t.version === 0 ? 'Our therapy contract' : t.name);
     setBody(t.body);
+    setRefusal(undefined);
+    setOverrides([]);
   };
-  const save = async (event: FormEvent) => {
-    event.preventDefault();
+  const saveWith = async (reasons: { clause: string; reason: string }[]) => {
     setNotice(undefined);
     try {
       const saved = await api(
@@ -408,18 +413,25 @@ function Templates() {
         '/settings/contract-templates',
         z.object({ id: z.string(), version: z.number() }),
         {
-          body: { name, body },
+          body: { name, body, ...(reasons.length === 0 ? {} : { overrides: reasons }) },
         },
       );
       setNotice({
         ok: true,
         text: `Saved as version ${saved.version}. Contracts already written keep their text.`,
       });
+      setRefusal(undefined);
+      setOverrides([]);
       setChosen(saved.id);
       templates.reload();
     } catch (e) {
-      setNotice({ ok: false, text: describeProblem(e) });
+      if (e instanceof ApiProblem && e.problem.code === 'refused-by-code') setRefusal(e.problem);
+      else setNotice({ ok: false, text: describeProblem(e) });
     }
+  };
+  const save = (event: FormEvent) => {
+    event.preventDefault();
+    void saveWith(overrides);
   };
   return (
     <Card withBorder padding="lg" component="section" aria-labelledby="templates-title">
@@ -427,10 +439,12 @@ function Templates() {
         Contract templates
       </Title>
       <Text size="sm" c="dimmed" mb="sm">
-        A case’s contract starts from a template and is edited before anyone signs. Each template keeps these
-        sections as headings on a line of their own:{' '}
-        {contractSections.map((s) => `${s.heading} (${s.clause})`).join(', ')}. Placeholders: {'{{clients}}'},{' '}
-        {'{{practitioner}}'}, {'{{practice}}'}, {'{{kind}}'}, {'{{format}}'}.
+        A case’s contract starts from a template and is edited before anyone signs. The Code asks for these
+        sections, as headings on a line of their own:{' '}
+        {codeSections.map((s) => `${s.heading} (${s.clause})`).join(', ')}; a template without one is saved
+        only with your reason. Alcove also suggests {suggestedSections.join(', ')}. Blanks (___) are filled in
+        each contract before it is offered for signature. Placeholders: {'{{clients}}'}, {'{{practitioner}}'},{' '}
+        {'{{practice}}'}, {'{{kind}}'}, {'{{format}}'}.
       </Text>
       {templates.state === 'loading' && <Loading what="the templates" />}
       {templates.state === 'failed' && <Failure error={templates.error} />}
@@ -461,8 +475,26 @@ function Templates() {
               minRows={10}
               maxRows={30}
               value={body}
-              onChange={(e) => setBody(e.currentTarget.value)}
+              onChange={(e) => {
+                setBody(e.currentTarget.value);
+                // A reason answers the text it was given for.
+                setRefusal(undefined);
+                setOverrides([]);
+              }}
             />
+            {refusal !== undefined && (
+              <RefusalAlert
+                key={refusal.clause}
+                refusal={refusal}
+                reasonLabel="Why this template goes without it (kept with your overrides and audited)"
+                confirmLabel="Save it, with my reason"
+                onOverride={(clause, reason) => {
+                  const next = [...overrides.filter((o) => o.clause !== clause), { clause, reason }];
+                  setOverrides(next);
+                  void saveWith(next);
+                }}
+              />
+            )}
             <Group>
               <Button type="submit" disabled={name.trim() === '' || body.trim().length < 100}>
                 Save as a new version
