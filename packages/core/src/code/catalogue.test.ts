@@ -64,16 +64,27 @@ describe('the clause catalogue', () => {
     }
   });
 
-  it('registers, for every enforced or checked clause, a rule that serves it; every registered rule cites enforced or checked clauses', () => {
+  it('registers, for every enforced or checked clause, a rule that serves it, and for every recorded one its record; every registered rule cites clauses labelled so', () => {
     for (const entry of catalogue.filter((c) => c.status === 'enforced' || c.status === 'checked'))
-      expect(rulesForClause(entry.id).length, `${entry.id} has no registered rule`).toBeGreaterThan(0);
+      expect(
+        rulesForClause(entry.id).filter((r) => r.kind !== 'record').length,
+        `${entry.id} has no registered rule`,
+      ).toBeGreaterThan(0);
+    for (const entry of catalogue.filter((c) => c.status === 'recorded'))
+      expect(
+        rulesForClause(entry.id).filter((r) => r.kind === 'record').length,
+        `${entry.id} names no record`,
+      ).toBeGreaterThan(0);
     const clausesOf = new Map<string, string>();
     for (const rule of registeredRules) {
       expect(rule.clauses.length, `${rule.id} cites no clause`).toBeGreaterThan(0);
       for (const id of rule.clauses) {
         expect(isClauseId(id), `${rule.id}: ${id}`).toBe(true);
         // A clause a rule enforces or checks is labelled so: no rule stands behind a "planned".
-        expect(['enforced', 'checked'], `${rule.id}: ${id}`).toContain(clause(id)?.status);
+        expect(
+          rule.kind === 'record' ? ['recorded'] : ['enforced', 'checked'],
+          `${rule.id}: ${id}`,
+        ).toContain(clause(id)?.status);
       }
       // A rule two commands share is one rule: it cites the same clauses in both.
       const cited = [...rule.clauses].sort().join(' ');

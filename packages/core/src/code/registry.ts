@@ -82,9 +82,70 @@ export const safeguards: readonly Safeguard[] = [
   },
 ];
 
+/**
+ * What Alcove keeps for a "recorded" clause: the record the catalogue's note names. A
+ * recorded clause is proven by a passing test, tagged with it, that the record is kept,
+ * reachable by the practitioner and in the client's release where they have a right to it
+ * (server/src/recorded-clauses.test.ts).
+ */
+export const records: readonly Safeguard[] = [
+  { id: 'cpd-log', clauses: ['GT-13', 'GT-14'], what: 'The CPD log in the professional record.' },
+  {
+    id: 'structured-assessment',
+    clauses: ['GT-21', 'GT-21a', 'GT-22g'],
+    what: 'A client’s assessment, a field for each factor GT-21a names and other treatments (GT-22g).',
+  },
+  { id: 'referral-letter', clauses: ['GT-21c'], what: 'A referral letter, kept with the client’s material.' },
+  {
+    id: 'consent-register',
+    clauses: ['GT-25', 'GT-37'],
+    what: 'Written consents by type: physical examination, explicit material.',
+  },
+  {
+    id: 'dual-relationship',
+    clauses: ['GT-34', 'GT-35'],
+    what: 'A declared dual relationship: presented to supervision, the day fees stop, the case to its ending, the referral to make.',
+  },
+  {
+    id: 'session-note',
+    clauses: ['GT-40', 'GT-40a', 'GT-40b', 'GT-40c', 'GT-40d'],
+    what: 'A session note in the sections GT-40a–c name, with its author and when it was written.',
+  },
+  {
+    id: 'risk-assessment',
+    clauses: ['GT-47', 'GT-48', 'GT-49'],
+    what: 'A risk assessment: the level and to whom, who was told and when, the steps taken.',
+  },
+  {
+    id: 'planned-ending',
+    clauses: ['GT-84', 'GT-84d'],
+    what: 'A planned ending: summary, outcomes and next steps; the case closed and the day kept.',
+  },
+  {
+    id: 'research-export',
+    clauses: ['GT-114'],
+    what: 'A research export of structured fields only, for clients whose consent covers it.',
+  },
+  {
+    id: 'disclosure-register',
+    clauses: ['PG5-2'],
+    what: 'Each disclosure without consent, with its legal basis and justification.',
+  },
+  {
+    id: 'formal-accusation-release',
+    clauses: ['PG5-6a'],
+    what: 'A release for a formal accusation: only the passages selected.',
+  },
+  {
+    id: 'insurance-retention',
+    clauses: ['PG5-8'],
+    what: 'The insurer’s retention period, kept with each policy.',
+  },
+];
+
 export interface RegisteredRule {
   readonly id: string;
-  readonly kind: 'command' | 'finding' | 'safeguard';
+  readonly kind: 'command' | 'finding' | 'safeguard' | 'record';
   /** The command a command rule guards. */
   readonly command?: string;
   readonly clauses: readonly string[];
@@ -108,9 +169,10 @@ export const registeredRules: readonly RegisteredRule[] = [
     clauses: rule.serves ?? [rule.clause],
   })),
   ...safeguards.map((s) => ({ id: s.id, kind: 'safeguard' as const, clauses: s.clauses })),
+  ...records.map((r) => ({ id: r.id, kind: 'record' as const, clauses: r.clauses })),
 ];
 
-/** The registered rules that serve a clause. */
+/** The registered rules that serve a clause (for a recorded clause, the record it names). */
 export function rulesForClause(clauseId: string): readonly RegisteredRule[] {
   return registeredRules.filter((rule) => rule.clauses.includes(clauseId));
 }
