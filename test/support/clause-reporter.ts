@@ -18,7 +18,7 @@ const root = path.resolve(import.meta.dirname, '../..');
 export default class ClauseReporter implements Reporter {
   onTestRunEnd(testModules: ReadonlyArray<TestModule>): void {
     const zone = process.env.TZ?.trim() || Intl.DateTimeFormat().resolvedOptions().timeZone;
-    const engine = process.env.ALCOVE_TEST_DATABASE_URL?.trim() ? 'postgres' : 'sqlite';
+    const engine = process.env.ALCOVE_TEST_DATABASE_URL?.trim() ? 'sqlite+postgres' : 'sqlite';
     const records: ClauseRunRecord[] = [];
     for (const module of testModules) {
       const file = path.relative(root, module.moduleId).split(path.sep).join('/');
@@ -35,6 +35,7 @@ export default class ClauseReporter implements Reporter {
             engine,
             state: test.result().state,
             rulesRan: meta.rulesRan ?? [],
+            rulesActed: meta.rulesActed ?? [],
           },
         });
       }

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 
@@ -13,10 +14,16 @@ export interface ClauseRun {
   readonly project: string;
   /** The process time zone the run had (TZ). */
   readonly zone: string;
-  readonly engine: 'sqlite' | 'postgres';
+  /**
+   * 'sqlite' where the pass had no PostgreSQL; 'sqlite+postgres' where ALCOVE_TEST_DATABASE_URL
+   * was set, so storage and HTTP tests ran on both engines (a pure function ran once either way).
+   */
+  readonly engine: 'sqlite' | 'sqlite+postgres';
   readonly state: 'passed' | 'failed' | 'skipped' | 'pending';
   /** The registered rules that ran while the test ran. */
   readonly rulesRan: readonly string[];
+  /** What they did: `rule@clause` for a refusal or finding, `rule@*` for a safeguard acting. */
+  readonly rulesActed?: readonly string[];
 }
 
 export interface ClauseTestResult {
@@ -27,8 +34,16 @@ export interface ClauseTestResult {
   readonly runs: readonly ClauseRun[];
 }
 
+/** The build the results are from: the commit, and whether the tree had changes beside it. */
+export interface ClauseBuild {
+  readonly commit: string;
+  readonly dirty: boolean;
+}
+
 export interface ClauseResults {
   readonly version: 1;
+  /** The build the tests ran on; results from another build are never merged with these. */
+  readonly build?: ClauseBuild;
   /** Per clause id, the tagged tests and their runs. */
   readonly clauses: Readonly<Record<string, readonly ClauseTestResult[]>>;
 }
@@ -76,9 +91,13 @@ const sameRun = (a: ClauseRun, b: ClauseRun) =>
 export function mergeClauseRuns(
   results: ClauseResults | undefined,
   records: readonly ClauseRunRecord[],
+  build?: ClauseBuild,
 ): ClauseResults {
+  // Results from another commit are another build's: this run starts the file again.
+  const sameBuild =
+    build === undefined || results?.build === undefined || results.build.commit === build.commit;
   const clauses = new Map<string, ClauseTestResult[]>(
-    Object.entries(results?.clauses ?? {}).map(([id, tests]) => [id, [...tests]]),
+    Object.entries(sameBuild ? (results?.clauses ?? {}) : {}).map(([id, tests]) => [id, [...tests]]),
   );
   for (const record of records) {
     for (const id of record.clauses) {
@@ -98,7 +117,11 @@ export function mergeClauseRuns(
     }
   }
   const sorted = [...clauses].sort(([a], [b]) => a.localeCompare(b, 'en', { numeric: true }));
-  return { version: 1, clauses: Object.fromEntries(sorted) };
+  return {
+    version: 1,
+    ...(build === undefined ? {} : { build }),
+    clauses: Object.fromEntries(sorted),
+  };
 }
 
 /**
@@ -112,9 +135,20 @@ export function recordClauseRuns(file: string, records: readonly ClauseRunRecord
   } catch {
     earlier = undefined; // unreadable or from an older format: this run starts it again
   }
-  const merged = mergeClauseRuns(earlier, records);
+  const merged = mergeClauseRuns(earlier, records, currentBuild());
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const temporary = `${file}.${process.pid}.tmp`;
   fs.writeFileSync(temporary, `${JSON.stringify(merged, null, 2)}\n`);
   fs.renameSync(temporary, file);
+}
+
+/** This checkout's build (git's HEAD, and whether the tree has changes); undefined without git. */
+export function currentBuild(root: string = repositoryRoot): ClauseBuild | undefined {
+  const head = spawnSync('git', ['rev-parse', 'HEAD'], { cwd: root, encoding: 'utf8' });
+  if (head.status !== 0) return undefined;
+  const status = spawnSync('git', ['status', '--porcelain', '--untracked-files=no'], {
+    cwd: root,
+    encoding: 'utf8',
+  });
+  return { commit: head.stdout.trim(), dirty: status.status !== 0 || status.stdout.trim() !== '' };
 }

@@ -93,9 +93,23 @@ describe('test-results/clauses.json', () => {
     ]);
     expect(filtered.clauses['GT-15']?.[0]?.runs).toContainEqual(run({ rulesRan: ['cpd-hours'] }));
     const postgres = mergeClauseRuns(second, [
-      { ...test, clauses: ['GT-15'], run: run({ engine: 'postgres' }) },
+      { ...test, clauses: ['GT-15'], run: run({ engine: 'sqlite+postgres' }) },
     ]);
     expect(postgres.clauses['GT-15']?.[0]?.runs).toHaveLength(3);
+  });
+
+  it('never merges results from another commit: a run on a new build starts the file again', () => {
+    const test = { file: 'packages/core/src/code/rules.test.ts', name: 'rules > cpd-hours: x' };
+    const old = mergeClauseRuns(undefined, [{ ...test, clauses: ['GT-15'], run: run() }], {
+      commit: 'a'.repeat(40),
+      dirty: false,
+    });
+    const next = mergeClauseRuns(old, [{ ...test, clauses: ['GT-41'], run: run() }], {
+      commit: 'b'.repeat(40),
+      dirty: false,
+    });
+    expect(Object.keys(next.clauses)).toEqual(['GT-41']);
+    expect(next.build?.commit).toBe('b'.repeat(40));
   });
 
   it('is merged by successive runs through a rename, and started afresh when unreadable', () => {
@@ -119,7 +133,14 @@ describe('proving the catalogue’s claims', () => {
 
   it('proves a checked clause only by a passing tagged test that ran one of its rules', () => {
     const [ranRule] = proveClauses(
-      results({ 'GT-45': [{ ...test, runs: [run({ rulesRan: ['insurance-current'] })] }] }),
+      results({
+        'GT-45': [
+          {
+            ...test,
+            runs: [run({ rulesRan: ['insurance-current'], rulesActed: ['insurance-current@GT-45'] })],
+          },
+        ],
+      }),
       [],
       [entry('GT-45')],
     );
@@ -132,7 +153,7 @@ describe('proving the catalogue’s claims', () => {
       [entry('GT-45')],
     );
     expect(ranOther).toMatchObject({ proven: false, tests: [{ result: 'passed', ranNoRule: true }] });
-    expect(ranOther?.why).toContain('ran none of its rules (insurance-current)');
+    expect(ranOther?.why).toContain('none of its rules acted on it (insurance-current)');
 
     const [failed] = proveClauses(
       results({
@@ -140,7 +161,11 @@ describe('proving the catalogue’s claims', () => {
           {
             ...test,
             runs: [
-              run({ state: 'failed', rulesRan: ['insurance-current'] }),
+              run({
+                state: 'failed',
+                rulesRan: ['insurance-current'],
+                rulesActed: ['insurance-current@GT-45'],
+              }),
               run({ state: 'skipped', zone: 'Europe/London' }),
             ],
           },
@@ -154,6 +179,38 @@ describe('proving the catalogue’s claims', () => {
       why: 'its tagged tests failed',
       tests: [{ result: 'failed' }],
     });
+  });
+
+  it('counts no test whose rule ran but let everything through, or acted under another clause', () => {
+    const [held] = proveClauses(
+      results({ 'GT-45': [{ ...test, runs: [run({ rulesRan: ['insurance-current'], rulesActed: [] })] }] }),
+      [],
+      [entry('GT-45')],
+    );
+    expect(held).toMatchObject({ proven: false, tests: [{ result: 'passed', ranNoRule: true }] });
+    // One finding serves GT-107m, n and o: a finding under GT-107n proves GT-107n, never GT-107o.
+    const [other] = proveClauses(
+      results({
+        'GT-107o': [
+          {
+            ...test,
+            runs: [run({ rulesRan: ['cosrt-notifications'], rulesActed: ['cosrt-notifications@GT-107n'] })],
+          },
+        ],
+      }),
+      [],
+      [entry('GT-107o')],
+    );
+    expect(other?.proven).toBe(false);
+    // A safeguard that acted ('*') acts for every clause it serves.
+    const [denied] = proveClauses(
+      results({
+        'GT-74': [{ ...test, runs: [run({ rulesRan: ['access.can'], rulesActed: ['access.can@*'] })] }],
+      }),
+      [],
+      [entry('GT-74')],
+    );
+    expect(denied?.proven).toBe(true);
   });
 
   it('proves a recorded clause by a passing tagged test, whatever rules it ran', () => {
@@ -171,7 +228,14 @@ describe('proving the catalogue’s claims', () => {
       { file: test.file, name: 'insurance-current: y', clauses: ['GT-45'] },
     ];
     const [partly] = proveClauses(
-      results({ 'GT-45': [{ ...test, runs: [run({ rulesRan: ['insurance-current'] })] }] }),
+      results({
+        'GT-45': [
+          {
+            ...test,
+            runs: [run({ rulesRan: ['insurance-current'], rulesActed: ['insurance-current@GT-45'] })],
+          },
+        ],
+      }),
       tagged,
       [entry('GT-45')],
     );
@@ -193,7 +257,7 @@ describe('proving the catalogue’s claims', () => {
           {
             file: test.file,
             name: 'the rules > cosrt-notifications: police-caution-or-inquiry cites GT-107m',
-            runs: [run({ rulesRan: ['cosrt-notifications'] })],
+            runs: [run({ rulesRan: ['cosrt-notifications'], rulesActed: ['cosrt-notifications@GT-107m'] })],
           },
         ],
       }),
@@ -251,7 +315,7 @@ describe('alcove clauses', () => {
             {
               file: 'packages/core/src/code/rules.test.ts',
               name: 'the rules, as truth tables > insurance-current: cover ending today is still current',
-              runs: [run({ rulesRan: ['insurance-current'] })],
+              runs: [run({ rulesRan: ['insurance-current'], rulesActed: ['insurance-current@GT-45'] })],
             },
           ],
           'GT-41': [

@@ -95,9 +95,14 @@ export function appropriateAdultMaySee(youngPerson: { competent: boolean; agrees
   return !youngPerson.competent || youngPerson.agrees;
 }
 
-/** Deny unless a rule below allows. */
+/** Deny unless a rule below allows; a denial is reported to trace.ts as the safeguard acting. */
 export function can(actor: Actor, action: Action, resource: Resource): boolean {
-  ruleRan('access.can');
+  const allowed = decide(actor, action, resource);
+  ruleRan('access.can', allowed ? [] : ['*']);
+  return allowed;
+}
+
+function decide(actor: Actor, action: Action, resource: Resource): boolean {
   if (resource.type === 'account') {
     if (resource.userId !== actor.userId) return false;
     if (action === 'account.manage') return true;

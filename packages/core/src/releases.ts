@@ -79,7 +79,13 @@ export function decidePassages(input: {
   readonly jointConsent: (clientId: string, caseId: string) => boolean;
   readonly withheldByPractitioner?: ReadonlyMap<string, string>;
 }): PassageDecision[] {
-  ruleRan('release-assembly');
+  const decisions = decideEach(input);
+  // The safeguard acted where it left a passage out.
+  ruleRan('release-assembly', decisions.some((d) => !d.included) ? ['*'] : []);
+  return decisions;
+}
+
+function decideEach(input: Parameters<typeof decidePassages>[0]): PassageDecision[] {
   return input.passages.map((passage) => {
     const extra = input.withheldByPractitioner?.get(passage.ref);
     if (extra !== undefined) {

@@ -1,4 +1,5 @@
 import { it, type TestContext } from 'vitest';
+import { isClauseId } from './code/catalogue.ts';
 import { traceRules } from './code/trace.ts';
 
 /**
@@ -17,6 +18,12 @@ declare module 'vitest' {
     clauses?: string[];
     /** The registered rules (rule ids) that ran while the test ran, in first-run order. */
     rulesRan?: string[];
+    /**
+     * What those rules did: `rule@clause` for each refusal or finding under a clause, and
+     * `rule@*` for a safeguard that denied, withheld or sealed. A test proves an enforced or
+     * checked clause only where one of its rules acted on it.
+     */
+    rulesActed?: string[];
   }
 }
 
@@ -26,19 +33,27 @@ type Body = (context: TestContext) => unknown;
 function idsOf(ids: ClauseIds): string[] {
   const list = typeof ids === 'string' ? [ids] : [...ids];
   if (list.length === 0) throw new Error('clause(): name at least one clause');
+  // A mistyped id would prove nothing and say nothing: refuse it when the test is declared.
+  const unknown = list.filter((id) => !isClauseId(id));
+  if (unknown.length > 0) throw new Error(`clause(): not a clause of the Code: ${unknown.join(', ')}`);
   return list;
 }
 
 /** Runs `fn` with the rules it makes run recorded in the test's meta. */
 async function traced(context: TestContext, clauses: readonly string[], fn: () => unknown): Promise<void> {
   const ran = new Set<string>();
-  const stop = traceRules((id) => ran.add(id));
+  const acted = new Set<string>();
+  const stop = traceRules((id, actedOn) => {
+    ran.add(id);
+    for (const clauseId of actedOn) acted.add(`${id}@${clauseId}`);
+  });
   context.task.meta.clauses = [...clauses];
   try {
     await fn();
   } finally {
     stop();
     context.task.meta.rulesRan = [...ran];
+    context.task.meta.rulesActed = [...acted];
   }
 }
 

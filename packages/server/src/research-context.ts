@@ -50,7 +50,7 @@ export class ResearchContext extends ContextBase {
           const consented = (
             await consentsOf(this.vault.db, this.vault.keyring, this.actor.practiceId, clientId, today)
           ).some((c) => c.type === input.purpose);
-          ruleRan('research-consent');
+          ruleRan('research-consent', consented ? [] : ['*']);
           if (!consented) {
             excluded += 1;
             continue;

@@ -200,10 +200,24 @@ export function proveClauses(
   return claimed.map((entry) => {
     const rules = rulesForClause(entry.id);
     const ruleIds = new Set(rules.map((r) => r.id));
-    const counts = (run: ClauseRun) =>
-      run.state === 'passed' && (!needsRule(entry) || run.rulesRan.some((id) => ruleIds.has(id)));
+    // For an enforced or checked clause, one of its rules must have acted on it while the
+    // test ran (refused or found under it; a safeguard denied, withheld or sealed): a rule
+    // that only ran, and let everything through, proves nothing.
+    const actedOn = (run: ClauseRun) =>
+      (run.rulesActed ?? []).some((acted) => {
+        const at = acted.lastIndexOf('@');
+        const rule = acted.slice(0, at);
+        const clauseId = acted.slice(at + 1);
+        return ruleIds.has(rule) && (clauseId === entry.id || clauseId === '*');
+      });
+    const counts = (run: ClauseRun) => run.state === 'passed' && (!needsRule(entry) || actedOn(run));
     const tests: ClauseTestReport[] = [];
-    const ran = results?.clauses[entry.id] ?? [];
+    // A result whose test is no longer in the source (deleted, renamed) proves nothing now.
+    const ran = (results?.clauses[entry.id] ?? []).filter(
+      (test) =>
+        tagged.length === 0 ||
+        tagged.some((tag) => tag.file === test.file && namesMatch(tag.name, test.name)),
+    );
     for (const test of ran) {
       const passedWithRule = test.runs.some(counts);
       const passed = test.runs.some((run) => run.state === 'passed');
@@ -249,7 +263,7 @@ function unproven(
   if (needsRule(entry) && rules.length === 0) return `${entry.status}, but no registered rule serves it`;
   if (tests.length === 0) return 'no test is tagged with it';
   if (tests.some((t) => t.ranNoRule === true))
-    return `its tagged tests passed but ran none of its rules (${rules.map((r) => r.id).join(', ')})`;
+    return `its tagged tests passed but none of its rules acted on it (${rules.map((r) => r.id).join(', ')})`;
   if (tests.some((t) => t.result === 'failed')) return 'its tagged tests failed';
   if (tests.some((t) => t.result === 'skipped')) return 'its tagged tests were skipped';
   return 'its tagged tests did not run';

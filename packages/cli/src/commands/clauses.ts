@@ -1,5 +1,5 @@
 import { catalogue, claimedClauses, rulesForClause } from '@alcove/core';
-import { clauseResultsFile, readClauseResults, repositoryRoot } from '../clause-results.ts';
+import { clauseResultsFile, currentBuild, readClauseResults, repositoryRoot } from '../clause-results.ts';
 import type { CliIo } from '../context.ts';
 import { type ClauseProof, proveClauses, scanTaggedTests } from './clauses-proof.ts';
 
@@ -12,7 +12,11 @@ import { type ClauseProof, proveClauses, scanTaggedTests } from './clauses-proof
  */
 export function clausesCommand(io: CliIo, options: { json?: boolean }): void {
   const resultsFile = clauseResultsFile(io.env);
-  const results = readClauseResults(resultsFile);
+  const found = readClauseResults(resultsFile);
+  // Results from another commit say nothing about this one: shown as not run here.
+  const build = currentBuild();
+  const stale = found?.build !== undefined && build !== undefined && found.build.commit !== build.commit;
+  const results = stale ? undefined : found;
   const proofs = new Map(
     proveClauses(results, scanTaggedTests(repositoryRoot), claimedClauses()).map((p) => [p.clause.id, p]),
   );
@@ -78,7 +82,11 @@ export function clausesCommand(io: CliIo, options: { json?: boolean }): void {
   io.out(`${catalogue.length} clauses: ${[...counts].map(([status, n]) => `${n} ${status}`).join(', ')}.`);
   const claimed = [...proofs.values()];
   if (results === undefined) {
-    io.out(`Test results: not run here (npm test writes ${resultsFile}).`);
+    io.out(
+      stale
+        ? `Test results: not run here: ${resultsFile} is from commit ${found?.build?.commit.slice(0, 12)}, not this build (run npm test).`
+        : `Test results: not run here (npm test writes ${resultsFile}).`,
+    );
     return;
   }
   const unproven = claimed.filter((p) => p.proven === false);

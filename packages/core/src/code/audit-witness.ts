@@ -42,7 +42,7 @@ const KEEP =
  * It names the witness file, never a client or anything in the records.
  */
 export function auditWitnessFinding(check: AuditWitnessCheck): Finding | undefined {
-  ruleRan(AUDIT_WITNESS_RULE);
+  ruleRan(AUDIT_WITNESS_RULE, check.result === 'ok' ? [] : ['GT-39']);
   if (check.result === 'ok') return undefined;
   const common = {
     key: `${AUDIT_WITNESS_RULE}:${check.id}:${check.result}`,

@@ -72,8 +72,8 @@ export function gate<F>(
   const refusals: Refusal[] = [];
   const overridden: Refusal[] = [];
   for (const rule of command.rules) {
-    ruleRan(rule.id);
     const detail = rule.check(facts);
+    ruleRan(rule.id, detail === undefined ? [] : [rule.clause]);
     if (detail === undefined) continue;
     const entry = clause(rule.clause);
     if (entry === undefined) throw new Error(`unknown clause ${rule.clause}`);

@@ -448,8 +448,12 @@ export const rules: readonly Rule[] = (
 ).map((rule) => ({
   ...rule,
   evaluate(context: RuleContext) {
-    ruleRan(rule.id);
-    return rule.evaluate(context);
+    const findings = rule.evaluate(context);
+    ruleRan(
+      rule.id,
+      findings.map((f) => f.clause),
+    );
+    return findings;
   },
 }));
 
