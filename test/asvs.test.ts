@@ -204,6 +204,14 @@ function testTitles(source: string): Set<string> {
     const next = /^\s*\(/.exec(source.slice(close + 1));
     if (next !== null) add(source.slice(close + 1 + next[0].length));
   }
+  // clause(ids, 'title', …) (@alcove/core/testing): the title is the second argument.
+  for (const call of source.matchAll(/(?<![\w.])clause\s*\(\s*/g)) {
+    const rest = source.slice((call.index ?? 0) + call[0].length);
+    const first = rest.startsWith('[') ? /^\[[^\]]*\]/.exec(rest) : literal.exec(rest);
+    if (first === null) continue;
+    const comma = /^\s*,/.exec(rest.slice(first[0].length));
+    if (comma !== null) add(rest.slice(first[0].length + comma[0].length));
+  }
   return titles;
 }
 

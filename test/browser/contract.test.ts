@@ -258,7 +258,7 @@ describe('a couple’s contract, the client portal and the session gate in Chrom
     await sessions.getByRole('button', { name: 'Record it, with my reason' }).click();
     await sessions
       .getByText(
-        'Before every signature (GT-36a): Agreed by phone; the client signs at the next session (fictional).',
+        'Went ahead with a reason: Agreed by phone; the client signs at the next session (fictional).',
       )
       .waitFor();
     const audited = await t.vault.db

@@ -15,15 +15,14 @@ import {
   appendAuditEvent,
   type CaseFacts,
   consentsOf,
-  contractExists,
-  currentContract,
+  contractStanding,
   currentProfile,
   gillickCompetentOn,
   readClientIdentities,
   recordSession,
   setCaseStatus,
 } from '@alcove/store';
-import { ContextBase, type Override } from './context-base.ts';
+import { answeredOverrides, ContextBase, type Override } from './context-base.ts';
 
 /**
  * Sessions of a case, recorded through the contract gate (GT-36, GT-36a), the training for
@@ -74,7 +73,6 @@ export class CaseSessionsContext extends ContextBase {
       throw new AlcoveError('conflict', 'This case is closed: no more sessions are recorded on it.');
     }
     const day = londonDay(startsAt);
-    const contract = await currentContract(this.vault.db, this.vault.keyring, this.actor.practiceId, facts);
     const profile = await currentProfile(this.vault.db, this.actor.practiceId, this.actor.userId);
     // The young-person facts are read only for therapy, where their rules apply.
     const clients = kind === 'therapy' ? await this.#clientsOn(facts, day) : [];
@@ -83,10 +81,7 @@ export class CaseSessionsContext extends ContextBase {
       kind,
       online: format === 'online',
       onlineTrained: profile.training.some((t) => t.kind === 'online-work'),
-      contract: {
-        exists: await contractExists(this.vault.db, caseId),
-        signedByAll: contract?.signedByAll ?? false,
-      },
+      contract: await contractStanding(this.vault.db, facts),
       clients: needsYoungPersonSafeguards(clients) ? clients : [],
       practitioner: {
         dbsCurrent: profile.dbs.some((d) => d.fullDisclosure && d.issuedOn > cutoff && d.issuedOn <= day),
@@ -108,7 +103,7 @@ export class CaseSessionsContext extends ContextBase {
       attendance: string;
       present?: readonly string[] | undefined;
     },
-    override: Override | undefined,
+    overrides: readonly Override[],
   ): Promise<{ id: string }> {
     const facts = await this.requireCase(caseId, 'case.manage');
     if (facts.status === 'closed') {
@@ -137,7 +132,7 @@ export class CaseSessionsContext extends ContextBase {
     return this.runCommand({
       command: recordSessionCommand,
       record: { type: 'case', id: caseId },
-      override,
+      overrides,
       scope: {
         practiceId: this.actor.practiceId,
         caseId,
@@ -146,7 +141,14 @@ export class CaseSessionsContext extends ContextBase {
       },
       facts: () => this.#sessionFacts(caseId, input.kind, input.format, input.startsAt),
       work: async (trx, answered) => {
-        const reason = answered.length > 0 && override !== undefined ? override.reason : undefined;
+        // Each reason that answered a refusal is kept with the session, under its clause.
+        const kept = answeredOverrides(answered, overrides);
+        const reason =
+          kept.length === 0
+            ? undefined
+            : kept.length === 1
+              ? kept[0]?.reason
+              : kept.map((o) => `${o.clause}: ${o.reason}`).join('\n');
         const created = await recordSession(trx, this.vault.keyring, {
           practiceId: this.actor.practiceId,
           caseId,

@@ -37,16 +37,20 @@ export class ContractsContext extends ContextBase {
         { location: 'body', pointer: '/templateId', detail: 'Not one of the practice’s templates' },
       ]);
     }
-    // Where the organisation holds the contract, its conditions go with every version (GT-36d).
-    const conditions = await organisationConditionsOf(this.vault.db, this.actor.practiceId);
     return this.runCommand({
       command: offerContractCommand,
       record: { type: 'case', id: caseId },
       overrides: input.overrides,
       overridePointer: '/overrides',
-      scope: { practiceId: this.actor.practiceId, caseId },
-      facts: async () => ({ text, template: false }),
-      work: async (trx, answered) => {
+      // The practice's settings are in the stamp: its conditions go with the version.
+      scope: { practiceId: this.actor.practiceId, caseId, practice: true },
+      facts: async () => ({
+        text,
+        template: false,
+        // Where the organisation holds the contract, its conditions go with every version (GT-36d).
+        conditions: await organisationConditionsOf(this.vault.db, this.actor.practiceId),
+      }),
+      work: async (trx, answered, { conditions }) => {
         const reasons = answeredOverrides(answered, input.overrides);
         const created = await createContractVersion(trx, this.vault.keyring, {
           practiceId: this.actor.practiceId,

@@ -342,6 +342,57 @@ describe.each(testEngines)('contracts offered, checked and withdrawn on $name', 
     expect(await events('contract.withdraw', caseId)).toHaveLength(1);
   });
 
+  it('after a withdrawal, counts only an agreement everyone signed, never a replaced version nobody finished signing (GT-36)', async () => {
+    const therapy = (caseId: string) =>
+      call('POST', `/cases/${caseId}/sessions`, {
+        kind: 'therapy',
+        format: 'in-person',
+        startsAt: '2026-11-20T10:00:00Z',
+        minutes: 50,
+        attendance: 'attended',
+        override: { clause: 'GT-36a', reason: 'Going ahead (fictional).' },
+      });
+    const offer = async (caseId: string, opening: string) =>
+      (await call('POST', `/cases/${caseId}/contracts`, { text: contractText(opening) })).json() as {
+        id: string;
+        textHash: string;
+      };
+    // Version 1 never signed, replaced by version 2, which is withdrawn: no contract stands.
+    const unsigned = await newCase();
+    await offer(unsigned, 'Version one, never signed (fictional).');
+    const replacing = await offer(unsigned, 'Version two, withdrawn (fictional).');
+    expect(
+      (await call('POST', `/cases/${unsigned}/contracts/${replacing.id}/withdrawal`, {})).statusCode,
+    ).toBe(200);
+    const refused = await therapy(unsigned);
+    expect(refused.statusCode).toBe(422);
+    expect(refused.json()).toMatchObject({ clause: 'GT-36' });
+
+    // Version 1 signed by everyone, a version 2 offered and withdrawn: the agreement stands.
+    const agreed = await newCase();
+    const first = await offer(agreed, 'Version one, signed by all (fictional).');
+    for (const signer of [{ kind: 'practitioner' }, { kind: 'client', clientId }])
+      expect(
+        (
+          await call('POST', `/cases/${agreed}/contracts/${first.id}/signatures`, {
+            signer,
+            textHash: first.textHash,
+            ...(signer.kind === 'client' ? { acknowledgedConditions: false } : {}),
+          })
+        ).statusCode,
+      ).toBe(201);
+    const typo = await offer(agreed, 'Version two, a typo (fictional).');
+    expect((await call('POST', `/cases/${agreed}/contracts/${typo.id}/withdrawal`, {})).statusCode).toBe(200);
+    const held = await call('POST', `/cases/${agreed}/sessions`, {
+      kind: 'therapy',
+      format: 'in-person',
+      startsAt: '2026-11-20T10:00:00Z',
+      minutes: 50,
+      attendance: 'attended',
+    });
+    expect(held.statusCode).toBe(201);
+  });
+
   it('answers the withdrawal route with 400, 401 and 404 as every route does', async () => {
     const caseId = await newCase();
     const offered = (

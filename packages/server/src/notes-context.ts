@@ -87,6 +87,11 @@ export class NotesContext extends ContextBase {
     return { note, facts };
   }
 
+  /** Whether the note is signed, read afresh: a note signed since it was first read is seen (GT-98). */
+  async #signed(noteId: string): Promise<{ signed: boolean }> {
+    return { signed: (await noteFacts(this.vault.db, this.actor.practiceId, noteId))?.status !== 'draft' };
+  }
+
   /** Someone else's note is not theirs to change: audited, and "not found" as the store answers. */
   async #refuseOthers(note: NoteFacts, attempt: string): Promise<void> {
     if (note.authorId !== this.actor.userId) {
@@ -156,8 +161,8 @@ export class NotesContext extends ContextBase {
       command: editNoteCommand,
       record: { type: 'entry', id: noteId },
       // The store refuses a signed note again inside the transaction (a guarded update).
-      scope: { practiceId: this.actor.practiceId },
-      facts: async () => ({ signed: note.status === 'signed' }),
+      scope: { practiceId: this.actor.practiceId, entryId: noteId },
+      facts: () => this.#signed(noteId),
       work: async (trx) => {
         await saveDraft(trx, this.vault.keyring, {
           practiceId: this.actor.practiceId,
@@ -178,8 +183,8 @@ export class NotesContext extends ContextBase {
     await this.runCommand({
       command: deleteNoteCommand,
       record: { type: 'entry', id: noteId },
-      scope: { practiceId: this.actor.practiceId },
-      facts: async () => ({ signed: note.status === 'signed' }),
+      scope: { practiceId: this.actor.practiceId, entryId: noteId },
+      facts: () => this.#signed(noteId),
       work: async (trx) => {
         await deleteDraft(trx, note, this.actor.userId);
         await appendAuditEvent(trx, this.event('note.delete-draft', 'case', note.caseId));
@@ -200,8 +205,8 @@ export class NotesContext extends ContextBase {
     const signed = await this.runCommand({
       command: signNoteCommand,
       record: { type: 'entry', id: noteId },
-      scope: { practiceId: this.actor.practiceId },
-      facts: async () => ({ signed: note.status === 'signed' }),
+      scope: { practiceId: this.actor.practiceId, entryId: noteId },
+      facts: () => this.#signed(noteId),
       work: async (trx) => {
         const result = await signNote(trx, {
           note,

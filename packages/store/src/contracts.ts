@@ -132,12 +132,7 @@ export async function withdrawContractVersion(
   if (row.superseded_at !== null) {
     throw new AlcoveError('conflict', `Version ${row.version} has been replaced by a newer version already.`);
   }
-  if (await signedByAll(trx, input.theCase, row.id)) {
-    throw new AlcoveError(
-      'conflict',
-      'Every party has signed this version: it is the agreement, and is kept. Write a new version to change it.',
-    );
-  }
+  // The row first (a row lock on PostgreSQL, which a signature takes too), then the signatures.
   const updated = await trx
     .updateTable('contract')
     .set({ superseded_at: input.now, withdrawn_at: input.now, withdrawn_by: input.userId })
@@ -146,6 +141,12 @@ export async function withdrawContractVersion(
     .executeTakeFirst();
   if (Number(updated.numUpdatedRows) !== 1)
     throw new AlcoveError('conflict', 'The contract changed: try again.');
+  if (await signedByAll(trx, input.theCase, row.id)) {
+    throw new AlcoveError(
+      'conflict',
+      'Every party has signed this version: it is the agreement, and is kept. Write a new version to change it.',
+    );
+  }
   return { version: row.version };
 }
 
@@ -374,17 +375,29 @@ export async function contractVersions(
   }));
 }
 
-/** Whether a version was ever offered on the case and not withdrawn (a withdrawn one was never agreed). */
-export async function contractExists(db: Kysely<Database>, caseId: string): Promise<boolean> {
-  return (
-    (await db
-      .selectFrom('contract')
-      .select('id')
-      .where('case_id', '=', caseId)
-      .where('withdrawn_at', 'is', null)
-      .limit(1)
-      .executeTakeFirst()) !== undefined
-  );
+/**
+ * Where the case's contract stands for GT-36 and GT-36a: the version offered now, and
+ * whether everyone signed it; with none offered (the last offer withdrawn), an earlier
+ * version everyone signed still stands. A replaced version nobody finished signing, or a
+ * withdrawn one, never counts.
+ */
+export async function contractStanding(
+  db: Kysely<Database>,
+  theCase: CaseFacts,
+): Promise<{ exists: boolean; signedByAll: boolean }> {
+  const versions = await db
+    .selectFrom('contract')
+    .select(['id', 'superseded_at', 'withdrawn_at'])
+    .where('case_id', '=', theCase.caseId)
+    .orderBy('version', 'desc')
+    .execute();
+  const current = versions.find((v) => v.superseded_at === null && v.withdrawn_at === null);
+  if (current !== undefined) return { exists: true, signedByAll: await signedByAll(db, theCase, current.id) };
+  for (const v of versions) {
+    if (v.withdrawn_at === null && (await signedByAll(db, theCase, v.id)))
+      return { exists: true, signedByAll: true };
+  }
+  return { exists: false, signedByAll: false };
 }
 
 /**
@@ -405,6 +418,15 @@ export async function signContract(
     now: string;
   },
 ): Promise<void> {
+  // Lock the version's row while it is still current (a withdrawal takes the same lock).
+  await trx
+    .updateTable('contract')
+    .set({ withdrawn_at: null })
+    .where('id', '=', input.contractId)
+    .where('case_id', '=', input.theCase.caseId)
+    .where('withdrawn_at', 'is', null)
+    .where('superseded_at', 'is', null)
+    .execute();
   const contract = await trx
     .selectFrom('contract')
     .selectAll()

@@ -17,6 +17,8 @@ export interface FactScope {
   readonly userId?: string;
   /** The practice's contract templates and settings. */
   readonly practice?: true;
+  /** An entry (a note): its status, so a note signed meanwhile is seen. */
+  readonly entryId?: string;
 }
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -77,13 +79,14 @@ export async function factStamp(db: Db, scope: FactScope): Promise<string> {
       .where('practice_id', '=', scope.practiceId)
       .where('user_id', '=', scope.userId)
       .executeTakeFirstOrThrow();
+    // Counted with the newest, so one removed and another added in between still moves it.
     const connections = await db
       .selectFrom('personal_connection')
-      .select((eb) => eb.fn.countAll<string | number>().as('n'))
+      .select((eb) => [eb.fn.countAll<string | number>().as('n'), eb.fn.max('created_at').as('latest')])
       .where('practice_id', '=', scope.practiceId)
       .where('user_id', '=', scope.userId)
       .executeTakeFirstOrThrow();
-    parts.push(versions, connections.n);
+    parts.push(versions, connections);
   }
   if (scope.practice === true) {
     const templates = await db
@@ -98,6 +101,14 @@ export async function factStamp(db: Db, scope: FactScope): Promise<string> {
       .orderBy('key')
       .execute();
     parts.push(templates.n, settings);
+  }
+  if (scope.entryId !== undefined) {
+    const entry = await db
+      .selectFrom('entry')
+      .select(['status', 'signed_at'])
+      .where('id', '=', scope.entryId)
+      .executeTakeFirst();
+    parts.push(entry ?? null);
   }
   // PostgreSQL counts arrive as strings, SQLite's as numbers: one spelling for comparing.
   return JSON.stringify(parts, (_key, value: unknown) => (typeof value === 'number' ? String(value) : value));

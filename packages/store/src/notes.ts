@@ -61,6 +61,26 @@ function refuseUnlessOwnDraft(note: NoteFacts, authorId: string): void {
   if (note.authorId !== authorId) throw new AlcoveError('not-found', 'There is no such note.');
 }
 
+/**
+ * Takes the draft's row for this transaction (a row lock on PostgreSQL, re-checked after a
+ * concurrent commit) and refuses it if it was signed meanwhile: before any passage is touched.
+ */
+async function claimOwnDraft(
+  trx: Transaction<Database>,
+  note: NoteFacts,
+  authorId: string,
+  now: string | null,
+) {
+  const claimed = await trx
+    .updateTable('entry')
+    .set(now === null ? { status: 'draft' } : { written_at: now })
+    .where('id', '=', note.id)
+    .where('author_id', '=', authorId)
+    .where('status', '=', 'draft')
+    .executeTakeFirst();
+  if (Number(claimed.numUpdatedRows) !== 1) refuseUnlessOwnDraft({ ...note, status: 'signed' }, authorId);
+}
+
 /** Replaces a draft's passages (autosave). */
 export async function saveDraft(
   trx: Transaction<Database>,
@@ -75,6 +95,7 @@ export async function saveDraft(
   },
 ): Promise<void> {
   refuseUnlessOwnDraft(input.note, input.authorId);
+  await claimOwnDraft(trx, input.note, input.authorId, input.now);
   await trx.deleteFrom('passage').where('entry_id', '=', input.note.id).execute();
   await writePassages(trx, keyring, {
     practiceId: input.practiceId,
@@ -92,6 +113,7 @@ export async function deleteDraft(
   authorId: string,
 ): Promise<void> {
   refuseUnlessOwnDraft(note, authorId);
+  await claimOwnDraft(trx, note, authorId, null);
   await trx.deleteFrom('passage').where('entry_id', '=', note.id).execute();
   await trx.deleteFrom('entry').where('id', '=', note.id).where('status', '=', 'draft').execute();
 }
@@ -103,12 +125,15 @@ export async function signNote(
 ): Promise<{ late: boolean }> {
   refuseUnlessOwnDraft(input.note, input.authorId);
   const late = input.sessionEndsAt !== null && isLate(input.sessionEndsAt, input.now, input.lateHours);
-  await trx
+  const signed = await trx
     .updateTable('entry')
     .set({ status: 'signed', signed_at: input.now, written_at: input.now, late: late ? 1 : 0 })
     .where('id', '=', input.note.id)
     .where('status', '=', 'draft')
-    .execute();
+    .where('author_id', '=', input.authorId)
+    .executeTakeFirst();
+  if (Number(signed.numUpdatedRows) !== 1)
+    refuseUnlessOwnDraft({ ...input.note, status: 'signed' }, input.authorId);
   return { late };
 }
 

@@ -335,7 +335,7 @@ const statuses: Record<string, Status> = {
   },
   'PG5-3': {
     status: 'enforced',
-    note: 'Team sharing under a consent comes with consents.',
+    note: 'No colleague reaches a client’s record: nothing is shared within a team, with or without consent, so the condition always holds. Sharing under a recorded consent is not offered yet.',
   },
   'PG5-4': {
     status: 'enforced',

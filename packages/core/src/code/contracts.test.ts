@@ -1,4 +1,4 @@
-import { describe, expect } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { renderTemplate, STANDARD_TEMPLATE, templateValues } from '../contract-template.ts';
 import { clause } from '../testing.ts';
 import { hasSection, offerContractCommand, saveTemplateCommand, unfilledBlanks } from './contracts.ts';
@@ -86,4 +86,48 @@ describe('the text checks', () => {
       expect(hasSection('We discuss the aims of therapy.', 'Aims of therapy')).toBe(false);
     },
   );
+});
+
+describe('what a contract still needs filling, and its headings as people write them', () => {
+  it('finds the blanks a therapist’s own document leaves', () => {
+    for (const blank of [
+      'costs £___ a session',
+      'costs £__ a session',
+      'costs £XX a session',
+      'costs £… a session',
+      'costs £... a session',
+      'lasts [insert length] minutes',
+      'costs [amount]',
+      'lasts ＿＿＿ minutes',
+      'lasts _ _ _ minutes',
+      '{{ clients }} agree',
+    ])
+      expect(unfilledBlanks(`Fees\n${blank}\n`), blank).toHaveLength(1);
+  });
+
+  it('leaves alone a rule line, a line signed by hand, and underscores inside a word', () => {
+    for (const text of [
+      '___',
+      '________________',
+      'Signed: ________  Date: ________',
+      'snake_case and __init__ and a___b',
+    ])
+      expect(unfilledBlanks(text), text).toEqual([]);
+  });
+
+  it('reads a heading numbered, emphasised, with a colon, or with "&"', () => {
+    for (const line of [
+      'Rights and responsibilities',
+      '## Rights and responsibilities',
+      '3. Rights and responsibilities:',
+      'b) Rights and responsibilities',
+      '**Rights and responsibilities**',
+      'Rights & responsibilities',
+      'RIGHTS AND RESPONSIBILITIES.',
+    ])
+      expect(hasSection(`Intro\n${line}\nBody`, 'Rights and responsibilities'), line).toBe(true);
+    expect(hasSection('We discuss rights and responsibilities weekly.', 'Rights and responsibilities')).toBe(
+      false,
+    );
+  });
 });

@@ -14,28 +14,55 @@ export const codeSections = [
   { heading: 'How and when therapy ends', clause: 'GT-36c', rule: 'contract-section-ending' },
 ] as const;
 
-/** Whether the text has the heading on a line of its own (Markdown `#` allowed). */
-export function hasSection(text: string, heading: string): boolean {
-  return text.split(/\r?\n/).some(
-    (line) =>
-      line
-        .replace(/^#+\s*/, '')
-        .trim()
-        .toLowerCase() === heading.toLowerCase(),
-  );
+/** A line as a heading reads: numbering, Markdown marks and a closing colon gone, "&" read as "and". */
+function headingOf(line: string): string {
+  return line
+    .replace(/^\s*#+\s*/, '')
+    .replace(/^\s*(?:\d+|[a-z]|[ivx]+)[.)]\s+/i, '')
+    .replace(/^\s*(?:\*\*|__)(.*?)(?:\*\*|__)\s*$/, '$1')
+    .replace(/[:.]\s*$/, '')
+    .replace(/\s*&\s*/g, ' and ')
+    .replace(/\s+/g, ' ')
+    .trim()
+    .toLowerCase();
 }
 
 /**
- * The blanks a text still holds: a run of three or more underscores (a form's blank), or a
- * template placeholder in double braces that nothing filled. Each with the line it is on.
+ * Whether the text has the heading on a line of its own ("3. Aims of therapy:",
+ * "## Rights & responsibilities" and "**Aims of therapy**" all count).
  */
+export function hasSection(text: string, heading: string): boolean {
+  const wanted = headingOf(heading);
+  return text.split(/\r?\n/).some((line) => headingOf(line) === wanted);
+}
+
+/** A line a signature or a date is written on by hand: its blanks are meant to stay. */
+const HAND_LINE = /^\s*(?:signed|signature|date|name|print(?:ed)? name)\b/i;
+
+/**
+ * What still needs filling in a text: a form's blank (two or more underscores, also full
+ * width or spaced out), a fee left as "£XX" or "£…", a placeholder in square brackets
+ * ("[amount]", "[insert length]"), or a template placeholder in double braces that
+ * nothing filled. A line of underscores alone (a rule) and the lines a signature or date is
+ * written on by hand are not blanks. Each with the line it is on.
+ */
+const BLANKS = [
+  /(?<![\p{L}\p{N}_])_{2,}(?![\p{L}\p{N}_])/gu,
+  /＿{2,}/gu,
+  /(?<![\p{L}\p{N}])_(?: _){2,}(?![\p{L}\p{N}])/gu,
+  /£\s*(?:[Xx]{2,}|…|\.{2,}|\?{1,})/gu,
+  /\[\s*(?:insert|amount|fee|fees|cost|price|length|minutes|number|date|day|time|name|notice|hours)\b[^\]]*\]/giu,
+  /\{\{\s*[^{}]*\}\}/gu,
+];
+
 export function unfilledBlanks(text: string): { line: number; blank: string }[] {
   const found: { line: number; blank: string }[] = [];
   text.split(/\r?\n/).forEach((line, i) => {
-    for (const match of line.matchAll(/_{3,}|\{\{\s*[^{}]*\}\}/g))
-      found.push({ line: i + 1, blank: match[0] });
+    if (/^\s*[_＿\s]+$/.test(line) || HAND_LINE.test(line)) return;
+    for (const pattern of BLANKS)
+      for (const match of line.matchAll(pattern)) found.push({ line: i + 1, blank: match[0] });
   });
-  return found;
+  return found.sort((a, b) => a.line - b.line);
 }
 
 export interface ContractTextFacts {

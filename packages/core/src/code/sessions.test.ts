@@ -209,6 +209,17 @@ describe('presenting a case to supervision (PG5-5)', () => {
       '<p>B (skye) pursues.</p>',
       '<p>Wrote to rowan@example.test.</p>',
       '<p>Called 07700900123.</p>',
+      // However it is dressed: a possessive, a hyphen, an entity, an invisible soft hyphen,
+      // emphasis inside the name, capitals and accents.
+      '<p>Rowan’s anxiety rose.</p>',
+      "<p>Rowan's anxiety rose.</p>",
+      '<p>Skye-and-partner time.</p>',
+      '<p>&#82;owan withdrew.</p>',
+      '<p>Row\u00ADan withdrew.</p>',
+      '<p>Ro<em>wan</em> withdrew.</p>',
+      '<p>RÓWAN withdrew.</p>',
+      '<p>Wrote to ROWAN@EXAMPLE.TEST.</p>',
+      '<p>Called 07700&#160;900&#160;123.</p>',
     ]) {
       // A safeguard: refused even with an override offered.
       expect(
@@ -219,6 +230,10 @@ describe('presenting a case to supervision (PG5-5)', () => {
     expect(
       presentationGate('<p>Partner A withdraws; partner B pursues. A fictional cycle.</p>', clients),
     ).toEqual([]);
+    // A hyphenated surname is found by either part.
+    expect(
+      presentationGate('<p>Ashby withdrew.</p>', [{ name: 'Quinn Ashby-Smith (fictional)' }]),
+    ).toHaveLength(1);
     // Alcove's own labels are not names, even where a (fictional) name holds one.
     expect(presentationGate('<p>Partner A withdraws.</p>', [{ name: 'Partner Ash (fictional)' }])).toEqual(
       [],

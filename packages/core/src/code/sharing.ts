@@ -1,3 +1,4 @@
+import { Parser } from 'htmlparser2';
 import { nameTokens } from '../identifiers.ts';
 import { defineCommand } from './pipeline.ts';
 
@@ -12,18 +13,85 @@ export interface NamedClient {
   readonly phone?: string | undefined;
 }
 
-/** Whether the material names one of these clients: a name outside brackets, their e-mail or phone. */
+/** Letters as a name is compared: NFKD, accents and invisible format characters (a soft hyphen) gone, lower case. */
+function fold(text: string): string {
+  return text
+    .normalize('NFKD')
+    .replace(/[\p{M}\p{Cf}]/gu, '')
+    .toLowerCase();
+}
+
+/** The material's text, entities decoded, with inline tags joined (`Ro<em>wan</em>`) or spaced. */
+function materialTexts(material: string): string[] {
+  const texts = ['', ''];
+  const parser = new Parser(
+    {
+      ontext(text) {
+        texts[0] += text;
+        texts[1] += text;
+      },
+      onopentag() {
+        texts[1] += ' ';
+      },
+      onclosetag(name) {
+        texts[1] += ' ';
+        if (blockTags.has(name)) texts[0] += ' ';
+      },
+    },
+    { decodeEntities: true, lowerCaseTags: true },
+  );
+  parser.write(material);
+  parser.end();
+  return texts.map(fold);
+}
+
+const blockTags = new Set([
+  'p',
+  'br',
+  'li',
+  'ul',
+  'ol',
+  'div',
+  'blockquote',
+  'h1',
+  'h2',
+  'h3',
+  'h4',
+  'h5',
+  'h6',
+]);
+
+/** Every word of the text, and each as a name might hide in it: "Rowan’s", "Ashby-Smith", "O'Neil". */
+function wordsOf(text: string): Set<string> {
+  const words = new Set<string>();
+  for (const word of text.split(/[^\p{L}\p{N}'’-]+/u)) {
+    if (word === '') continue;
+    words.add(word);
+    words.add(word.replace(/['’]s$/u, ''));
+    for (const part of word.split(/['’-]+/u)) if (part !== '') words.add(part);
+  }
+  return words;
+}
+
+/**
+ * Whether the material names one of these clients: a name (outside Alcove's own labels),
+ * their e-mail address or their phone number, however the markup, entities, possessives,
+ * hyphens or invisible characters dress it.
+ */
 export function namesAClient(material: string, clients: readonly NamedClient[]): boolean {
-  const text = material.replace(/<[^>]*>/g, ' ').toLowerCase();
-  const words = new Set(text.split(/[^\p{L}\p{N}'’-]+/u).filter((w) => w !== ''));
-  const digits = text.replace(/\D/g, '');
+  const texts = materialTexts(material);
+  const words = new Set(texts.flatMap((t) => [...wordsOf(t)]));
+  const digits = texts.map((t) => t.replace(/\D/g, ''));
   return clients.some((c) => {
-    const tokens = nameTokens(c);
+    const tokens = nameTokens(c)
+      .flatMap((t) => [fold(t), ...fold(t).split(/['’-]+/u)])
+      .filter((t) => t.length >= 3);
     const phone = c.phone?.replace(/\D/g, '') ?? '';
+    const email = c.email === undefined ? '' : fold(c.email);
     return (
       tokens.some((t) => words.has(t)) ||
-      (c.email !== undefined && text.includes(c.email.toLowerCase())) ||
-      (phone.length >= 6 && digits.includes(phone))
+      (email !== '' && texts.some((t) => t.includes(email))) ||
+      (phone.length >= 6 && digits.some((d) => d.includes(phone)))
     );
   });
 }

@@ -95,6 +95,8 @@ export const newSessionSchema = z.strictObject({
   /** The case's participants who were there; with "attended", every participant unless said otherwise. */
   present: z.array(z.uuid()).max(50).optional(),
   override: overrideSchema.optional(),
+  /** Where two "should"s stand in the way at once (GT-36a and GT-92), a reason for each. */
+  overrides: z.array(overrideSchema).min(1).max(2).optional(),
 });
 
 export const caseRoutes: FastifyPluginAsyncZod = async (app) => {
@@ -354,13 +356,14 @@ export const caseRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request, reply) => {
-      const { override, ...session } = request.body;
+      const { override, overrides, ...session } = request.body;
+      const given = [...(override === undefined ? [] : [override]), ...(overrides ?? [])];
       return reply
         .code(201)
         .send(
           await contextOf(request)
             .as(CaseSessionsContext)
-            .recordSession(request.params.caseId, session, override),
+            .recordSession(request.params.caseId, session, given),
         );
     },
   );

@@ -642,9 +642,14 @@ function Sessions({
   });
   const [refusal, setRefusal] = useState<ProblemDocument | undefined>(undefined);
   const [error, setError] = useState<string | undefined>(undefined);
+  // Reasons given so far for this session: two "should"s (GT-36a, GT-92) may each need one.
+  const [reasons, setReasons] = useState<{ clause: string; reason: string }[]>([]);
 
   const save = async (override?: { clause: string; reason: string }) => {
     setError(undefined);
+    const given =
+      override === undefined ? reasons : [...reasons.filter((o) => o.clause !== override.clause), override];
+    setReasons(given);
     try {
       await api('POST', `/cases/${caseId}/sessions`, z.object({ id: z.string() }), {
         body: {
@@ -654,10 +659,11 @@ function Sessions({
           minutes: Number(form.minutes),
           attendance: form.attendance,
           present: form.attendance === 'attended' ? present : [],
-          ...(override === undefined ? {} : { override }),
+          ...(given.length === 0 ? {} : { overrides: given }),
         },
       });
       setRefusal(undefined);
+      setReasons([]);
       onChanged();
     } catch (e) {
       if (e instanceof ApiProblem && e.problem.code === 'refused-by-code') setRefusal(e.problem);
@@ -690,7 +696,7 @@ function Sessions({
                     : ''}
                 </Table.Td>
                 <Table.Td>
-                  {s.overrideReason === null ? '' : `Before every signature (GT-36a): ${s.overrideReason}`}
+                  {s.overrideReason === null ? '' : `Went ahead with a reason: ${s.overrideReason}`}
                 </Table.Td>
               </Table.Tr>
             ))}
