@@ -1,7 +1,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { type CatalogueEntry, claimedClauses, type RegisteredRule, rulesForClause } from '@alcove/core';
-import type { ClauseResults, ClauseRun } from '../clause-results.ts';
+import {
+  type CatalogueEntry,
+  clause as catalogueClause,
+  claimedClauses,
+  type RegisteredRule,
+  rulesForClause,
+} from '@alcove/core';
+import { type ClauseResults, type ClauseRun, repositoryRoot } from '../clause-results.ts';
 
 /**
  * Whether the catalogue's claims hold: a clause marked enforced, checked or recorded is
@@ -185,6 +191,15 @@ function namesMatch(tagName: string, fullName: string): boolean {
   return new RegExp(`(^|> )${pattern}$`).test(fullName);
 }
 
+/** Whether the test file still exists and tags a clause, for results its names cannot be matched to. */
+function stillTags(file: string): boolean {
+  try {
+    return /(?<![\w.])clause(\.each)?\s*\(/.test(fs.readFileSync(path.join(repositoryRoot, file), 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
 const needsRule = (entry: CatalogueEntry) => entry.status === 'enforced' || entry.status === 'checked';
 
 /**
@@ -208,15 +223,18 @@ export function proveClauses(
         const at = acted.lastIndexOf('@');
         const rule = acted.slice(0, at);
         const clauseId = acted.slice(at + 1);
-        return ruleIds.has(rule) && (clauseId === entry.id || clauseId === '*');
+        // A finding under a lettered sub-clause acts for its lead-in too (GT-107n for GT-107).
+        return (
+          ruleIds.has(rule) &&
+          (clauseId === entry.id || clauseId === '*' || catalogueClause(clauseId)?.parent === entry.id)
+        );
       });
     const counts = (run: ClauseRun) => run.state === 'passed' && (!needsRule(entry) || actedOn(run));
     const tests: ClauseTestReport[] = [];
-    // A result whose test is no longer in the source (deleted, renamed) proves nothing now.
+    // A result whose test file no longer tags anything (deleted, or untagged) proves nothing now.
+    // (Names built at run time, in a loop or a template, cannot be matched from the source.)
     const ran = (results?.clauses[entry.id] ?? []).filter(
-      (test) =>
-        tagged.length === 0 ||
-        tagged.some((tag) => tag.file === test.file && namesMatch(tag.name, test.name)),
+      (test) => tagged.length === 0 || tagged.some((tag) => tag.file === test.file) || stillTags(test.file),
     );
     for (const test of ran) {
       const passedWithRule = test.runs.some(counts);
