@@ -1,6 +1,7 @@
 import { AlcoveError, Confidential, offerContractCommand, signContractCommand } from '@alcove/core';
 import {
   appendAuditEvent,
+  type CaseFacts,
   createContractVersion,
   currentContract,
   organisationConditionsOf,
@@ -96,7 +97,32 @@ export class ContractsContext extends ContextBase {
     acknowledgedConditions = false,
   ): Promise<void> {
     const facts = await this.requireCase(caseId, 'case.manage');
-    await this.runCommand({
+    await this.sign(facts, {
+      contractId,
+      signer,
+      mode: 'in-person',
+      textHash,
+      acknowledgedConditions: signer.kind === 'client' && acknowledgedConditions,
+    });
+  }
+
+  /**
+   * A signature on the case's current version, through the command `contract.sign`
+   * (GT-36d), for a case the caller has already been allowed (in person here, by the
+   * client in the portal); the case is contracted once every party has signed.
+   */
+  async sign(
+    facts: CaseFacts,
+    input: {
+      contractId: string;
+      signer: { kind: 'practitioner' } | { kind: 'client'; clientId: string };
+      mode: 'in-person' | 'portal';
+      textHash: string;
+      acknowledgedConditions: boolean;
+    },
+  ): Promise<{ signedByAll: boolean }> {
+    const { caseId } = facts;
+    return this.runCommand({
       command: signContractCommand,
       record: { type: 'case', id: caseId },
       scope: { practiceId: this.actor.practiceId, caseId },
@@ -108,29 +134,21 @@ export class ContractsContext extends ContextBase {
           facts,
         );
         // Never a signature over a text that failed its integrity check.
-        if (contract?.id === contractId) readableContract(contract);
+        if (contract?.id === input.contractId) readableContract(contract);
         return {
-          signerKind: signer.kind,
-          conditions: contract?.id === contractId && contract.conditions !== null,
-          acknowledged: acknowledgedConditions,
+          signerKind: input.signer.kind,
+          conditions: contract?.id === input.contractId && contract.conditions !== null,
+          acknowledged: input.acknowledgedConditions,
         };
       },
       work: async (trx) => {
         const now = this.now();
-        await signContract(trx, {
-          theCase: facts,
-          contractId,
-          signer,
-          mode: 'in-person',
-          textHash,
-          acknowledgedConditions: signer.kind === 'client' && acknowledgedConditions,
-          recordedBy: this.actor.userId,
-          now,
-        });
+        await signContract(trx, { theCase: facts, ...input, recordedBy: this.actor.userId, now });
         await appendAuditEvent(trx, this.event('contract.sign', 'case', caseId));
         const after = await currentContract(trx, this.vault.keyring, this.actor.practiceId, facts);
-        if (after?.signedByAll === true)
-          await setCaseStatus(trx, { caseId, to: 'contracted', now, auto: true });
+        const signedByAll = after?.signedByAll === true;
+        if (signedByAll) await setCaseStatus(trx, { caseId, to: 'contracted', now, auto: true });
+        return { signedByAll };
       },
     });
   }

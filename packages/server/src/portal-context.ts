@@ -5,7 +5,6 @@ import {
   Confidential,
   type consentTypeSchema,
   releaseDueOn,
-  signContractCommand,
 } from '@alcove/core';
 import {
   addMembership,
@@ -27,14 +26,11 @@ import {
   type IssuedRelease,
   peekInvitation,
   type ReleaseRequestView,
-  readableContract,
   readClientIdentities,
   readRelease,
   recordAuditEvent,
   registerRequest,
   releaseRequests,
-  setCaseStatus,
-  signContract,
   takeInvitation,
   updateClientContact,
   userNames,
@@ -44,6 +40,7 @@ import {
 import type { z } from 'zod';
 import { hashPassword, passwordProblem } from './auth/passwords.ts';
 import { ContextBase } from './context-base.ts';
+import { ContractsContext } from './contracts-context.ts';
 
 export interface PortalCase {
   readonly facts: CaseFacts;
@@ -133,43 +130,12 @@ export class PortalContext extends ContextBase {
   ): Promise<{ signedByAll: boolean }> {
     const me = await this.#me();
     const facts = await this.requireCase(caseId, 'contract.sign-own');
-    return this.runCommand({
-      command: signContractCommand,
-      record: { type: 'case', id: caseId },
-      scope: { practiceId: this.actor.practiceId, caseId },
-      facts: async () => {
-        const contract = await currentContract(
-          this.vault.db,
-          this.vault.keyring,
-          this.actor.practiceId,
-          facts,
-        );
-        // Never a signature over a text that failed its integrity check.
-        if (contract?.id === input.contractId) readableContract(contract);
-        return {
-          signerKind: 'client' as const,
-          conditions: contract?.id === input.contractId && contract.conditions !== null,
-          acknowledged: input.acknowledgedConditions,
-        };
-      },
-      work: async (trx) => {
-        const now = this.now();
-        await signContract(trx, {
-          theCase: facts,
-          contractId: input.contractId,
-          signer: { kind: 'client', clientId: me },
-          mode: 'portal',
-          textHash: input.textHash,
-          acknowledgedConditions: input.acknowledgedConditions,
-          recordedBy: this.actor.userId,
-          now,
-        });
-        await appendAuditEvent(trx, this.event('contract.sign', 'case', caseId));
-        const after = await currentContract(trx, this.vault.keyring, this.actor.practiceId, facts);
-        const signedByAll = after?.signedByAll === true;
-        if (signedByAll) await setCaseStatus(trx, { caseId, to: 'contracted', now, auto: true });
-        return { signedByAll };
-      },
+    return this.as(ContractsContext).sign(facts, {
+      contractId: input.contractId,
+      signer: { kind: 'client', clientId: me },
+      mode: 'portal',
+      textHash: input.textHash,
+      acknowledgedConditions: input.acknowledgedConditions,
     });
   }
 

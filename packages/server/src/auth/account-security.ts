@@ -21,36 +21,18 @@ import {
   type UserRow,
   userSubject,
   useTotpStep,
-  type Vault,
 } from '@alcove/store';
-import type { AuthFailures } from './failures.ts';
+import { AuthPart } from './auth-part.ts';
 import { PASSWORD_LOCKOUT, waitInWords } from './lockout.ts';
 import { hashPassword, passwordProblem, verifyPassword } from './passwords.ts';
 import type { Principal } from './principal.ts';
 import { hashRecoveryCodes, newRecoveryCodes } from './recovery-codes.ts';
-import type { SessionSteps } from './session-steps.ts';
 
 /**
  * Proving it is you again, and what that guards: re-authentication, a new password, new
  * recovery codes.
  */
-export class AccountSecurity {
-  readonly #vault: Vault;
-  readonly #now: () => Date;
-  readonly #steps: SessionSteps;
-  readonly #failures: AuthFailures;
-
-  constructor(steps: SessionSteps) {
-    this.#vault = steps.vault;
-    this.#now = steps.now;
-    this.#steps = steps;
-    this.#failures = steps.failures;
-  }
-
-  #iso(): string {
-    return this.#now().toISOString();
-  }
-
+export class AccountSecurity extends AuthPart {
   /**
    * A signed-in browser session proves who it is again: the password and a current
    * authenticator code, both checked every time, so the answer never says which was wrong.
@@ -66,8 +48,8 @@ export class AccountSecurity {
     if (principal.kind !== 'session')
       throw new AlcoveError('unauthenticated', 'Only a browser session can confirm it is you.');
     const { session } = principal;
-    const user = await this.#steps.user(session);
-    await this.#failures.checkSecondFactorLock(user.id);
+    const user = await this.steps.user(session);
+    await this.failures.checkSecondFactorLock(user.id);
     const event = (outcome: 'ok' | 'failed') => ({
       actorId: user.id,
       practiceId: session.practice_id,
@@ -76,12 +58,12 @@ export class AccountSecurity {
       purpose: 'security',
     });
     const passwordRight = await verifyPassword(user.password_hash, password);
-    const step = await this.#steps.codeStep(user, code);
-    const now = this.#iso();
+    const step = await this.steps.codeStep(user, code);
+    const now = this.iso();
     // A new session id on re-authentication, as on sign-in: the old one stops working.
     const advanced =
       passwordRight && step !== undefined
-        ? await this.#steps
+        ? await this.steps
             .advance(principal, now, async (trx) => {
               // The step is used once: a code seen over a shoulder cannot be replayed.
               if (!(await useTotpStep(trx, user.id, step))) throw new AlcoveError('invalid-credentials');
@@ -93,14 +75,14 @@ export class AccountSecurity {
             })
         : undefined;
     if (advanced === undefined) {
-      await recordAuditEvent(this.#vault.db, event('failed'));
-      await this.#failures.countFailedCode(user.id, session.practice_id);
+      await recordAuditEvent(this.vault.db, event('failed'));
+      await this.failures.countFailedCode(user.id, session.practice_id);
       throw new AlcoveError(
         'invalid-credentials',
         'The password or the code is not right. Check both, and use the newest code.',
       );
     }
-    await this.#failures.clearFailedCodes(user.id);
+    await this.failures.clearFailedCodes(user.id);
     return {
       cookie: advanced.cookie,
       csrfToken: advanced.csrfToken,
@@ -119,7 +101,7 @@ export class AccountSecurity {
         'unauthenticated',
         'This is done in a browser, after confirming it is you: an API token cannot do it.',
       );
-    if (!reauthenticatedRecently(principal.session.reauthenticated_at, this.#now()))
+    if (!reauthenticatedRecently(principal.session.reauthenticated_at, this.now()))
       throw new AlcoveError(
         'reauthentication-required',
         'Confirm it is you: enter your password and a code from your authenticator app.',
@@ -132,11 +114,11 @@ export class AccountSecurity {
    * address and name, and the name of each practice it belongs to.
    */
   async #passwordContext(user: UserRow): Promise<string[]> {
-    const db = this.#vault.db;
+    const db = this.vault.db;
     const practiceIds = [...new Set((await membershipsOf(db, user.id)).map((m) => m.practiceId))];
     const opened = await Promise.all([
-      this.#steps.email(user).catch(() => undefined),
-      openAccountField(db, this.#vault.keyring, user.id, 'name', user.name_sealed).catch(() => undefined),
+      this.steps.email(user).catch(() => undefined),
+      openAccountField(db, this.vault.keyring, user.id, 'name', user.name_sealed).catch(() => undefined),
       ...practiceIds.map(async (id) => (await findPractice(db, id))?.name),
     ]);
     return opened.filter((word): word is string => word !== undefined);
@@ -156,19 +138,19 @@ export class AccountSecurity {
       );
     const userId = principal.session.user_id;
     const practiceId = principal.session.practice_id;
-    const user = await findUser(this.#vault.db, userId);
+    const user = await findUser(this.vault.db, userId);
     if (user === undefined) throw new AlcoveError('unauthenticated');
     const subject = userSubject(user.id);
-    const lockedUntil = await this.#failures.lockedUntil(subject, 'password');
+    const lockedUntil = await this.failures.lockedUntil(subject, 'password');
     if (lockedUntil !== undefined) {
-      await recordAuditEvent(this.#vault.db, {
+      await recordAuditEvent(this.vault.db, {
         actorId: user.id,
         practiceId,
         action: 'account.password-changed',
         outcome: 'denied',
         purpose: 'security',
       });
-      const now = this.#now();
+      const now = this.now();
       throw new RetryLaterError(
         `Too many wrong passwords. Wait ${waitInWords((lockedUntil.getTime() - now.getTime()) / 1000)}, then try again.`,
         lockedUntil,
@@ -176,7 +158,7 @@ export class AccountSecurity {
       );
     }
     if (!(await verifyPassword(user.password_hash, current))) {
-      await this.#failures.countFailure(subject, 'password', PASSWORD_LOCKOUT, (trx) =>
+      await this.failures.countFailure(subject, 'password', PASSWORD_LOCKOUT, (trx) =>
         appendAuditEvent(trx, {
           actorId: user.id,
           practiceId,
@@ -185,7 +167,7 @@ export class AccountSecurity {
           purpose: 'security',
         }),
       );
-      await recordAuditEvent(this.#vault.db, {
+      await recordAuditEvent(this.vault.db, {
         actorId: user.id,
         practiceId,
         action: 'account.password-changed',
@@ -194,7 +176,7 @@ export class AccountSecurity {
       });
       throw new AlcoveError('invalid-credentials', 'Your current password is not right.');
     }
-    await clearAuthFailures(this.#vault.db, subject, 'password');
+    await clearAuthFailures(this.vault.db, subject, 'password');
     const problem = passwordProblem(next, await this.#passwordContext(user));
     if (problem !== undefined) {
       throw new AlcoveError('validation-failed', problem, [
@@ -202,13 +184,13 @@ export class AccountSecurity {
       ]);
     }
     const hash = await hashPassword(next);
-    await this.#vault.db.transaction().execute(async (trx) => {
+    await this.vault.db.transaction().execute(async (trx) => {
       await setPasswordHash(trx, user.id, hash);
       // Every other session of this account ends and every API token is revoked: whoever
       // knew the old password, or copied a token, is out.
-      await endSessionsExcept(trx, user.id, principal.idHash, this.#iso());
-      await revokeEveryApiToken(trx, user.id, this.#iso());
-      await endPendingPasswordResets(trx, user.id, this.#iso());
+      await endSessionsExcept(trx, user.id, principal.idHash, this.iso());
+      await revokeEveryApiToken(trx, user.id, this.iso());
+      await endPendingPasswordResets(trx, user.id, this.iso());
       await appendAuditEvent(trx, {
         actorId: user.id,
         action: 'account.password-changed',
@@ -224,7 +206,7 @@ export class AccountSecurity {
     const userId = session.user_id;
     const codes = newRecoveryCodes();
     const codeHashes = await hashRecoveryCodes(codes);
-    await this.#vault.db.transaction().execute(async (trx) => {
+    await this.vault.db.transaction().execute(async (trx) => {
       await replaceRecoveryCodes(trx, userId, codeHashes);
       await appendAuditEvent(trx, {
         actorId: userId,

@@ -7,42 +7,24 @@ import {
   sessionKiosk,
   userSubject,
   useTotpStep,
-  type Vault,
 } from '@alcove/store';
-import type { AuthFailures } from './failures.ts';
+import { AuthPart } from './auth-part.ts';
 import { PASSWORD_LOCKOUT } from './lockout.ts';
 import { verifyPassword } from './passwords.ts';
 import type { Principal } from './principal.ts';
-import type { SessionSteps } from './session-steps.ts';
 
 /**
  * The signing kiosk from the session's side: every request it may not make is refused
  * (and audited), and only the practitioner's password and code, both, end it.
  */
-export class KioskExit {
-  readonly #vault: Vault;
-  readonly #now: () => Date;
-  readonly #steps: SessionSteps;
-  readonly #failures: AuthFailures;
-
-  constructor(steps: SessionSteps) {
-    this.#vault = steps.vault;
-    this.#now = steps.now;
-    this.#steps = steps;
-    this.#failures = steps.failures;
-  }
-
-  #iso(): string {
-    return this.#now().toISOString();
-  }
-
+export class KioskExit extends AuthPart {
   /**
    * A request a signing-kiosk session may not make: audited (ids and verbs only) and
    * refused with a problem naming the kiosk, whatever the route and whoever's record.
    */
   async refuseInKiosk(principal: Principal): Promise<never> {
     if (principal.kind === 'session') {
-      await recordAuditEvent(this.#vault.db, {
+      await recordAuditEvent(this.vault.db, {
         actorId: principal.session.user_id,
         practiceId: principal.session.practice_id,
         action: 'session.kiosk-refused',
@@ -76,7 +58,7 @@ export class KioskExit {
     const kiosk = sessionKiosk(session);
     if (kiosk === undefined)
       throw new AlcoveError('conflict', 'This session is not showing a signing screen.');
-    const user = await this.#steps.user(session);
+    const user = await this.steps.user(session);
     const event = (action: string, outcome: 'ok' | 'failed' | 'denied') => ({
       actorId: user.id,
       practiceId: session.practice_id,
@@ -87,42 +69,42 @@ export class KioskExit {
       purpose: 'security',
     });
     const lockOut = async () => {
-      await this.#vault.db.transaction().execute(async (trx) => {
-        await endSession(trx, principal.idHash, this.#iso());
+      await this.vault.db.transaction().execute(async (trx) => {
+        await endSession(trx, principal.idHash, this.iso());
         await appendAuditEvent(trx, event('session.kiosk-locked-out', 'denied'));
       });
       return 'session-ended' as const;
     };
     const subject = userSubject(user.id);
     const locked = async () =>
-      (await this.#failures.lockedUntil(subject, 'password')) !== undefined ||
-      (await this.#failures.lockedUntil(subject, 'second-factor')) !== undefined;
+      (await this.failures.lockedUntil(subject, 'password')) !== undefined ||
+      (await this.failures.lockedUntil(subject, 'second-factor')) !== undefined;
     if (await locked()) return lockOut();
     // Both are checked every time, so an answer never says which of the two was wrong.
     const passwordRight = await verifyPassword(user.password_hash, password);
-    const step = await this.#steps.codeStep(user, code);
+    const step = await this.steps.codeStep(user, code);
     let codeRight = step !== undefined;
     try {
       if (!passwordRight || step === undefined) throw new AlcoveError('invalid-credentials');
-      const advanced = await this.#steps.advance(principal, this.#iso(), async (trx) => {
+      const advanced = await this.steps.advance(principal, this.iso(), async (trx) => {
         codeRight = await useTotpStep(trx, user.id, step);
         if (!codeRight) throw new AlcoveError('invalid-credentials');
         await appendAuditEvent(trx, event('session.kiosk-end', 'ok'));
       });
-      await clearAuthFailures(this.#vault.db, subject, 'password');
-      await this.#failures.clearFailedCodes(user.id);
+      await clearAuthFailures(this.vault.db, subject, 'password');
+      await this.failures.clearFailedCodes(user.id);
       return { cookie: advanced.cookie, csrfToken: advanced.csrfToken };
     } catch (error) {
       if (!(error instanceof AlcoveError && error.code === 'invalid-credentials')) throw error;
-      await recordAuditEvent(this.#vault.db, event('session.kiosk-end', 'failed'));
+      await recordAuditEvent(this.vault.db, event('session.kiosk-end', 'failed'));
       if (!passwordRight) {
-        await this.#failures.countFailure(subject, 'password', PASSWORD_LOCKOUT, async (trx) => {
+        await this.failures.countFailure(subject, 'password', PASSWORD_LOCKOUT, async (trx) => {
           await appendAuditEvent(trx, event('session.sign-in-locked', 'denied'));
         });
       }
       if (!codeRight) {
         try {
-          await this.#failures.countFailedCode(user.id, session.practice_id);
+          await this.failures.countFailedCode(user.id, session.practice_id);
         } catch (locking) {
           // The lock is answered below, by ending the session.
           if (!(locking instanceof RetryLaterError)) throw locking;

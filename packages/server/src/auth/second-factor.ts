@@ -13,54 +13,36 @@ import {
   unusedRecoveryCodeRows,
   useRecoveryCode,
   useTotpStep,
-  type Vault,
 } from '@alcove/store';
-import type { AuthFailures } from './failures.ts';
+import { AuthPart } from './auth-part.ts';
 import type { Principal } from './principal.ts';
 import { hashRecoveryCodes, matchRecoveryCode, newRecoveryCodes } from './recovery-codes.ts';
-import type { SessionSteps } from './session-steps.ts';
 import { newTotpSecret, otpauthUri, qrCodeSvg } from './totp.ts';
 
 /** The second factor at sign-in: enrolling an authenticator app, and answering its challenge. */
-export class SecondFactor {
-  readonly #vault: Vault;
-  readonly #now: () => Date;
-  readonly #steps: SessionSteps;
-  readonly #failures: AuthFailures;
-
-  constructor(steps: SessionSteps) {
-    this.#vault = steps.vault;
-    this.#now = steps.now;
-    this.#steps = steps;
-    this.#failures = steps.failures;
-  }
-
-  #iso(): string {
-    return this.#now().toISOString();
-  }
-
+export class SecondFactor extends AuthPart {
   /** The secret to add to an authenticator app; made once per enrolment. */
   async mfaEnrolment(principal: Principal): Promise<{ otpauthUri: string; secret: string; qrSvg: string }> {
-    const session = this.#steps.sessionAt(principal, 'mfa-enrol');
+    const session = this.steps.sessionAt(principal, 'mfa-enrol');
     const user = await this.#enrolling(principal, session);
     let secret: string;
     if (user.totp_secret_sealed === null) {
       secret = newTotpSecret();
       await setPendingTotp(
-        this.#vault.db,
+        this.vault.db,
         user.id,
-        await sealAccountField(this.#vault.db, this.#vault.keyring, user.id, 'totp', secret),
+        await sealAccountField(this.vault.db, this.vault.keyring, user.id, 'totp', secret),
       );
     } else {
       secret = await openAccountField(
-        this.#vault.db,
-        this.#vault.keyring,
+        this.vault.db,
+        this.vault.keyring,
         user.id,
         'totp',
         user.totp_secret_sealed,
       );
     }
-    const uri = otpauthUri(secret, await this.#steps.email(user));
+    const uri = otpauthUri(secret, await this.steps.email(user));
     return { otpauthUri: uri, secret, qrSvg: await qrCodeSvg(uri) };
   }
 
@@ -70,11 +52,11 @@ export class SecondFactor {
    * no secret and sets none: it is ended, and the person signs in again with their code.
    */
   async #enrolling(principal: Principal, session: SessionRow): Promise<UserRow> {
-    const user = await this.#steps.user(session);
+    const user = await this.steps.user(session);
     if (user.totp_enabled_at === null) return user;
     if (principal.kind === 'session') {
-      await this.#vault.db.transaction().execute(async (trx) => {
-        await endSession(trx, principal.idHash, this.#iso());
+      await this.vault.db.transaction().execute(async (trx) => {
+        await endSession(trx, principal.idHash, this.iso());
         await appendAuditEvent(trx, {
           actorId: user.id,
           practiceId: session.practice_id,
@@ -92,19 +74,19 @@ export class SecondFactor {
 
   /** Confirms enrolment with a first code; returns the session's new cookie and recovery codes. */
   async completeEnrolment(principal: Principal, code: string) {
-    const session = this.#steps.sessionAt(principal, 'mfa-enrol');
+    const session = this.steps.sessionAt(principal, 'mfa-enrol');
     const user = await this.#enrolling(principal, session);
-    await this.#failures.checkSecondFactorLock(user.id);
-    const step = await this.#steps.codeStep(user, code);
+    await this.failures.checkSecondFactorLock(user.id);
+    const step = await this.steps.codeStep(user, code);
     if (step === undefined) {
-      await recordAuditEvent(this.#vault.db, {
+      await recordAuditEvent(this.vault.db, {
         actorId: user.id,
         practiceId: session.practice_id,
         action: 'mfa.enrol',
         outcome: 'failed',
         purpose: 'security',
       });
-      await this.#failures.countFailedCode(user.id, session.practice_id);
+      await this.failures.countFailedCode(user.id, session.practice_id);
       throw new AlcoveError(
         'invalid-code',
         'That code is not right. Check the time on your phone and try the newest code.',
@@ -112,8 +94,8 @@ export class SecondFactor {
     }
     const recoveryCodes = newRecoveryCodes();
     const codeHashes = await hashRecoveryCodes(recoveryCodes);
-    const advanced = await this.#steps.advance(principal, session.created_at, async (trx) => {
-      if (!(await enableTotp(trx, user.id, step, this.#iso())))
+    const advanced = await this.steps.advance(principal, session.created_at, async (trx) => {
+      if (!(await enableTotp(trx, user.id, step, this.iso())))
         throw new AlcoveError(
           'conflict',
           'An authenticator is already set up for this account. Sign in again and enter its code.',
@@ -127,31 +109,31 @@ export class SecondFactor {
         purpose: 'security',
       });
     });
-    await this.#failures.clearFailedCodes(user.id);
+    await this.failures.clearFailedCodes(user.id);
     return { ...advanced, recoveryCodes };
   }
 
   /** A code from the authenticator, or a one-time recovery code. Each is accepted once. */
   async completeChallenge(principal: Principal, answer: { code: string } | { recoveryCode: string }) {
-    const session = this.#steps.sessionAt(principal, 'mfa-challenge');
-    const user = await this.#steps.user(session);
-    await this.#failures.checkSecondFactorLock(user.id);
-    const step = 'code' in answer ? await this.#steps.codeStep(user, answer.code) : undefined;
+    const session = this.steps.sessionAt(principal, 'mfa-challenge');
+    const user = await this.steps.user(session);
+    await this.failures.checkSecondFactorLock(user.id);
+    const step = 'code' in answer ? await this.steps.codeStep(user, answer.code) : undefined;
     // argon2id is slow on purpose: the code is matched before the transaction opens.
     const recoveryCode =
       'recoveryCode' in answer
-        ? await matchRecoveryCode(await unusedRecoveryCodeRows(this.#vault.db, user.id), answer.recoveryCode)
+        ? await matchRecoveryCode(await unusedRecoveryCodeRows(this.vault.db, user.id), answer.recoveryCode)
         : undefined;
     let accepted = false;
     // Both factors given: the session counts as re-authenticated from the older of the two,
     // the password (when this session began).
-    const advanced = await this.#steps
+    const advanced = await this.steps
       .advance(principal, session.created_at, async (trx) => {
         if ('code' in answer) {
           accepted = step !== undefined && (await useTotpStep(trx, user.id, step));
         } else {
           accepted =
-            recoveryCode !== undefined && (await useRecoveryCode(trx, user.id, recoveryCode.id, this.#iso()));
+            recoveryCode !== undefined && (await useRecoveryCode(trx, user.id, recoveryCode.id, this.iso()));
         }
         if (!accepted) throw new AlcoveError('invalid-code');
         await appendAuditEvent(trx, {
@@ -164,14 +146,14 @@ export class SecondFactor {
       })
       .catch(async (error: unknown) => {
         if (error instanceof AlcoveError && error.code === 'invalid-code') {
-          await recordAuditEvent(this.#vault.db, {
+          await recordAuditEvent(this.vault.db, {
             actorId: user.id,
             practiceId: session.practice_id,
             action: 'session.sign-in',
             outcome: 'failed',
             purpose: 'security',
           });
-          await this.#failures.countFailedCode(user.id, session.practice_id);
+          await this.failures.countFailedCode(user.id, session.practice_id);
           throw new AlcoveError(
             'invalid-code',
             'That code is not right, or it has been used already. Wait for the next code.',
@@ -179,7 +161,7 @@ export class SecondFactor {
         }
         throw error;
       });
-    await this.#failures.clearFailedCodes(user.id);
+    await this.failures.clearFailedCodes(user.id);
     return advanced;
   }
 }
