@@ -85,7 +85,7 @@ export function parseClauseTags(source: string): { name: string; clauses: string
     let at = match.index + match[0].length;
     if (match[1] !== undefined) {
       // Skip the table to its closing parenthesis, then expect the second call.
-      at = skipBalanced(source, at - 1);
+      at = scan(source, at - 1, 'close');
       if (at === -1) continue;
       const open = /^\s*\(/.exec(source.slice(at));
       if (open === null) continue;
@@ -103,8 +103,12 @@ export function parseClauseTags(source: string): { name: string; clauses: string
   return tags;
 }
 
-/** From an opening bracket at `at`, the index after its matching close; strings are skipped. */
-function skipBalanced(source: string, at: number): number {
+/**
+ * Reads source code from `at`, skipping strings and nested brackets: to the index after the
+ * bracket that closes the one at `at` (`close`), or to the comma that ends the argument
+ * starting at `at` (`comma`); -1 where there is none.
+ */
+function scan(source: string, at: number, until: 'close' | 'comma'): number {
   let depth = 0;
   for (let i = at; i < source.length; i += 1) {
     const char = source[i];
@@ -114,9 +118,10 @@ function skipBalanced(source: string, at: number): number {
       i = string.end - 1;
     } else if (char === '(' || char === '[' || char === '{') depth += 1;
     else if (char === ')' || char === ']' || char === '}') {
+      if (depth === 0) return -1;
       depth -= 1;
-      if (depth === 0) return i + 1;
-    }
+      if (until === 'close' && depth === 0) return i + 1;
+    } else if (until === 'comma' && char === ',' && depth === 0) return i;
   }
   return -1;
 }
@@ -154,30 +159,12 @@ function readIds(source: string, at: number): { values: string[]; end: number } 
     }
   }
   // A function of the case (clause.each): the ids it names outright; the rest come with the results.
-  const end = skipArgument(source, at);
+  const end = scan(source, at, 'comma');
   if (end === -1) return undefined;
   const named = [...source.slice(at, end).matchAll(/['"`]((?:GT|PG5)-\d+[a-z]?)['"`]/g)].map(
     (m) => m[1] ?? '',
   );
   return { values: [...new Set(named)], end };
-}
-
-/** The index of the comma that ends the argument starting at `at`. */
-function skipArgument(source: string, at: number): number {
-  let depth = 0;
-  for (let i = at; i < source.length; i += 1) {
-    const char = source[i];
-    if (char === "'" || char === '"' || char === '`') {
-      const string = readString(source, i);
-      if (string === undefined) return -1;
-      i = string.end - 1;
-    } else if (char === '(' || char === '[' || char === '{') depth += 1;
-    else if (char === ')' || char === ']' || char === '}') {
-      if (depth === 0) return -1;
-      depth -= 1;
-    } else if (char === ',' && depth === 0) return i;
-  }
-  return -1;
 }
 
 /** Whether a run's full test name is the tagged test's name (or a case of its template). */
